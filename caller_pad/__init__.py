@@ -1,0 +1,1 @@
+"""tidequeue's caller pad (arrives with the real-time issue)."""

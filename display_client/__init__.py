@@ -1,0 +1,1 @@
+"""tidequeue's display client (arrives with the real-time issue)."""

@@ -1,0 +1,1 @@
+"""tidequeue's ticket server: tickets and calls kept atomically in Redis, served over HTTP."""

@@ -1,0 +1,185 @@
+"""The JSON API: thin handlers that parse, authorise, call one store method and format the answer."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Any
+
+from redis.asyncio import Redis
+from starlette.requests import Request
+from starlette.responses import JSONResponse
+from starlette.routing import Route
+
+from . import auth
+from .clock import Clock
+from .config import Hall, Window
+from .errors import UnknownHall, UnknownService, UnknownTicket, UnknownWindow
+from .store import HallStore, hall_of_ticket
+from .web import bool_field, check_fields, idempotency, int_field, read_json, text_field
+
+
+@dataclass
+class Context:
+    """What the handlers share, made by the app's lifespan (no module-level state)."""
+
+    halls: dict[str, Hall]
+    stores: dict[str, HallStore]
+    redis: Redis
+    clock: Clock
+    admin_token: str | None
+
+
+def context(request: Request) -> Context:
+    ctx: Context = request.state.ctx
+    return ctx
+
+
+def hall_store(request: Request) -> HallStore:
+    hall_id = request.path_params["hall"]
+    store = context(request).stores.get(hall_id)
+    if store is None:
+        raise UnknownHall(f"No hall {hall_id!r}.")
+    return store
+
+
+def window_of(store: HallStore, request: Request) -> Window:
+    text = request.path_params["window"]
+    window = store.hall.window(int(text)) if text.isdigit() and len(text) < 6 else None
+    if window is None:
+        numbers = ", ".join(str(w.number) for w in store.hall.windows)
+        raise UnknownWindow(f"No window {text!r} in this hall (windows: {numbers}).")
+    return window
+
+
+def service_code(store: HallStore, body: dict[str, Any]) -> str:
+    code = text_field(body, "service", 10)
+    if store.hall.service(code) is None:
+        known = ", ".join(f"{s.code} {s.name}" for s in store.hall.services)
+        raise UnknownService(f"No category {code!r} in this hall (categories: {known}).")
+    return code
+
+
+def answer(data: dict[str, Any], status: int = 200) -> JSONResponse:
+    """The script's answer; a replayed one says so in a header and is otherwise the first answer."""
+    headers = {"Idempotent-Replayed": "true"} if data.pop("replayed", False) else None
+    return JSONResponse(data, status_code=status, headers=headers)
+
+
+async def ping(request: Request) -> JSONResponse:
+    """A bare endpoint with no Redis behind it: the benchmark's baseline for the server stack itself."""
+    return JSONResponse({"pong": True})
+
+
+async def health(request: Request) -> JSONResponse:
+    await context(request).redis.ping()
+    return JSONResponse({"ok": True, "halls": sorted(context(request).halls)})
+
+
+async def list_halls(request: Request) -> JSONResponse:
+    halls = [{"id": h.id, "name": h.name, "name_en": h.name_en} for h in context(request).halls.values()]
+    return JSONResponse({"halls": halls})
+
+
+async def hall_snapshot(request: Request) -> JSONResponse:
+    store = hall_store(request)
+    return JSONResponse(await store.snapshot(context(request).clock.now()))
+
+
+async def take_ticket(request: Request) -> JSONResponse:
+    store = hall_store(request)
+    body = await read_json(request)
+    check_fields(body, ("service", "priority"))
+    code = service_code(store, body)
+    priority = bool_field(body, "priority")
+    data = await store.issue(context(request).clock.now(), code, priority, idempotency(request, body))
+    ticket = data.pop("ticket")
+    return answer({**data, **ticket}, status=201)
+
+
+async def ticket_status(request: Request) -> JSONResponse:
+    ticket_id = request.path_params["ticket_id"]
+    store = context(request).stores.get(hall_of_ticket(ticket_id))
+    if store is None or len(ticket_id) > 100:
+        raise UnknownTicket("No such ticket.")
+    return JSONResponse(await store.ticket(context(request).clock.now(), ticket_id))
+
+
+async def requeue(request: Request) -> JSONResponse:
+    """过号重排: a skipped visitor came back. Any clerk of the hall, or a supervisor, may do it."""
+    ticket_id = request.path_params["ticket_id"]
+    store = context(request).stores.get(hall_of_ticket(ticket_id))
+    if store is None or len(ticket_id) > 100:
+        raise UnknownTicket("No such ticket.")
+    ctx = context(request)
+    await auth.authenticate(ctx.redis, store.hall, request.headers.get("authorization"), ctx.admin_token)
+    body = await read_json(request, required=False)
+    check_fields(body, ())
+    return answer(await store.requeue(ctx.clock.now(), ticket_id, idempotency(request, body)))
+
+
+WINDOW_ACTIONS = ("call-next", "recall", "skip", "complete", "transfer", "pause", "resume")
+
+
+async def window_action(request: Request) -> JSONResponse:
+    store = hall_store(request)
+    window = window_of(store, request)
+    action = request.path_params["action"]
+    if action not in WINDOW_ACTIONS:
+        raise UnknownWindow(f"No window action {action!r} (actions: {', '.join(WINDOW_ACTIONS)}).", "unknown_action")
+    ctx = context(request)
+    principal = await auth.authenticate(ctx.redis, store.hall, request.headers.get("authorization"), ctx.admin_token)
+    principal.check_window(window.number)
+    body = await read_json(request, required=action == "transfer")
+    check_fields(body, ("service",) if action == "transfer" else ())
+    key = idempotency(request, body)
+    now, n = ctx.clock.now(), window.number
+    if action == "call-next":
+        data = await store.call_next(now, window, key)
+    elif action == "recall":
+        data = await store.recall(now, n, key)
+    elif action == "skip":
+        data = await store.skip(now, n, key)
+    elif action == "complete":
+        data = await store.complete(now, n, key)
+    elif action == "transfer":
+        data = await store.transfer(now, n, service_code(store, body), key)
+    elif action == "pause":
+        data = await store.pause(now, n, key)
+    else:
+        data = await store.resume(now, n, key)
+    if "window" in data and isinstance(data["window"], dict):
+        data["window"] = {"number": n, "state": data["window"].get("state", "open")}
+    return answer(data)
+
+
+async def sign_in(request: Request) -> JSONResponse:
+    store = hall_store(request)
+    body = await read_json(request)
+    check_fields(body, ("username", "password", "window"))
+    username = text_field(body, "username", 64)
+    password = text_field(body, "password", 200)
+    number = int_field(body, "window")
+    if store.hall.window(number) is None:
+        raise UnknownWindow(f"No window {number} in this hall.")
+    ctx = context(request)
+    return JSONResponse(await auth.sign_in(ctx.redis, store.hall, username, password, number, ctx.clock.now()))
+
+
+async def sign_out(request: Request) -> JSONResponse:
+    store = hall_store(request)
+    await auth.sign_out(context(request).redis, store.hall, request.headers.get("authorization"))
+    return JSONResponse({"signed_out": True})
+
+
+routes = [
+    Route("/api/ping", ping),
+    Route("/api/health", health),
+    Route("/api/halls", list_halls),
+    Route("/api/halls/{hall}", hall_snapshot),
+    Route("/api/halls/{hall}/tickets", take_ticket, methods=["POST"]),
+    Route("/api/halls/{hall}/sign-in", sign_in, methods=["POST"]),
+    Route("/api/halls/{hall}/sign-out", sign_out, methods=["POST"]),
+    Route("/api/halls/{hall}/windows/{window}/{action}", window_action, methods=["POST"]),
+    Route("/api/tickets/{ticket_id}", ticket_status),
+    Route("/api/tickets/{ticket_id}/requeue", requeue, methods=["POST"]),
+]

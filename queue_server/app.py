@@ -1,0 +1,54 @@
+"""The Starlette application: routes, error handlers, and a lifespan that owns Redis and background tasks."""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+from collections.abc import AsyncIterator, Mapping
+from typing import Any
+
+from redis.asyncio import Redis
+from starlette.applications import Starlette
+
+from .api import Context, routes
+from .clock import Clock
+from .config import Hall
+from .store import HallStore, Scripts
+from .tasks import keep_business_day, supervise
+from .web import EXCEPTION_HANDLERS
+
+
+def create_app(
+    halls: Mapping[str, Hall],
+    redis_url: str,
+    clock: Clock | None = None,
+    admin_token: str | None = None,
+    background: bool = True,
+) -> Starlette:
+    """The server for ``halls`` on the Redis at ``redis_url``; ``background=False`` leaves out the timers."""
+    clock = clock or Clock()
+
+    @contextlib.asynccontextmanager
+    async def lifespan(app: Starlette) -> AsyncIterator[dict[str, Any]]:
+        redis = Redis.from_url(redis_url, decode_responses=True, health_check_interval=30)
+        scripts = Scripts(redis)
+        stores = {hall_id: HallStore(redis, scripts, hall) for hall_id, hall in halls.items()}
+        ctx = Context(dict(halls), stores, redis, clock, admin_token or None)
+        tasks = []
+        if background:
+            for hall_id, store in stores.items():
+                tasks.append(
+                    asyncio.create_task(
+                        supervise(f"business day keeper of {hall_id}", lambda s=store: keep_business_day(s, clock)),
+                        name=f"day-keeper-{hall_id}",
+                    )
+                )
+        try:
+            yield {"ctx": ctx}
+        finally:
+            for task in tasks:
+                task.cancel()
+            await asyncio.gather(*tasks, return_exceptions=True)
+            await redis.aclose()
+
+    return Starlette(routes=routes, exception_handlers=EXCEPTION_HANDLERS, lifespan=lifespan)

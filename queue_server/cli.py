@@ -1,0 +1,115 @@
+"""``queue-server``: run the ticket server, on REDIS_URL or on its own embedded Redis.
+
+``queue-server hash-password`` makes a password hash for a clerk account in a hall file.
+"""
+
+from __future__ import annotations
+
+import argparse
+import getpass
+import logging
+import os
+import sys
+from collections.abc import Sequence
+from datetime import datetime
+from pathlib import Path
+
+import redis
+import uvicorn
+
+from .app import create_app
+from .clock import Clock
+from .config import ConfigError, load_halls
+from .embedded_redis import EmbeddedRedis, EmbeddedRedisError
+from .passwords import hash_password
+
+log = logging.getLogger("tidequeue")
+
+
+def parse_args(argv: Sequence[str]) -> argparse.Namespace:
+    parser = argparse.ArgumentParser(
+        prog="queue-server",
+        description="tidequeue ticket server. Uses the Redis in REDIS_URL, or starts its own in --data-dir.",
+        epilog="`queue-server hash-password` prints a password hash for a clerk account.",
+    )
+    parser.add_argument("--host", default="127.0.0.1", help="address to listen on (default 127.0.0.1)")
+    parser.add_argument("--port", type=int, default=8000, help="port to listen on (default 8000)")
+    parser.add_argument("--config", type=Path, default=Path("config"), help="folder of hall files (default config/)")
+    parser.add_argument(
+        "--data-dir", type=Path, default=Path("var"), help="where the embedded Redis keeps its data (default ./var/)"
+    )
+    parser.add_argument("--log-level", default="info", choices=["debug", "info", "warning", "error"])
+    return parser.parse_args(argv)
+
+
+def hash_password_command(argv: Sequence[str]) -> int:
+    parser = argparse.ArgumentParser(
+        prog="queue-server hash-password",
+        description="Print a password hash for a [[clerks]] entry. Reads the password from standard input when "
+        "it is not a terminal, else asks for it twice.",
+    )
+    parser.parse_args(argv)
+    if sys.stdin.isatty():
+        password = getpass.getpass("Password: ")
+        if getpass.getpass("Again: ") != password:
+            print("queue-server: the two passwords differ", file=sys.stderr)
+            return 2
+    else:
+        password = sys.stdin.readline().rstrip("\r\n")
+    if len(password) < 6:
+        print("queue-server: use a password of at least 6 characters", file=sys.stderr)
+        return 2
+    print(hash_password(password))
+    return 0
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    argv = list(sys.argv[1:] if argv is None else argv)
+    if argv[:1] == ["hash-password"]:
+        return hash_password_command(argv[1:])
+    args = parse_args(argv)
+    logging.basicConfig(level=args.log_level.upper(), format="%(asctime)s %(levelname)s %(name)s: %(message)s")
+    try:
+        halls = load_halls(args.config)
+    except ConfigError as e:
+        print(f"queue-server: configuration error: {e}", file=sys.stderr)
+        return 2
+
+    embedded: EmbeddedRedis | None = None
+    redis_url = os.environ.get("REDIS_URL", "")
+    try:
+        if redis_url:
+            where = f"Redis at {redis_url}"
+            _check_redis(redis_url)
+        else:
+            embedded = EmbeddedRedis(args.data_dir)
+            redis_url = embedded.start()
+            where = f"embedded Redis in {embedded.data_dir}"
+        log.info("halls: %s; %s", ", ".join(sorted(halls)), where)
+        app = create_app(halls, redis_url, Clock(), os.environ.get("QUEUE_ADMIN_TOKEN"))
+        uvicorn.run(app, host=args.host, port=args.port, log_level=args.log_level, ws_per_message_deflate=False)
+    except (EmbeddedRedisError, RedisUnavailable) as e:
+        print(f"queue-server: {e}", file=sys.stderr)
+        return 1
+    finally:
+        if embedded is not None:
+            embedded.stop()
+            log.info("embedded Redis stopped at %s", datetime.now().isoformat(timespec="seconds"))
+    return 0
+
+
+class RedisUnavailable(Exception):
+    pass
+
+
+def _check_redis(url: str) -> None:
+    try:
+        client = redis.Redis.from_url(url, socket_connect_timeout=5, socket_timeout=5)
+        client.ping()
+        client.close()
+    except (redis.RedisError, ValueError, OSError) as e:
+        raise RedisUnavailable(f"cannot reach the Redis in REDIS_URL ({url}): {e}") from None
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,271 @@
+"""Hall configuration: TOML files under ``config/``, validated at start-up.
+
+A hall file describes one 政务服务中心: its service categories (业务类别), its numbered windows (窗口) and the
+clerks who may sign in at them. A file that is wrong stops the server with a :class:`ConfigError` that names
+the file, the key and what is wrong.
+"""
+
+from __future__ import annotations
+
+import re
+import tomllib
+from collections.abc import Mapping
+from dataclasses import dataclass
+from datetime import time
+from pathlib import Path
+from typing import Any
+from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
+
+from .passwords import parse_hash
+
+HALL_ID = re.compile(r"^[a-z0-9][a-z0-9_-]{0,31}$")
+SERVICE_CODE = re.compile(r"^[A-Z]$")
+USERNAME = re.compile(r"^[A-Za-z0-9_.-]{1,32}$")
+POLICIES = ("oldest", "order")
+
+
+class ConfigError(Exception):
+    """A hall file is missing, unreadable or wrong; the message says where and what."""
+
+
+@dataclass(frozen=True)
+class Service:
+    """A service category (业务类别); its code letter prefixes the ticket number."""
+
+    code: str
+    name: str
+    name_en: str
+    minutes: float  # typical minutes per visitor, used for estimates
+
+
+@dataclass(frozen=True)
+class Window:
+    """A numbered window (窗口) and the categories it serves, in priority order."""
+
+    number: int
+    services: tuple[str, ...]
+    policy: str = "oldest"  # "oldest": longest wait across its categories; "order": first category with anyone
+    tidal: bool = False  # 潮汐窗口: may be switched to a congested category
+
+
+@dataclass(frozen=True)
+class Clerk:
+    """A clerk account; ``windows`` limits where the clerk may sign in (empty: any window)."""
+
+    username: str
+    name: str
+    password_hash: str
+    windows: tuple[int, ...] = ()
+
+
+@dataclass(frozen=True)
+class Hall:
+    id: str
+    name: str
+    name_en: str
+    timezone: ZoneInfo
+    rollover: time  # the business day starts here, so an evening session never splits a day
+    services: tuple[Service, ...]
+    windows: tuple[Window, ...]
+    clerks: tuple[Clerk, ...] = ()
+    requeue_after: int = 2  # a skipped visitor who comes back waits behind at most this many (过号顺延)
+
+    def service(self, code: str) -> Service | None:
+        return next((s for s in self.services if s.code == code), None)
+
+    def window(self, number: int) -> Window | None:
+        return next((w for w in self.windows if w.number == number), None)
+
+    def clerk(self, username: str) -> Clerk | None:
+        return next((c for c in self.clerks if c.username == username), None)
+
+    @property
+    def service_codes(self) -> tuple[str, ...]:
+        return tuple(s.code for s in self.services)
+
+
+class _Table:
+    """Reads typed values out of one TOML table and names the file and key in every error."""
+
+    def __init__(self, source: str, path: str, data: Any) -> None:
+        if not isinstance(data, Mapping):
+            raise ConfigError(f"{source}: {path or 'file'}: expected a table, got {_kind(data)}")
+        self.source, self.path, self.data = source, path, data
+
+    def key(self, name: str) -> str:
+        return f"{self.path}.{name}" if self.path else name
+
+    def fail(self, name: str, what: str) -> ConfigError:
+        return ConfigError(f"{self.source}: {self.key(name)}: {what}")
+
+    def check_known(self, *allowed: str) -> None:
+        for name in self.data:
+            if name not in allowed:
+                raise self.fail(name, f"unknown key (allowed: {', '.join(allowed)})")
+
+    def get(self, name: str, kind: type | tuple[type, ...], default: Any = ..., what: str = "") -> Any:
+        if name not in self.data:
+            if default is ...:
+                raise self.fail(name, "missing")
+            return default
+        value = self.data[name]
+        # bool is an int in Python; a number key must not accept true/false
+        if isinstance(value, bool) and bool not in (kind if isinstance(kind, tuple) else (kind,)):
+            raise self.fail(name, f"expected {what or _kind_name(kind)}, got a boolean")
+        if not isinstance(value, kind):
+            raise self.fail(name, f"expected {what or _kind_name(kind)}, got {_kind(value)}")
+        return value
+
+    def text(self, name: str, default: Any = ...) -> Any:
+        value = self.get(name, str, default, "a string")
+        if isinstance(value, str) and not value.strip():
+            raise self.fail(name, "must not be empty")
+        return value
+
+    def tables(self, name: str) -> list[_Table]:
+        items = self.get(name, list, [], "an array of tables ([[...]])")
+        return [_Table(self.source, f"{self.key(name)}[{i}]", item) for i, item in enumerate(items)]
+
+
+def _kind_name(kind: type | tuple[type, ...]) -> str:
+    kinds = kind if isinstance(kind, tuple) else (kind,)
+    return " or ".join(k.__name__ for k in kinds)
+
+
+def _kind(value: Any) -> str:
+    return f"{type(value).__name__} {value!r}"[:80]
+
+
+def _parse_time(table: _Table, name: str, default: str) -> time:
+    text = table.get(name, str, default, 'a time like "03:00"')
+    match = re.fullmatch(r"([01]\d|2[0-3]):([0-5]\d)", text)
+    if not match:
+        raise table.fail(name, f'expected a time like "03:00", got {text!r}')
+    return time(int(match[1]), int(match[2]))
+
+
+def _parse_service(table: _Table) -> Service:
+    table.check_known("code", "name", "name_en", "minutes")
+    code = table.get("code", str, what="a capital letter")
+    if not SERVICE_CODE.match(code):
+        raise table.fail("code", f"expected one capital letter A-Z (the ticket prefix), got {code!r}")
+    minutes = table.get("minutes", (int, float), what="a number of minutes")
+    if not 0 < minutes <= 480:
+        raise table.fail("minutes", f"expected minutes per visitor between 0 and 480, got {minutes}")
+    return Service(code, table.text("name"), table.text("name_en"), float(minutes))
+
+
+def _parse_window(table: _Table, codes: set[str]) -> Window:
+    table.check_known("number", "services", "policy", "tidal")
+    number = table.get("number", int, what="a window number")
+    if not 1 <= number <= 999:
+        raise table.fail("number", f"expected a window number from 1 to 999, got {number}")
+    services = table.get("services", list, what="a list of category codes")
+    if not services:
+        raise table.fail("services", "a window must serve at least one category")
+    for code in services:
+        if code not in codes:
+            raise table.fail("services", f"unknown category {code!r} (known: {', '.join(sorted(codes))})")
+    if len(set(services)) != len(services):
+        raise table.fail("services", "a category is listed twice")
+    policy = table.get("policy", str, "oldest", "a string")
+    if policy not in POLICIES:
+        raise table.fail("policy", f"expected one of {', '.join(POLICIES)}, got {policy!r}")
+    return Window(number, tuple(services), policy, table.get("tidal", bool, False, "true or false"))
+
+
+def _parse_clerk(table: _Table, numbers: set[int]) -> Clerk:
+    table.check_known("username", "name", "password_hash", "windows")
+    username = table.text("username")
+    if not USERNAME.match(username):
+        raise table.fail("username", "use 1-32 letters, digits, '_', '.' or '-'")
+    password_hash = table.text("password_hash")
+    try:
+        parse_hash(password_hash)
+    except ValueError as e:
+        raise table.fail("password_hash", str(e)) from None
+    windows = table.get("windows", list, [], "a list of window numbers")
+    for n in windows:
+        if isinstance(n, bool) or not isinstance(n, int) or n not in numbers:
+            raise table.fail("windows", f"unknown window {n!r}")
+    return Clerk(username, table.text("name"), password_hash, tuple(windows))
+
+
+def parse_hall(source: str, data: Mapping[str, Any]) -> Hall:
+    """Build a :class:`Hall` from one parsed TOML document; ``source`` names it in errors."""
+    root = _Table(source, "", data)
+    root.check_known("hall", "services", "windows", "clerks")
+    head = _Table(source, "hall", root.get("hall", dict, what="a [hall] table"))
+    head.check_known("id", "name", "name_en", "timezone", "rollover", "requeue_after")
+    hall_id = head.get("id", str, what="a string")
+    if not HALL_ID.match(hall_id):
+        raise head.fail("id", f"use 1-32 lower-case letters, digits, '_' or '-', got {hall_id!r}")
+    tz_name = head.get("timezone", str, "Asia/Shanghai", "a time zone name")
+    try:
+        tz = ZoneInfo(tz_name)
+    except (ZoneInfoNotFoundError, ValueError):
+        raise head.fail("timezone", f"unknown time zone {tz_name!r} (e.g. Asia/Shanghai)") from None
+    requeue_after = head.get("requeue_after", int, 2, "a whole number")
+    if not 0 <= requeue_after <= 100:
+        raise head.fail("requeue_after", f"expected 0 to 100, got {requeue_after}")
+
+    services = [_parse_service(t) for t in root.tables("services")]
+    if not services:
+        raise root.fail("services", "a hall needs at least one [[services]] category")
+    codes = [s.code for s in services]
+    for i, code in enumerate(codes):
+        if code in codes[:i]:
+            raise root.fail(f"services[{i}].code", f"category {code!r} is defined twice")
+
+    windows = [_parse_window(t, set(codes)) for t in root.tables("windows")]
+    if not windows:
+        raise root.fail("windows", "a hall needs at least one [[windows]] entry")
+    numbers = [w.number for w in windows]
+    for i, n in enumerate(numbers):
+        if n in numbers[:i]:
+            raise root.fail(f"windows[{i}].number", f"window {n} is defined twice")
+
+    clerks = [_parse_clerk(t, set(numbers)) for t in root.tables("clerks")]
+    names = [c.username for c in clerks]
+    for i, name in enumerate(names):
+        if name in names[:i]:
+            raise root.fail(f"clerks[{i}].username", f"clerk {name!r} is defined twice")
+
+    return Hall(
+        id=hall_id,
+        name=head.text("name"),
+        name_en=head.text("name_en", hall_id),
+        timezone=tz,
+        rollover=_parse_time(head, "rollover", "03:00"),
+        services=tuple(services),
+        windows=tuple(windows),
+        clerks=tuple(clerks),
+        requeue_after=requeue_after,
+    )
+
+
+def load_hall_file(path: Path) -> Hall:
+    try:
+        with path.open("rb") as f:
+            data = tomllib.load(f)
+    except tomllib.TOMLDecodeError as e:
+        raise ConfigError(f"{path}: not valid TOML: {e}") from None
+    except OSError as e:
+        raise ConfigError(f"{path}: cannot read: {e.strerror}") from None
+    return parse_hall(str(path), data)
+
+
+def load_halls(directory: Path) -> dict[str, Hall]:
+    """Load every ``*.toml`` in ``directory``; hall ids must be unique."""
+    if not directory.is_dir():
+        raise ConfigError(f"{directory}: configuration directory not found (use --config DIR)")
+    halls: dict[str, Hall] = {}
+    origin: dict[str, Path] = {}
+    for path in sorted(directory.glob("*.toml")):
+        hall = load_hall_file(path)
+        if hall.id in halls:
+            raise ConfigError(f"{path}: hall.id: {hall.id!r} is already defined in {origin[hall.id]}")
+        halls[hall.id], origin[hall.id] = hall, path
+    if not halls:
+        raise ConfigError(f"{directory}: no hall files (*.toml) found")
+    return halls

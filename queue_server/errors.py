@@ -1,0 +1,88 @@
+"""The exceptions the ticket server raises, each with a stable code and an HTTP status.
+
+    QueueError
+    ├── NotFound (404): UnknownHall, UnknownService, UnknownWindow, UnknownTicket
+    ├── InvalidRequest (422 or 400, 413)
+    ├── Conflict (409): the window or ticket is in a state that does not allow the action
+    ├── Unauthorized (401): no token, or a token nobody issued
+    └── Forbidden (403): a clerk's token used at another window
+
+The Lua scripts answer with a code instead of raising; :func:`from_script` turns that code into one of these.
+"""
+
+from __future__ import annotations
+
+
+class QueueError(Exception):
+    status = 500
+    code = "internal_error"
+
+    def __init__(self, message: str, code: str | None = None, status: int | None = None) -> None:
+        super().__init__(message)
+        self.message = message
+        if code is not None:
+            self.code = code
+        if status is not None:
+            self.status = status
+
+
+class NotFound(QueueError):
+    status = 404
+    code = "not_found"
+
+
+class UnknownHall(NotFound):
+    code = "unknown_hall"
+
+
+class UnknownService(NotFound):
+    code = "unknown_service"
+
+
+class UnknownWindow(NotFound):
+    code = "unknown_window"
+
+
+class UnknownTicket(NotFound):
+    code = "unknown_ticket"
+
+
+class InvalidRequest(QueueError):
+    status = 422
+    code = "invalid_request"
+
+
+class Conflict(QueueError):
+    status = 409
+    code = "conflict"
+
+
+class Unauthorized(QueueError):
+    status = 401
+    code = "unauthorized"
+
+
+class Forbidden(QueueError):
+    status = 403
+    code = "forbidden"
+
+
+# What each code a Lua script may return means, in plain words.
+SCRIPT_ERRORS: dict[str, tuple[type[QueueError], str]] = {
+    "window_paused": (Conflict, "The window is paused (暂停); resume it first."),
+    "window_not_paused": (Conflict, "The window is not paused."),
+    "no_current_ticket": (Conflict, "The window has no ticket at the moment; call the next visitor first."),
+    "ticket_not_skipped": (Conflict, "Only a skipped (过号) ticket can be put back in line."),
+    "ticket_from_another_day": (Conflict, "The ticket belongs to an earlier business day; take a new ticket."),
+    "same_service": (InvalidRequest, "The ticket is already in that category."),
+    "unknown_ticket": (UnknownTicket, "No such ticket."),
+    "idempotency_key_reused": (
+        InvalidRequest,
+        "This Idempotency-Key was already used for a different request.",
+    ),
+}
+
+
+def from_script(code: str) -> QueueError:
+    kind, message = SCRIPT_ERRORS.get(code, (QueueError, f"Unexpected answer from the store: {code}"))
+    return kind(message, code=code)

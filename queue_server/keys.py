@@ -1,0 +1,76 @@
+"""Every Redis key name the ticket server uses, in one place.
+
+All keys of one hall carry the hash tag ``{hall}`` so that a Redis Cluster keeps them in one slot and the
+Lua scripts may touch them together.
+"""
+
+from __future__ import annotations
+
+import hashlib
+
+PREFIX = "tq"
+
+
+def _hall(hall: str) -> str:
+    return f"{PREFIX}:{{{hall}}}"
+
+
+def events(hall: str) -> str:
+    """The hall's event stream: every state change appends one entry."""
+    return f"{_hall(hall)}:events"
+
+
+def tickets(hall: str) -> str:
+    """Hash ticket id → ticket JSON."""
+    return f"{_hall(hall)}:tickets"
+
+
+def windows(hall: str) -> str:
+    """Hash window number → window JSON (open/paused, current ticket)."""
+    return f"{_hall(hall)}:windows"
+
+
+def business_day(hall: str) -> str:
+    """The business day the hall's state belongs to; moving it forward expires yesterday's line."""
+    return f"{_hall(hall)}:day"
+
+
+def sequence(hall: str) -> str:
+    """Hall-wide counter that orders tickets of all categories by arrival."""
+    return f"{_hall(hall)}:seq"
+
+
+def numbers(hall: str) -> str:
+    """Hash service code → last number issued this business day; cleared when the day rolls over."""
+    return f"{_hall(hall)}:numbers"
+
+
+def served(hall: str) -> str:
+    """Hash window number → visitors completed this business day; cleared when the day rolls over."""
+    return f"{_hall(hall)}:served"
+
+
+def recent_calls(hall: str) -> str:
+    """List of the latest calls, newest first, for the hall snapshot."""
+    return f"{_hall(hall)}:calls"
+
+
+def waiting(hall: str, service: str, priority: bool) -> str:
+    """Sorted set of waiting ticket ids of one category, scored by arrival order."""
+    lane = "priority" if priority else "normal"
+    return f"{_hall(hall)}:waiting:{service}:{lane}"
+
+
+def idempotency(hall: str, client_key: str) -> str:
+    """Where the first answer to a request with an ``Idempotency-Key`` is kept.
+
+    The client's key is hashed so that any string the client sends makes a short, safe key name.
+    """
+    digest = hashlib.sha256(client_key.encode()).hexdigest()[:32]
+    return f"{_hall(hall)}:idem:{digest}"
+
+
+def clerk_session(hall: str, token: str) -> str:
+    """A signed-in clerk's session; the token itself is never stored, only its hash."""
+    digest = hashlib.sha256(token.encode()).hexdigest()
+    return f"{_hall(hall)}:session:{digest}"

@@ -1,0 +1,163 @@
+-- Shared by every script; store.py prepends it. Each script changes the hall's state AND appends the event
+-- to the hall's stream in one atomic step, so no screen can ever see a state the store never had.
+--
+-- KEYS (the same layout for every script; all share the hall's hash tag):
+--   KEYS[1] event stream        KEYS[2] tickets (hash id -> JSON)   KEYS[3] windows (hash n -> JSON)
+--   KEYS[4] business day        KEYS[5] arrival sequence            KEYS[6] numbers issued today (hash)
+--   KEYS[7] recent calls (list) KEYS[8] idempotency record          KEYS[9] served today (hash window -> n)
+--   KEYS[8+2i], KEYS[9+2i]      waiting lines (normal, priority) of the i-th category of ARGV[6]
+-- ARGV:
+--   ARGV[1] now, ms since the epoch     ARGV[2] now as ISO text in the hall's zone
+--   ARGV[3] business day of now         ARGV[4] request fingerprint for idempotency ('' = none)
+--   ARGV[5] idempotency TTL, seconds    ARGV[6] category codes, comma-separated, in KEYS order
+--   ARGV[7] stream length to keep       ARGV[8..] the script's own arguments
+local NOW_MS = tonumber(ARGV[1])
+local AT = ARGV[2]
+local DAY = ARGV[3]
+local IDEM = ARGV[4]
+local IDEM_TTL = tonumber(ARGV[5])
+local STREAM_MAX = ARGV[7]
+
+local CODES = {}
+local LINE = {}
+do
+  local i = 0
+  for code in string.gmatch(ARGV[6], '[^,]+') do
+    i = i + 1
+    CODES[i] = code
+    LINE[code] = {normal = KEYS[8 + 2 * i], priority = KEYS[9 + 2 * i]}
+  end
+end
+
+local function split(text)
+  local out = {}
+  for part in string.gmatch(text, '[^,]+') do out[#out + 1] = part end
+  return out
+end
+
+local function emit(kind, fields)
+  fields.type = kind
+  fields.at = AT
+  return redis.call('XADD', KEYS[1], 'MAXLEN', '~', STREAM_MAX, '*', 'type', kind, 'data', cjson.encode(fields))
+end
+
+local function load_ticket(id)
+  local raw = redis.call('HGET', KEYS[2], id)
+  if not raw then return nil end
+  return cjson.decode(raw)
+end
+
+local function save_ticket(t)
+  redis.call('HSET', KEYS[2], t.id, cjson.encode(t))
+end
+
+local function load_window(n)
+  local raw = redis.call('HGET', KEYS[3], n)
+  if raw then return cjson.decode(raw) end
+  return {state = 'open'}
+end
+
+local function save_window(n, w)
+  redis.call('HSET', KEYS[3], n, cjson.encode(w))
+end
+
+local function lane_of(t)
+  return t.priority and 'priority' or 'normal'
+end
+
+-- Visitors ahead of a waiting ticket in its own category: every priority ticket, then the earlier ones.
+local function people_ahead(t)
+  local line = LINE[t.service]
+  if not line or t.state ~= 'waiting' then return 0 end
+  local rank = redis.call('ZRANK', line[lane_of(t)], t.id)
+  if not rank then return 0 end
+  if t.priority then return rank end
+  return rank + redis.call('ZCARD', line.priority)
+end
+
+local function call_fields(t, kind_fields)
+  local f = {ticket_id = t.id, number = t.number, service = t.service, priority = t.priority}
+  for k, v in pairs(kind_fields or {}) do f[k] = v end
+  return f
+end
+
+local function answer_error(code)
+  return cjson.encode({error = code})
+end
+
+-- The business day moves forward: whoever still waits from the old day is expired (with an event, never
+-- dropped silently), and the day's numbers, served counts and recent calls start afresh. An older day (a
+-- process whose clock is behind) never moves it back.
+local function roll_over()
+  local stored = redis.call('GET', KEYS[4])
+  if stored == DAY or (stored and stored > DAY) then return end
+  redis.call('SET', KEYS[4], DAY)
+  if not stored then return end
+  for _, code in ipairs(CODES) do
+    for _, lane in ipairs({'priority', 'normal'}) do
+      local key = LINE[code][lane]
+      for _, id in ipairs(redis.call('ZRANGE', key, 0, -1)) do
+        local t = load_ticket(id)
+        if t then
+          t.state = 'expired'
+          t.finished_at = AT
+          save_ticket(t)
+          emit('expired', call_fields(t, {business_day = t.business_day}))
+        end
+      end
+      redis.call('DEL', key)
+    end
+  end
+  redis.call('DEL', KEYS[6], KEYS[7], KEYS[9])
+  emit('day_started', {business_day = DAY, previous_day = stored})
+end
+
+local function today()
+  return redis.call('GET', KEYS[4]) or DAY
+end
+
+-- A retried request (same Idempotency-Key) gets the first answer back instead of acting twice.
+local function replayed()
+  if IDEM == '' then return nil end
+  local raw = redis.call('GET', KEYS[8])
+  if not raw then return nil end
+  local record = cjson.decode(raw)
+  if record.fp ~= IDEM then return answer_error('idempotency_key_reused') end
+  local answer = cjson.decode(record.answer)
+  answer.replayed = true
+  return cjson.encode(answer)
+end
+
+local function finish(answer)
+  local text = cjson.encode(answer)
+  if IDEM ~= '' then
+    redis.call('SET', KEYS[8], cjson.encode({fp = IDEM, answer = text}), 'EX', IDEM_TTL)
+  end
+  return text
+end
+
+-- The window's current visitor is done (办结): counted for the window, announced as completed.
+local function complete_current(n, w)
+  local t = w.current and load_ticket(w.current)
+  w.current = nil
+  w.since = nil
+  if not t or t.state ~= 'called' then return nil end
+  t.state = 'served'
+  t.finished_at = AT
+  save_ticket(t)
+  redis.call('HINCRBY', KEYS[9], n, 1)
+  emit('completed', call_fields(t, {window = tonumber(n)}))
+  return t
+end
+
+local function current_ticket(n)
+  local w = load_window(n)
+  local t = w.current and load_ticket(w.current)
+  if not t or t.state ~= 'called' then return w, nil end
+  return w, t
+end
+
+local function place_in_line(t, score)
+  redis.call('ZADD', LINE[t.service][lane_of(t)], score, t.id)
+end
+

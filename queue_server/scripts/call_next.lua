@@ -1,0 +1,51 @@
+-- call_next (呼叫下一位): complete the window's current visitor, then call the next one it serves:
+-- priority tickets first, then by the window's policy ('oldest' across its categories, or 'order': the
+-- first category in its list that has anyone waiting).
+-- ARGV[8] window number   ARGV[9] the window's categories, comma-separated, in priority order
+-- ARGV[10] policy ('oldest' or 'order')
+local replay = replayed()
+if replay then return replay end
+roll_over()
+local n, services, policy = ARGV[8], split(ARGV[9]), ARGV[10]
+local w = load_window(n)
+if w.state == 'paused' then return answer_error('window_paused') end
+complete_current(n, w)
+
+local chosen, chosen_key
+for _, lane in ipairs({'priority', 'normal'}) do
+  local best_score
+  for _, code in ipairs(services) do
+    local key = LINE[code] and LINE[code][lane]
+    local head = key and redis.call('ZRANGE', key, 0, 0, 'WITHSCORES') or {}
+    if head[1] then
+      local score = tonumber(head[2])
+      if not best_score or score < best_score then
+        chosen, chosen_key, best_score = head[1], key, score
+      end
+      if policy == 'order' then break end
+    end
+  end
+  if chosen then break end
+end
+
+if not chosen then
+  save_window(n, w)
+  return finish({ticket = cjson.null})
+end
+redis.call('ZREM', chosen_key, chosen)
+local t = load_ticket(chosen)
+t.state = 'called'
+t.window = tonumber(n)
+t.called_at = AT
+t.called_ms = NOW_MS
+t.recalls = 0
+save_ticket(t)
+w.current = t.id
+w.since = AT
+save_window(n, w)
+local event = call_fields(t, {window = t.window})
+local id = emit('called', event)
+event.event_id = id
+redis.call('LPUSH', KEYS[7], cjson.encode(event))
+redis.call('LTRIM', KEYS[7], 0, 19)
+return finish({ticket = t})

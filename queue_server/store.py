@@ -1,0 +1,215 @@
+"""The hall's state in Redis: every change is one Lua script, called here with its keys and the time.
+
+:class:`HallStore` is the only place that knows the scripts' KEYS/ARGV layout (described in
+``scripts/_prelude.lua``). Each method takes ``now`` so that callers, and tests, control the clock.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import secrets
+from datetime import datetime
+from importlib import resources
+from typing import Any
+
+from redis.asyncio import Redis
+from redis.commands.core import AsyncScript
+
+from . import keys
+from .business_day import business_day
+from .config import Hall, Window
+from .errors import UnknownTicket, from_script
+
+SCRIPT_NAMES = (
+    "issue", "call_next", "recall", "skip", "complete", "transfer", "pause", "requeue", "status", "snapshot",
+)
+STREAM_MAX = 100_000  # events kept per hall: several busy days, for screens that resume and for statistics
+IDEMPOTENCY_TTL = 24 * 3600
+# Fields that only the store needs; the API shows the rest.
+PRIVATE_FIELDS = ("seq", "issued_ms", "called_ms")
+
+
+class Scripts:
+    """The Lua scripts, registered once per Redis client (redis-py reloads them after a Redis restart)."""
+
+    def __init__(self, redis: Redis) -> None:
+        folder = resources.files("queue_server.scripts")
+        prelude = folder.joinpath("_prelude.lua").read_text(encoding="utf-8")
+        self.by_name: dict[str, AsyncScript] = {
+            name: redis.register_script(prelude + folder.joinpath(f"{name}.lua").read_text(encoding="utf-8"))
+            for name in SCRIPT_NAMES
+        }
+
+
+def new_ticket_id(hall_id: str) -> str:
+    """An unguessable ticket id (128 random bits) that also says which hall it belongs to."""
+    return f"{hall_id}.{secrets.token_urlsafe(16)}"
+
+
+def hall_of_ticket(ticket_id: str) -> str:
+    hall_id, sep, token = ticket_id.partition(".")
+    if not sep or not token:
+        raise UnknownTicket("No such ticket.")
+    return hall_id
+
+
+def public_ticket(ticket: dict[str, Any] | None) -> dict[str, Any] | None:
+    if ticket is None:
+        return None
+    view = {k: v for k, v in ticket.items() if k not in PRIVATE_FIELDS}
+    view.setdefault("window", None)
+    return view
+
+
+class HallStore:
+    """One hall's tickets, windows and event stream."""
+
+    def __init__(self, redis: Redis, scripts: Scripts, hall: Hall) -> None:
+        self.redis = redis
+        self.hall = hall
+        self._scripts = scripts.by_name
+        codes = hall.service_codes
+        self._codes = ",".join(codes)
+        h = hall.id
+        self._keys = [
+            keys.events(h), keys.tickets(h), keys.windows(h), keys.business_day(h), keys.sequence(h),
+            # KEYS[8], the idempotency record, is only read when the request carries a key
+            keys.numbers(h), keys.recent_calls(h), keys.idempotency(h, ""), keys.served(h),
+        ]
+        for code in codes:
+            self._keys += [keys.waiting(h, code, False), keys.waiting(h, code, True)]
+
+    async def _run(
+        self,
+        name: str,
+        now: datetime,
+        args: list[str | int],
+        idempotency: tuple[str, str] | None = None,
+    ) -> dict[str, Any]:
+        """Run a script; ``idempotency`` is (what the request asks, its Idempotency-Key) when it has one."""
+        run_keys = self._keys
+        fingerprint = ""
+        if idempotency is not None:
+            request, client_key = idempotency
+            run_keys = list(self._keys)
+            run_keys[7] = keys.idempotency(self.hall.id, client_key)
+            fingerprint = hashlib.sha256(request.encode()).hexdigest()
+        local = now.astimezone(self.hall.timezone)
+        argv: list[str | int] = [
+            int(now.timestamp() * 1000),
+            local.isoformat(timespec="milliseconds"),
+            business_day(now, self.hall.timezone, self.hall.rollover).isoformat(),
+            fingerprint,
+            IDEMPOTENCY_TTL,
+            self._codes,
+            STREAM_MAX,
+            *args,
+        ]
+        raw = await self._scripts[name](keys=run_keys, args=argv)
+        answer: dict[str, Any] = json.loads(raw)
+        if "error" in answer:
+            raise from_script(answer["error"])
+        if "ticket" in answer:
+            answer["ticket"] = public_ticket(answer["ticket"])
+        return answer
+
+    async def issue(
+        self, now: datetime, service: str, priority: bool = False, idempotency: tuple[str, str] | None = None
+    ) -> dict[str, Any]:
+        """取号: returns the new ticket with the number of people ahead."""
+        args: list[str | int] = [service, "1" if priority else "0", new_ticket_id(self.hall.id)]
+        return await self._run("issue", now, args, idempotency)
+
+    async def call_next(
+        self, now: datetime, window: Window, idempotency: tuple[str, str] | None = None
+    ) -> dict[str, Any]:
+        """呼叫下一位: ``{"ticket": ...}``, the ticket being ``None`` when nobody waits for the window."""
+        args: list[str | int] = [window.number, ",".join(window.services), window.policy]
+        return await self._run("call_next", now, args, idempotency)
+
+    async def recall(self, now: datetime, window: int, idempotency: tuple[str, str] | None = None) -> dict[str, Any]:
+        return await self._run("recall", now, [window], idempotency)
+
+    async def skip(self, now: datetime, window: int, idempotency: tuple[str, str] | None = None) -> dict[str, Any]:
+        return await self._run("skip", now, [window], idempotency)
+
+    async def complete(
+        self, now: datetime, window: int, idempotency: tuple[str, str] | None = None
+    ) -> dict[str, Any]:
+        return await self._run("complete", now, [window], idempotency)
+
+    async def transfer(
+        self, now: datetime, window: int, service: str, idempotency: tuple[str, str] | None = None
+    ) -> dict[str, Any]:
+        return await self._run("transfer", now, [window, service], idempotency)
+
+    async def pause(self, now: datetime, window: int, idempotency: tuple[str, str] | None = None) -> dict[str, Any]:
+        return await self._run("pause", now, [window, "pause"], idempotency)
+
+    async def resume(self, now: datetime, window: int, idempotency: tuple[str, str] | None = None) -> dict[str, Any]:
+        return await self._run("pause", now, [window, "resume"], idempotency)
+
+    async def requeue(
+        self, now: datetime, ticket_id: str, idempotency: tuple[str, str] | None = None
+    ) -> dict[str, Any]:
+        return await self._run("requeue", now, [ticket_id, self.hall.requeue_after], idempotency)
+
+    async def ticket(self, now: datetime, ticket_id: str) -> dict[str, Any]:
+        answer = await self._run("status", now, [ticket_id])
+        ticket: dict[str, Any] = answer["ticket"]
+        return ticket
+
+    async def roll_over(self, now: datetime) -> None:
+        """Start the new business day if it is due (the snapshot script does it on the way)."""
+        await self._run("snapshot", now, [])
+
+    async def snapshot(self, now: datetime) -> dict[str, Any]:
+        """The hall as a screen shows it, with the id of the last event that the state includes."""
+        raw = await self._run("snapshot", now, [])
+        windows = raw["windows"] or {}
+        served = raw["served"] or {}
+        categories = [
+            {
+                "code": s.code,
+                "name": s.name,
+                "name_en": s.name_en,
+                "minutes": s.minutes,
+                "waiting": sum(raw["waiting"][s.code]),
+                "priority_waiting": raw["waiting"][s.code][1],
+            }
+            for s in self.hall.services
+        ]
+        window_views = []
+        for w in self.hall.windows:
+            state = windows.get(str(w.number), {})
+            ticket = public_ticket(state.get("ticket"))
+            if state.get("state") == "paused":
+                status = "paused"
+            else:
+                status = "serving" if ticket else "idle"
+            window_views.append(
+                {
+                    "number": w.number,
+                    "services": list(w.services),
+                    "policy": w.policy,
+                    "tidal": w.tidal,
+                    "state": status,
+                    "ticket": ticket,
+                    "since": state.get("since"),
+                    "served_today": served.get(str(w.number), 0),
+                }
+            )
+        return {
+            "hall": {
+                "id": self.hall.id,
+                "name": self.hall.name,
+                "name_en": self.hall.name_en,
+                "timezone": self.hall.timezone.key,
+            },
+            "business_day": raw["business_day"],
+            "categories": categories,
+            "windows": window_views,
+            "latest_calls": raw["calls"] or [],
+            "last_event_id": raw["last_event_id"],
+        }

@@ -1,0 +1,41 @@
+"""Background tasks that must never die silently: each runs under a supervisor that logs and restarts it."""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+from collections.abc import Awaitable, Callable
+
+from .business_day import next_rollover
+from .clock import Clock
+from .store import HallStore
+
+log = logging.getLogger("tidequeue.tasks")
+
+
+async def supervise(name: str, run: Callable[[], Awaitable[None]], backoff: float = 1.0) -> None:
+    """Run ``run`` forever: log every failure or unexpected return, then restart it after ``backoff`` s."""
+    while True:
+        try:
+            await run()
+            log.warning("%s returned; restarting it", name)
+        except asyncio.CancelledError:
+            raise
+        except Exception:
+            log.exception("%s failed; restarting in %.0f s", name, backoff)
+        await asyncio.sleep(backoff)
+
+
+async def keep_business_day(store: HallStore, clock: Clock) -> None:
+    """Roll the hall over to the new business day on time, so yesterday's line expires even if nobody acts.
+
+    Every script also rolls over on its way, so this only makes it punctual; several processes doing it
+    at once is harmless.
+    """
+    hall = store.hall
+    while True:
+        now = clock.now()
+        await store.roll_over(now)
+        due = next_rollover(now, hall.timezone, hall.rollover)
+        # Re-check at least hourly: the clock may be moved, and sleeping for a day is fragile.
+        await asyncio.sleep(min((due - now).total_seconds() + 0.5, 3600))
