@@ -6,8 +6,10 @@ import sys
 
 
 def main() -> int:
-    print("display-client: not yet — the hall screen and the voice announcer arrive with the real-time work.",
-          file=sys.stderr)
+    print(
+        "display-client: not yet — the hall screen and the voice announcer arrive with the real-time work.",
+        file=sys.stderr,
+    )
     return 2
 
 

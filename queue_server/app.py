@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+import functools
 from collections.abc import AsyncIterator, Mapping
 from typing import Any
 
@@ -37,12 +38,9 @@ def create_app(
         tasks = []
         if background:
             for hall_id, store in stores.items():
-                tasks.append(
-                    asyncio.create_task(
-                        supervise(f"business day keeper of {hall_id}", lambda s=store: keep_business_day(s, clock)),
-                        name=f"day-keeper-{hall_id}",
-                    )
-                )
+                keeper = functools.partial(keep_business_day, store, clock)
+                name = f"business day keeper of {hall_id}"
+                tasks.append(asyncio.create_task(supervise(name, keeper), name=name))
         try:
             yield {"ctx": ctx}
         finally:

@@ -40,7 +40,9 @@ class Principal:
 
 def bearer_token(header: str | None) -> str:
     if not header:
-        raise Unauthorized("Sign in first: this action needs 'Authorization: Bearer <token>'.", "missing_token")
+        raise Unauthorized(
+            "Sign in first: this action needs 'Authorization: Bearer <token>'.", "missing_token"
+        )
     scheme, _, token = header.partition(" ")
     token = token.strip()
     if scheme.lower() != "bearer" or not token:
@@ -61,7 +63,9 @@ async def authenticate(redis: Redis, hall: Hall, header: str | None, admin_token
     return Principal(session["username"], int(session["window"]))
 
 
-async def sign_in(redis: Redis, hall: Hall, username: str, password: str, window: int, now: datetime) -> dict[str, Any]:
+async def sign_in(
+    redis: Redis, hall: Hall, username: str, password: str, window: int, now: datetime
+) -> dict[str, Any]:
     clerk = hall.clerk(username)
     # Check a password even for an unknown user, so timing does not tell which usernames exist.
     stored = clerk.password_hash if clerk else _DUMMY_HASH
@@ -72,10 +76,19 @@ async def sign_in(redis: Redis, hall: Hall, username: str, password: str, window
         allowed = ", ".join(str(n) for n in clerk.windows)
         raise Forbidden(f"{clerk.name} may sign in at windows {allowed} only.", "wrong_window")
     token = secrets.token_urlsafe(32)
-    session = {"username": clerk.username, "name": clerk.name, "window": window, "signed_in_at": now.isoformat()}
+    session = {
+        "username": clerk.username,
+        "name": clerk.name,
+        "window": window,
+        "signed_in_at": now.isoformat(),
+    }
     await redis.set(keys.clerk_session(hall.id, token), json.dumps(session), ex=SESSION_SECONDS)
-    return {"token": token, "expires_in": SESSION_SECONDS, "clerk": {"username": clerk.username, "name": clerk.name},
-            "window": window}
+    return {
+        "token": token,
+        "expires_in": SESSION_SECONDS,
+        "clerk": {"username": clerk.username, "name": clerk.name},
+        "window": window,
+    }
 
 
 async def sign_out(redis: Redis, hall: Hall, header: str | None) -> None:

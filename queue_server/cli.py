@@ -9,6 +9,7 @@ import argparse
 import getpass
 import logging
 import os
+import signal
 import sys
 from collections.abc import Sequence
 from datetime import datetime
@@ -26,6 +27,14 @@ from .passwords import hash_password
 log = logging.getLogger("tidequeue")
 
 
+class RedisUnavailable(Exception):
+    """REDIS_URL names a Redis that does not answer."""
+
+
+def _exit_on_signal(signum: int, frame: object) -> None:
+    raise SystemExit(0)
+
+
 def parse_args(argv: Sequence[str]) -> argparse.Namespace:
     parser = argparse.ArgumentParser(
         prog="queue-server",
@@ -34,9 +43,14 @@ def parse_args(argv: Sequence[str]) -> argparse.Namespace:
     )
     parser.add_argument("--host", default="127.0.0.1", help="address to listen on (default 127.0.0.1)")
     parser.add_argument("--port", type=int, default=8000, help="port to listen on (default 8000)")
-    parser.add_argument("--config", type=Path, default=Path("config"), help="folder of hall files (default config/)")
     parser.add_argument(
-        "--data-dir", type=Path, default=Path("var"), help="where the embedded Redis keeps its data (default ./var/)"
+        "--config", type=Path, default=Path("config"), help="folder of hall files (default config/)"
+    )
+    parser.add_argument(
+        "--data-dir",
+        type=Path,
+        default=Path("var"),
+        help="where the embedded Redis keeps its data (default ./var/)",
     )
     parser.add_argument("--log-level", default="info", choices=["debug", "info", "warning", "error"])
     return parser.parse_args(argv)
@@ -45,8 +59,8 @@ def parse_args(argv: Sequence[str]) -> argparse.Namespace:
 def hash_password_command(argv: Sequence[str]) -> int:
     parser = argparse.ArgumentParser(
         prog="queue-server hash-password",
-        description="Print a password hash for a [[clerks]] entry. Reads the password from standard input when "
-        "it is not a terminal, else asks for it twice.",
+        description="Print a password hash for a [[clerks]] entry. Reads the password from standard input "
+        "when it is not a terminal, else asks for it twice.",
     )
     parser.parse_args(argv)
     if sys.stdin.isatty():
@@ -68,7 +82,9 @@ def main(argv: Sequence[str] | None = None) -> int:
     if argv[:1] == ["hash-password"]:
         return hash_password_command(argv[1:])
     args = parse_args(argv)
-    logging.basicConfig(level=args.log_level.upper(), format="%(asctime)s %(levelname)s %(name)s: %(message)s")
+    logging.basicConfig(
+        level=args.log_level.upper(), format="%(asctime)s %(levelname)s %(name)s: %(message)s"
+    )
     try:
         halls = load_halls(args.config)
     except ConfigError as e:
@@ -86,8 +102,13 @@ def main(argv: Sequence[str] | None = None) -> int:
             redis_url = embedded.start()
             where = f"embedded Redis in {embedded.data_dir}"
         log.info("halls: %s; %s", ", ".join(sorted(halls)), where)
+        # uvicorn shuts down gracefully on SIGTERM, then raises the signal again: let that end in our
+        # `finally` (which stops the embedded Redis) instead of killing the process outright.
+        signal.signal(signal.SIGTERM, _exit_on_signal)
         app = create_app(halls, redis_url, Clock(), os.environ.get("QUEUE_ADMIN_TOKEN"))
-        uvicorn.run(app, host=args.host, port=args.port, log_level=args.log_level, ws_per_message_deflate=False)
+        uvicorn.run(
+            app, host=args.host, port=args.port, log_level=args.log_level, ws_per_message_deflate=False
+        )
     except (EmbeddedRedisError, RedisUnavailable) as e:
         print(f"queue-server: {e}", file=sys.stderr)
         return 1
@@ -96,10 +117,6 @@ def main(argv: Sequence[str] | None = None) -> int:
             embedded.stop()
             log.info("embedded Redis stopped at %s", datetime.now().isoformat(timespec="seconds"))
     return 0
-
-
-class RedisUnavailable(Exception):
-    pass
 
 
 def _check_redis(url: str) -> None:

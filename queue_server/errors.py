@@ -73,7 +73,10 @@ SCRIPT_ERRORS: dict[str, tuple[type[QueueError], str]] = {
     "window_not_paused": (Conflict, "The window is not paused."),
     "no_current_ticket": (Conflict, "The window has no ticket at the moment; call the next visitor first."),
     "ticket_not_skipped": (Conflict, "Only a skipped (过号) ticket can be put back in line."),
-    "ticket_from_another_day": (Conflict, "The ticket belongs to an earlier business day; take a new ticket."),
+    "ticket_from_another_day": (
+        Conflict,
+        "The ticket belongs to an earlier business day; take a new ticket.",
+    ),
     "same_service": (InvalidRequest, "The ticket is already in that category."),
     "unknown_ticket": (UnknownTicket, "No such ticket."),
     "idempotency_key_reused": (

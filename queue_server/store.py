@@ -22,12 +22,32 @@ from .config import Hall, Window
 from .errors import UnknownTicket, from_script
 
 SCRIPT_NAMES = (
-    "issue", "call_next", "recall", "skip", "complete", "transfer", "pause", "requeue", "status", "snapshot",
+    "issue",
+    "call_next",
+    "recall",
+    "skip",
+    "complete",
+    "transfer",
+    "pause",
+    "requeue",
+    "status",
+    "snapshot",
 )
 STREAM_MAX = 100_000  # events kept per hall: several busy days, for screens that resume and for statistics
 IDEMPOTENCY_TTL = 24 * 3600
-# Fields that only the store needs; the API shows the rest.
+# Fields that only the store needs; the API shows the rest, these first.
 PRIVATE_FIELDS = ("seq", "issued_ms", "called_ms")
+LEADING_FIELDS = (
+    "id",
+    "number",
+    "service",
+    "priority",
+    "state",
+    "ahead",
+    "window",
+    "business_day",
+    "issued_at",
+)
 
 
 class Scripts:
@@ -57,8 +77,8 @@ def hall_of_ticket(ticket_id: str) -> str:
 def public_ticket(ticket: dict[str, Any] | None) -> dict[str, Any] | None:
     if ticket is None:
         return None
-    view = {k: v for k, v in ticket.items() if k not in PRIVATE_FIELDS}
-    view.setdefault("window", None)
+    view: dict[str, Any] = {k: ticket.get(k) for k in LEADING_FIELDS if k in ticket or k == "window"}
+    view.update((k, v) for k, v in ticket.items() if k not in PRIVATE_FIELDS and k not in view)
     return view
 
 
@@ -73,9 +93,16 @@ class HallStore:
         self._codes = ",".join(codes)
         h = hall.id
         self._keys = [
-            keys.events(h), keys.tickets(h), keys.windows(h), keys.business_day(h), keys.sequence(h),
+            keys.events(h),
+            keys.tickets(h),
+            keys.windows(h),
+            keys.business_day(h),
+            keys.sequence(h),
             # KEYS[8], the idempotency record, is only read when the request carries a key
-            keys.numbers(h), keys.recent_calls(h), keys.idempotency(h, ""), keys.served(h),
+            keys.numbers(h),
+            keys.recent_calls(h),
+            keys.idempotency(h, ""),
+            keys.served(h),
         ]
         for code in codes:
             self._keys += [keys.waiting(h, code, False), keys.waiting(h, code, True)]
@@ -128,10 +155,14 @@ class HallStore:
         args: list[str | int] = [window.number, ",".join(window.services), window.policy]
         return await self._run("call_next", now, args, idempotency)
 
-    async def recall(self, now: datetime, window: int, idempotency: tuple[str, str] | None = None) -> dict[str, Any]:
+    async def recall(
+        self, now: datetime, window: int, idempotency: tuple[str, str] | None = None
+    ) -> dict[str, Any]:
         return await self._run("recall", now, [window], idempotency)
 
-    async def skip(self, now: datetime, window: int, idempotency: tuple[str, str] | None = None) -> dict[str, Any]:
+    async def skip(
+        self, now: datetime, window: int, idempotency: tuple[str, str] | None = None
+    ) -> dict[str, Any]:
         return await self._run("skip", now, [window], idempotency)
 
     async def complete(
@@ -144,10 +175,14 @@ class HallStore:
     ) -> dict[str, Any]:
         return await self._run("transfer", now, [window, service], idempotency)
 
-    async def pause(self, now: datetime, window: int, idempotency: tuple[str, str] | None = None) -> dict[str, Any]:
+    async def pause(
+        self, now: datetime, window: int, idempotency: tuple[str, str] | None = None
+    ) -> dict[str, Any]:
         return await self._run("pause", now, [window, "pause"], idempotency)
 
-    async def resume(self, now: datetime, window: int, idempotency: tuple[str, str] | None = None) -> dict[str, Any]:
+    async def resume(
+        self, now: datetime, window: int, idempotency: tuple[str, str] | None = None
+    ) -> dict[str, Any]:
         return await self._run("pause", now, [window, "resume"], idempotency)
 
     async def requeue(
@@ -184,10 +219,9 @@ class HallStore:
         for w in self.hall.windows:
             state = windows.get(str(w.number), {})
             ticket = public_ticket(state.get("ticket"))
+            status = "serving" if ticket else "idle"
             if state.get("state") == "paused":
                 status = "paused"
-            else:
-                status = "serving" if ticket else "idle"
             window_views.append(
                 {
                     "number": w.number,

@@ -20,7 +20,7 @@ MORNING = datetime(2026, 11, 23, 9, 0, tzinfo=SHANGHAI)
 
 
 def make_hall(hall_id: str = "t1", requeue_after: int = 2) -> Hall:
-    """A small hall: A and B have their own windows, window 3 serves both, window 4 serves B then A in order."""
+    """A small hall: A and B have their own windows, 3 serves both, 4 serves B then A in order, 5 is tidal."""
     return Hall(
         id=hall_id,
         name="测试中心",
