@@ -125,13 +125,9 @@ async def window_action(request: Request) -> JSONResponse:
     window = window_of(store, request)
     action = request.path_params["action"]
     if action not in WINDOW_ACTIONS:
-        raise UnknownWindow(
-            f"No window action {action!r} (actions: {', '.join(WINDOW_ACTIONS)}).", "unknown_action"
-        )
+        raise UnknownWindow(f"No window action {action!r} (actions: {', '.join(WINDOW_ACTIONS)}).", "unknown_action")
     ctx = context(request)
-    principal = await auth.authenticate(
-        ctx.redis, store.hall, request.headers.get("authorization"), ctx.admin_token
-    )
+    principal = await auth.authenticate(ctx.redis, store.hall, request.headers.get("authorization"), ctx.admin_token)
     principal.check_window(window.number)
     body = await read_json(request, required=action == "transfer")
     check_fields(body, ("service",) if action == "transfer" else ())
@@ -166,9 +162,7 @@ async def sign_in(request: Request) -> JSONResponse:
     if store.hall.window(number) is None:
         raise UnknownWindow(f"No window {number} in this hall.")
     ctx = context(request)
-    return JSONResponse(
-        await auth.sign_in(ctx.redis, store.hall, username, password, number, ctx.clock.now())
-    )
+    return JSONResponse(await auth.sign_in(ctx.redis, store.hall, username, password, number, ctx.clock.now()))
 
 
 async def sign_out(request: Request) -> JSONResponse:

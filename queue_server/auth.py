@@ -33,16 +33,12 @@ class Principal:
 
     def check_window(self, number: int) -> None:
         if self.window is not None and self.window != number:
-            raise Forbidden(
-                f"You are signed in at window {self.window}, not window {number}.", code="wrong_window"
-            )
+            raise Forbidden(f"You are signed in at window {self.window}, not window {number}.", code="wrong_window")
 
 
 def bearer_token(header: str | None) -> str:
     if not header:
-        raise Unauthorized(
-            "Sign in first: this action needs 'Authorization: Bearer <token>'.", "missing_token"
-        )
+        raise Unauthorized("Sign in first: this action needs 'Authorization: Bearer <token>'.", "missing_token")
     scheme, _, token = header.partition(" ")
     token = token.strip()
     if scheme.lower() != "bearer" or not token:
@@ -63,9 +59,7 @@ async def authenticate(redis: Redis, hall: Hall, header: str | None, admin_token
     return Principal(session["username"], int(session["window"]))
 
 
-async def sign_in(
-    redis: Redis, hall: Hall, username: str, password: str, window: int, now: datetime
-) -> dict[str, Any]:
+async def sign_in(redis: Redis, hall: Hall, username: str, password: str, window: int, now: datetime) -> dict[str, Any]:
     clerk = hall.clerk(username)
     # Check a password even for an unknown user, so timing does not tell which usernames exist.
     stored = clerk.password_hash if clerk else _DUMMY_HASH

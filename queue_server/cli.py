@@ -43,9 +43,7 @@ def parse_args(argv: Sequence[str]) -> argparse.Namespace:
     )
     parser.add_argument("--host", default="127.0.0.1", help="address to listen on (default 127.0.0.1)")
     parser.add_argument("--port", type=int, default=8000, help="port to listen on (default 8000)")
-    parser.add_argument(
-        "--config", type=Path, default=Path("config"), help="folder of hall files (default config/)"
-    )
+    parser.add_argument("--config", type=Path, default=Path("config"), help="folder of hall files (default config/)")
     parser.add_argument(
         "--data-dir",
         type=Path,
@@ -82,9 +80,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     if argv[:1] == ["hash-password"]:
         return hash_password_command(argv[1:])
     args = parse_args(argv)
-    logging.basicConfig(
-        level=args.log_level.upper(), format="%(asctime)s %(levelname)s %(name)s: %(message)s"
-    )
+    logging.basicConfig(level=args.log_level.upper(), format="%(asctime)s %(levelname)s %(name)s: %(message)s")
     try:
         halls = load_halls(args.config)
     except ConfigError as e:
@@ -106,9 +102,7 @@ def main(argv: Sequence[str] | None = None) -> int:
         # `finally` (which stops the embedded Redis) instead of killing the process outright.
         signal.signal(signal.SIGTERM, _exit_on_signal)
         app = create_app(halls, redis_url, Clock(), os.environ.get("QUEUE_ADMIN_TOKEN"))
-        uvicorn.run(
-            app, host=args.host, port=args.port, log_level=args.log_level, ws_per_message_deflate=False
-        )
+        uvicorn.run(app, host=args.host, port=args.port, log_level=args.log_level, ws_per_message_deflate=False)
     except (EmbeddedRedisError, RedisUnavailable) as e:
         print(f"queue-server: {e}", file=sys.stderr)
         return 1

@@ -44,9 +44,7 @@ class Window:
 
     number: int
     services: tuple[str, ...]
-    policy: str = (
-        "oldest"  # "oldest": longest wait across its categories; "order": first category with anyone
-    )
+    policy: str = "oldest"  # "oldest": longest wait across its categories; "order": first category with anyone
     tidal: bool = False  # 潮汐窗口: may be switched to a congested category
 
 

@@ -126,9 +126,7 @@ class EmbeddedRedis:
                     pass
                 if time.monotonic() > deadline:
                     self.stop()
-                    raise EmbeddedRedisError(
-                        f"redis-server did not answer within {timeout:.0f} s:\n{_tail(log)}"
-                    )
+                    raise EmbeddedRedisError(f"redis-server did not answer within {timeout:.0f} s:\n{_tail(log)}")
                 time.sleep(0.02)  # polling a child that gives no other sign of readiness
         finally:
             client.close()

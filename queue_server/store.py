@@ -9,7 +9,7 @@ from __future__ import annotations
 import hashlib
 import json
 import secrets
-from datetime import datetime
+from datetime import datetime, timedelta
 from importlib import resources
 from typing import Any
 
@@ -33,10 +33,12 @@ SCRIPT_NAMES = (
     "status",
     "snapshot",
 )
+KEEP_DAYS = 62  # finished tickets are kept this many business days (two months of statistics), then pruned
 STREAM_MAX = 100_000  # events kept per hall: several busy days, for screens that resume and for statistics
 IDEMPOTENCY_TTL = 24 * 3600
 # Fields that only the store needs; the API shows the rest, these first.
 PRIVATE_FIELDS = ("seq", "issued_ms", "called_ms")
+FINAL_STATES = ("served", "skipped", "expired")
 LEADING_FIELDS = (
     "id",
     "number",
@@ -155,19 +157,13 @@ class HallStore:
         args: list[str | int] = [window.number, ",".join(window.services), window.policy]
         return await self._run("call_next", now, args, idempotency)
 
-    async def recall(
-        self, now: datetime, window: int, idempotency: tuple[str, str] | None = None
-    ) -> dict[str, Any]:
+    async def recall(self, now: datetime, window: int, idempotency: tuple[str, str] | None = None) -> dict[str, Any]:
         return await self._run("recall", now, [window], idempotency)
 
-    async def skip(
-        self, now: datetime, window: int, idempotency: tuple[str, str] | None = None
-    ) -> dict[str, Any]:
+    async def skip(self, now: datetime, window: int, idempotency: tuple[str, str] | None = None) -> dict[str, Any]:
         return await self._run("skip", now, [window], idempotency)
 
-    async def complete(
-        self, now: datetime, window: int, idempotency: tuple[str, str] | None = None
-    ) -> dict[str, Any]:
+    async def complete(self, now: datetime, window: int, idempotency: tuple[str, str] | None = None) -> dict[str, Any]:
         return await self._run("complete", now, [window], idempotency)
 
     async def transfer(
@@ -175,14 +171,10 @@ class HallStore:
     ) -> dict[str, Any]:
         return await self._run("transfer", now, [window, service], idempotency)
 
-    async def pause(
-        self, now: datetime, window: int, idempotency: tuple[str, str] | None = None
-    ) -> dict[str, Any]:
+    async def pause(self, now: datetime, window: int, idempotency: tuple[str, str] | None = None) -> dict[str, Any]:
         return await self._run("pause", now, [window, "pause"], idempotency)
 
-    async def resume(
-        self, now: datetime, window: int, idempotency: tuple[str, str] | None = None
-    ) -> dict[str, Any]:
+    async def resume(self, now: datetime, window: int, idempotency: tuple[str, str] | None = None) -> dict[str, Any]:
         return await self._run("pause", now, [window, "resume"], idempotency)
 
     async def requeue(
@@ -198,6 +190,21 @@ class HallStore:
     async def roll_over(self, now: datetime) -> None:
         """Start the new business day if it is due (the snapshot script does it on the way)."""
         await self._run("snapshot", now, [])
+
+    async def prune(self, now: datetime, keep_days: int = KEEP_DAYS) -> int:
+        """Forget finished tickets older than ``keep_days`` business days; returns how many.
+
+        Outside Lua on purpose: it walks the whole ticket hash in small steps instead of blocking Redis. It is
+        safe because a finished ticket of an old day never changes again; a ticket still at a window is kept.
+        """
+        oldest = (business_day(now, self.hall.timezone, self.hall.rollover) - timedelta(days=keep_days)).isoformat()
+        key = keys.tickets(self.hall.id)
+        pruned = 0
+        async for ticket_id, raw in self.redis.hscan_iter(key, count=500):
+            ticket = json.loads(raw)
+            if ticket["business_day"] < oldest and ticket["state"] in FINAL_STATES:
+                pruned += await self.redis.hdel(key, ticket_id)
+        return pruned
 
     async def snapshot(self, now: datetime) -> dict[str, Any]:
         """The hall as a screen shows it, with the id of the last event that the state includes."""

@@ -30,12 +30,16 @@ async def keep_business_day(store: HallStore, clock: Clock) -> None:
     """Roll the hall over to the new business day on time, so yesterday's line expires even if nobody acts.
 
     Every script also rolls over on its way, so this only makes it punctual; several processes doing it
-    at once is harmless.
+    at once is harmless. It also prunes finished tickets past the retention period, so Redis does not grow
+    without bound.
     """
     hall = store.hall
     while True:
         now = clock.now()
         await store.roll_over(now)
+        pruned = await store.prune(now)
+        if pruned:
+            log.info("%s: forgot %d finished tickets older than the retention period", hall.id, pruned)
         due = next_rollover(now, hall.timezone, hall.rollover)
         # Re-check at least hourly: the clock may be moved, and sleeping for a day is fragile.
         await asyncio.sleep(min((due - now).total_seconds() + 0.5, 3600))

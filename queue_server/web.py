@@ -19,9 +19,7 @@ log = logging.getLogger("tidequeue.http")
 MAX_BODY = 16 * 1024  # every request body of this API is a few fields
 
 
-def error_response(
-    status: int, code: str, message: str, headers: dict[str, str] | None = None
-) -> JSONResponse:
+def error_response(status: int, code: str, message: str, headers: dict[str, str] | None = None) -> JSONResponse:
     return JSONResponse({"error": code, "message": message}, status_code=status, headers=headers)
 
 
@@ -85,9 +83,7 @@ def idempotency(request: Request, body: dict[str, Any]) -> tuple[str, str] | Non
     if key is None:
         return None
     if not 1 <= len(key) <= 255 or not key.isascii() or not key.isprintable():
-        raise InvalidRequest(
-            "Idempotency-Key must be 1 to 255 printable ASCII characters.", "bad_idempotency_key", 400
-        )
+        raise InvalidRequest("Idempotency-Key must be 1 to 255 printable ASCII characters.", "bad_idempotency_key", 400)
     asked = f"{request.method} {request.url.path} {json.dumps(body, sort_keys=True)}"
     return asked, key
 
@@ -113,9 +109,7 @@ async def http_error(request: Request, exc: Exception) -> Response:
 
 async def store_unavailable(request: Request, exc: Exception) -> Response:
     log.error("Redis unavailable during %s %s: %s", request.method, request.url.path, exc)
-    return error_response(
-        503, "store_unavailable", "The ticket store is not reachable; try again in a moment."
-    )
+    return error_response(503, "store_unavailable", "The ticket store is not reachable; try again in a moment.")
 
 
 async def internal_error(request: Request, exc: Exception) -> Response:

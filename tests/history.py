@@ -27,9 +27,7 @@ class Replay:
 
     def expect(self, ticket: str, allowed: tuple[str, ...], event: dict[str, Any]) -> None:
         if self.state.get(ticket) not in allowed:
-            self.violations.append(
-                f"{event['type']} of {event.get('number')} in state {self.state.get(ticket)}"
-            )
+            self.violations.append(f"{event['type']} of {event.get('number')} in state {self.state.get(ticket)}")
 
     def apply(self, e: dict[str, Any]) -> None:
         kind, ticket = e["type"], e.get("ticket_id", "")

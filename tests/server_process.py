@@ -35,7 +35,15 @@ class ServerProcess:
         env["QUEUE_ADMIN_TOKEN"] = admin_token
         if redis_url:
             env["REDIS_URL"] = redis_url
-        args = [sys.executable, "-m", "queue_server.cli", "--port", str(self.port), "--data-dir", str(data_dir)]
+        args = [
+            sys.executable,
+            "-m",
+            "queue_server.cli",
+            "--port",
+            str(self.port),
+            "--data-dir",
+            str(data_dir),
+        ]
         self.process = subprocess.Popen(
             [*args, "--config", str(config), *extra_args],
             env=env,

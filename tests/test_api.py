@@ -51,9 +51,7 @@ def act(client: TestClient, window: int, action: str, headers: dict[str, str] = 
 
 
 def sign_in(client: TestClient, username: str, window: int, password: str = "tidequeue") -> Any:
-    return client.post(
-        "/api/halls/demo/sign-in", json={"username": username, "password": password, "window": window}
-    )
+    return client.post("/api/halls/demo/sign-in", json={"username": username, "password": password, "window": window})
 
 
 def test_a_visitor_takes_a_ticket_and_is_called(client: TestClient) -> None:
@@ -283,10 +281,7 @@ def test_a_retried_request_returns_the_first_answer(client: TestClient) -> None:
     called = client.post("/api/halls/demo/windows/1/call-next", headers=call_headers).json()
     recalled = client.post("/api/halls/demo/windows/1/call-next", headers=call_headers).json()
     assert called == recalled
-    assert (
-        next(c for c in client.get("/api/halls/demo").json()["categories"] if c["code"] == "A")["waiting"]
-        == 1
-    )
+    assert next(c for c in client.get("/api/halls/demo").json()["categories"] if c["code"] == "A")["waiting"] == 1
 
 
 def test_no_input_gives_a_500_or_harms_a_ticket(client: TestClient, sync_redis: Redis) -> None:
@@ -356,9 +351,7 @@ def test_no_input_gives_a_500_or_harms_a_ticket(client: TestClient, sync_redis: 
             ]
         )
         body = rng.choice([*bodies, json.dumps({"service": rng.choice("ABCDEFGZ")}).encode()])
-        headers = rng.choice(
-            [{}, ADMIN, {"Authorization": raw_part[:100]}, {"Idempotency-Key": raw_part[:300]}]
-        )
+        headers = rng.choice([{}, ADMIN, {"Authorization": raw_part[:100]}, {"Idempotency-Key": raw_part[:300]}])
         try:
             response = client.request(rng.choice(["GET", "POST", "PUT"]), path, content=body, headers=headers)
         except UnicodeEncodeError:
@@ -377,9 +370,7 @@ def test_no_input_gives_a_500_or_harms_a_ticket(client: TestClient, sync_redis: 
 
 
 def test_errors_never_show_a_traceback(client: TestClient) -> None:
-    response = client.post(
-        "/api/halls/demo/tickets", content=b"{", headers={"Content-Type": "application/json"}
-    )
+    response = client.post("/api/halls/demo/tickets", content=b"{", headers={"Content-Type": "application/json"})
     assert "Traceback" not in response.text
     assert set(response.json()) == {"error", "message"}
 

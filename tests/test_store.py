@@ -31,9 +31,7 @@ async def events(redis: Redis, hall: Hall) -> list[dict[str, Any]]:
 
 
 async def issue(store: HallStore, service: str, minutes: float = 0, priority: bool = False) -> dict[str, Any]:
-    ticket: dict[str, Any] = (await store.issue(MORNING + timedelta(minutes=minutes), service, priority))[
-        "ticket"
-    ]
+    ticket: dict[str, Any] = (await store.issue(MORNING + timedelta(minutes=minutes), service, priority))["ticket"]
     return ticket
 
 
@@ -196,9 +194,7 @@ async def test_complete(store: HallStore, redis: Redis, hall: Hall) -> None:
     assert (await store.snapshot(MORNING))["windows"][0]["served_today"] == 1
 
 
-async def test_transfer_keeps_the_number_and_the_arrival_place(
-    store: HallStore, redis: Redis, hall: Hall
-) -> None:
+async def test_transfer_keeps_the_number_and_the_arrival_place(store: HallStore, redis: Redis, hall: Hall) -> None:
     a = await issue(store, "A", minutes=0)
     b_later = await issue(store, "B", minutes=5)
     await call(store, 1)
@@ -337,3 +333,17 @@ async def test_every_state_change_is_one_event(store: HallStore, redis: Redis, h
         "paused",
         "resumed",
     ]
+
+
+async def test_old_finished_tickets_are_pruned(store: HallStore, redis: Redis, hall: Hall) -> None:
+    served = await issue(store, "A")
+    at_window = await issue(store, "A")
+    await call(store, 1)
+    await call(store, 2 + 1)  # window 3 still holds the second visitor
+    await store.complete(MORNING, 1)
+    later = MORNING + timedelta(days=70)
+    assert await store.prune(later, keep_days=62) == 1
+    with pytest.raises(UnknownTicket):
+        await store.ticket(later, served["id"])
+    assert (await store.ticket(later, at_window["id"]))["state"] == "called"
+    assert await store.prune(MORNING + timedelta(days=5), keep_days=62) == 0
