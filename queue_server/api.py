@@ -14,6 +14,7 @@ from . import auth
 from .clock import Clock
 from .config import Hall, Window
 from .errors import UnknownHall, UnknownService, UnknownTicket, UnknownWindow
+from .events import EventHub
 from .store import HallStore, hall_of_ticket
 from .web import bool_field, check_fields, idempotency, int_field, read_json, text_field
 
@@ -27,6 +28,7 @@ class Context:
     redis: Redis
     clock: Clock
     admin_token: str | None
+    hub: EventHub
 
 
 def context(request: Request) -> Context:

@@ -11,11 +11,13 @@ from typing import Any
 from redis.asyncio import Redis
 from starlette.applications import Starlette
 
-from .api import Context, routes
+from . import api, ws
+from .api import Context
 from .clock import Clock
 from .config import Hall
+from .events import EventHub
 from .store import HallStore, Scripts
-from .tasks import keep_business_day, supervise
+from .tasks import cancel_and_wait, keep_business_day, supervise
 from .web import EXCEPTION_HANDLERS
 
 
@@ -34,8 +36,10 @@ def create_app(
         redis = Redis.from_url(redis_url, decode_responses=True, health_check_interval=30)
         scripts = Scripts(redis)
         stores = {hall_id: HallStore(redis, scripts, hall) for hall_id, hall in halls.items()}
-        ctx = Context(dict(halls), stores, redis, clock, admin_token or None)
-        tasks = []
+        hub = EventHub(redis, list(halls))
+        await hub.start()
+        ctx = Context(dict(halls), stores, redis, clock, admin_token or None, hub)
+        tasks: list[asyncio.Task[None]] = []
         if background:
             for hall_id, store in stores.items():
                 keeper = functools.partial(keep_business_day, store, clock)
@@ -44,9 +48,8 @@ def create_app(
         try:
             yield {"ctx": ctx}
         finally:
-            for task in tasks:
-                task.cancel()
-            await asyncio.gather(*tasks, return_exceptions=True)
+            await cancel_and_wait(tasks)
+            await hub.stop()
             await redis.aclose()
 
-    return Starlette(routes=routes, exception_handlers=EXCEPTION_HANDLERS, lifespan=lifespan)
+    return Starlette(routes=[*api.routes, *ws.routes], exception_handlers=EXCEPTION_HANDLERS, lifespan=lifespan)

@@ -22,8 +22,21 @@ async def supervise(name: str, run: Callable[[], Awaitable[None]], backoff: floa
         except asyncio.CancelledError:
             raise
         except Exception:
+            task = asyncio.current_task()
+            if task is not None and task.cancelling():
+                # A library turned our cancellation into another error (redis-py's read timeout does): stop.
+                raise asyncio.CancelledError from None
             log.exception("%s failed; restarting in %.0f s", name, backoff)
         await asyncio.sleep(backoff)
+
+
+async def cancel_and_wait(tasks: list[asyncio.Task[None]]) -> None:
+    """Cancel the tasks and wait until they are done, cancelling again if one swallows its cancellation
+    (redis-py does, when it arrives while a connection is being set up)."""
+    while pending := [t for t in tasks if not t.done()]:
+        for task in pending:
+            task.cancel()
+        await asyncio.wait(pending, timeout=0.1)
 
 
 async def keep_business_day(store: HallStore, clock: Clock) -> None:

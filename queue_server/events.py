@@ -1,0 +1,171 @@
+"""One reader per hall per process, fanned out to many local subscribers through bounded queues.
+
+Each server process reads a hall's Redis Stream once (``XREAD BLOCK``) and hands every event, encoded once, to
+the queues of its local WebSocket clients. A client that falls behind never slows the others: its queue is
+bounded, and when it overflows the backlog is dropped and the client is told to resynchronise from a fresh
+snapshot. The reader runs under a supervisor: if it fails it is logged and restarted from the last event it
+delivered, so nothing is skipped.
+
+Hand-off without gaps or repeats: a client subscribes first, then reads its snapshot (or backlog) from Redis,
+then takes events from its queue, skipping those at or before what it already sent. Any event the reader
+delivered before the subscription is already part of that snapshot.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import json
+import logging
+from collections.abc import AsyncIterator, Iterator
+from contextlib import asynccontextmanager, contextmanager
+from dataclasses import dataclass, field
+from typing import Any, cast
+
+from redis.asyncio import Redis
+
+from . import keys
+from .tasks import cancel_and_wait, supervise
+
+log = logging.getLogger("tidequeue.events")
+
+QUEUE_SIZE = 256  # events a client may lag behind before it is resynchronised instead
+READ_BLOCK_MS = 2000  # well inside redis-py's default 5 s socket timeout
+READ_COUNT = 500
+
+
+def event_id_key(event_id: str) -> tuple[int, int]:
+    """A stream id as a sortable pair: '1700000000000-3' -> (1700000000000, 3)."""
+    ms, _, seq = event_id.partition("-")
+    return int(ms), int(seq or 0)
+
+
+def valid_event_id(text: str) -> bool:
+    ms, sep, seq = text.partition("-")
+    return ms.isdigit() and len(ms) < 20 and (not sep or (seq.isdigit() and len(seq) < 20))
+
+
+@dataclass(frozen=True)
+class Event:
+    """An event as it leaves the stream: its id, its parsed fields and its JSON text, encoded once."""
+
+    id: str
+    data: dict[str, Any]
+    text: str
+
+    @classmethod
+    def from_stream(cls, event_id: str, fields: dict[str, str]) -> Event:
+        data = json.loads(fields["data"])
+        data["event_id"] = event_id
+        return cls(event_id, data, json.dumps(data, ensure_ascii=False, separators=(",", ":")))
+
+    @property
+    def key(self) -> tuple[int, int]:
+        return event_id_key(self.id)
+
+
+Entry = tuple[str, dict[str, str]]  # a stream entry as redis-py returns it with decode_responses
+
+
+async def xrange(redis: Redis, stream: str, low: str = "-", high: str = "+", count: int | None = None) -> list[Entry]:
+    return cast(list[Entry], await redis.xrange(stream, min=low, max=high, count=count))
+
+
+async def newest_entry(redis: Redis, stream: str) -> Entry | None:
+    entries = cast(list[Entry], await redis.xrevrange(stream, count=1))
+    return entries[0] if entries else None
+
+
+RESYNC = Event("0-0", {"type": "resync"}, "")  # put in an overflowing queue: "take a fresh snapshot"
+
+
+@dataclass(eq=False)
+class Subscription:
+    queue: asyncio.Queue[Event] = field(default_factory=lambda: asyncio.Queue(QUEUE_SIZE))
+    dropped: int = 0
+
+    def offer(self, event: Event) -> None:
+        try:
+            self.queue.put_nowait(event)
+        except asyncio.QueueFull:
+            # Too slow: forget its backlog and have it resynchronise from a snapshot.
+            self.dropped += self.queue.qsize()
+            while not self.queue.empty():
+                self.queue.get_nowait()
+            self.queue.put_nowait(RESYNC)
+
+
+class HallFeed:
+    """The one reader of one hall's stream in this process, and its local subscribers."""
+
+    def __init__(self, redis: Redis, hall_id: str) -> None:
+        self.redis = redis
+        self.hall_id = hall_id
+        self.subscribers: set[Subscription] = set()
+        self.last_id: str | None = None
+        self.delivered = 0
+        self.ready = asyncio.Event()
+
+    async def run(self) -> None:
+        """Read the stream forever from the last delivered event (from its end on the first start)."""
+        stream = keys.events(self.hall_id)
+        if self.last_id is None:
+            newest = await newest_entry(self.redis, stream)
+            self.last_id = newest[0] if newest else "0-0"
+        self.ready.set()
+        while True:
+            batches = await self.redis.xread({stream: self.last_id}, count=READ_COUNT, block=READ_BLOCK_MS)
+            for _, entries in cast(list[tuple[str, list[Entry]]], batches or []):
+                for event_id, fields in entries:
+                    event = Event.from_stream(event_id, fields)
+                    self.last_id = event_id
+                    self.delivered += 1
+                    for subscription in tuple(self.subscribers):
+                        subscription.offer(event)
+
+    @contextmanager
+    def subscribe(self) -> Iterator[Subscription]:
+        subscription = Subscription()
+        self.subscribers.add(subscription)
+        try:
+            yield subscription
+        finally:
+            self.subscribers.discard(subscription)
+
+
+class EventHub:
+    """The feeds of all halls in this process; started and stopped by the app's lifespan."""
+
+    def __init__(self, redis: Redis, hall_ids: list[str]) -> None:
+        # Each reader's blocking XREAD holds one connection of the pool for itself.
+        self.feeds = {hall_id: HallFeed(redis, hall_id) for hall_id in hall_ids}
+        self._tasks: list[asyncio.Task[None]] = []
+
+    async def start(self) -> None:
+        for hall_id, feed in self.feeds.items():
+            name = f"event reader of {hall_id}"
+            self._tasks.append(asyncio.create_task(supervise(name, feed.run), name=name))
+        await asyncio.gather(*(feed.ready.wait() for feed in self.feeds.values()))
+
+    async def stop(self) -> None:
+        await cancel_and_wait(self._tasks)
+
+    @asynccontextmanager
+    async def subscribe(self, hall_id: str) -> AsyncIterator[Subscription]:
+        with self.feeds[hall_id].subscribe() as subscription:
+            yield subscription
+
+
+async def events_after(redis: Redis, hall_id: str, since: str, limit: int) -> list[Event] | None:
+    """The events after ``since``, oldest first, or None when the client needs a fresh snapshot instead: the
+    stream no longer reaches back to ``since`` (trimmed, or Redis lost it), ``since`` lies beyond the newest
+    event, or the backlog is longer than ``limit``."""
+    stream = keys.events(hall_id)
+    oldest = await xrange(redis, stream, count=1)
+    newest = await newest_entry(redis, stream)
+    wanted = event_id_key(since)
+    if not oldest or newest is None or event_id_key(oldest[0][0]) > wanted or event_id_key(newest[0]) < wanted:
+        return None
+    entries = await xrange(redis, stream, low=f"({since}", count=limit + 1)
+    if len(entries) > limit:
+        return None
+    return [Event.from_stream(event_id, fields) for event_id, fields in entries]

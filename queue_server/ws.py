@@ -1,0 +1,156 @@
+"""The WebSocket channels: a hall's events for screens and announcers, and one ticket for a visitor's phone.
+
+Both are read-only and need no token. Messages are JSON text; every one has a ``type``. A client may receive a
+``snapshot`` at any time (when it starts, or after it fell behind) and must then replace what it shows.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import json
+import logging
+from typing import Any
+
+from starlette.routing import WebSocketRoute
+from starlette.websockets import WebSocket, WebSocketDisconnect
+
+from .api import Context
+from .errors import UnknownTicket
+from .estimates import estimated_wait_minutes
+from .events import RESYNC, Event, Subscription, event_id_key, events_after, valid_event_id
+from .store import HallStore, hall_of_ticket
+
+log = logging.getLogger("tidequeue.ws")
+
+HEARTBEAT_SECONDS = 15  # lets a page notice a dead connection that the browser has not noticed yet
+BACKLOG_LIMIT = 5000  # a client further behind than this gets a snapshot instead of the backlog
+GONE = (WebSocketDisconnect, RuntimeError, OSError)  # how a send to a departed client fails
+
+
+def context(websocket: WebSocket) -> Context:
+    ctx: Context = websocket.state.ctx
+    return ctx
+
+
+async def refuse(websocket: WebSocket, code: str, message: str) -> None:
+    await websocket.send_text(json.dumps({"type": "error", "error": code, "message": message}))
+    await websocket.close(code=4404)
+
+
+async def send_snapshot(websocket: WebSocket, store: HallStore, ctx: Context) -> tuple[int, int]:
+    snapshot = await store.snapshot(ctx.clock.now())
+    await websocket.send_text(
+        json.dumps({"type": "snapshot", "event_id": snapshot["last_event_id"], **snapshot}, ensure_ascii=False)
+    )
+    return event_id_key(snapshot["last_event_id"])
+
+
+async def next_event(subscription: Subscription) -> Event | None:
+    """The next event for this client, or None after a quiet spell (time for a heartbeat)."""
+    try:
+        async with asyncio.timeout(HEARTBEAT_SECONDS):
+            return await subscription.queue.get()
+    except TimeoutError:
+        return None
+
+
+async def hall_channel(websocket: WebSocket) -> None:
+    """``/ws/halls/{hall}?since=<event_id>``: a snapshot or the missed events, then every event live."""
+    await websocket.accept()
+    ctx = context(websocket)
+    hall_id = websocket.path_params["hall"]
+    store = ctx.stores.get(hall_id)
+    if store is None:
+        await refuse(websocket, "unknown_hall", f"No hall {hall_id!r}.")
+        return
+    since = websocket.query_params.get("since", "")
+    try:
+        async with ctx.hub.subscribe(hall_id) as subscription:
+            backlog = await events_after(ctx.redis, hall_id, since, BACKLOG_LIMIT) if valid_event_id(since) else None
+            if backlog is None:
+                last = await send_snapshot(websocket, store, ctx)
+            else:
+                last = event_id_key(since)
+                for missed in backlog:
+                    await websocket.send_text(missed.text)
+                    last = missed.key
+            while True:
+                live = await next_event(subscription)
+                if live is None:
+                    await websocket.send_text(json.dumps({"type": "heartbeat", "at": ctx.clock.now().isoformat()}))
+                elif live is RESYNC:
+                    last = await send_snapshot(websocket, store, ctx)
+                elif live.key > last:
+                    await websocket.send_text(live.text)
+                    last = live.key
+    except GONE:
+        return
+
+
+def concerns(event: Event, ticket: dict[str, Any]) -> bool:
+    """Whether an event may change what a ticket's visitor sees: their place, their estimate or their call."""
+    data = event.data
+    return (
+        event is RESYNC
+        or data.get("ticket_id") == ticket["id"]
+        or data.get("service") == ticket["service"]
+        or data["type"] in ("paused", "resumed", "day_started")
+    )
+
+
+async def ticket_view(store: HallStore, ctx: Context, ticket_id: str) -> dict[str, Any]:
+    ticket = await store.ticket(ctx.clock.now(), ticket_id)
+    service = store.hall.service(ticket["service"])
+    serving = sum(1 for w in store.hall.windows if ticket["service"] in w.services)
+    if ticket["state"] == "waiting" and service is not None:
+        ticket["estimated_wait_minutes"] = estimated_wait_minutes(ticket["ahead"], service.minutes, serving)
+    return ticket
+
+
+async def ticket_channel(websocket: WebSocket) -> None:
+    """``/ws/tickets/{id}``: the ticket now, then again whenever its place, estimate or call changes."""
+    await websocket.accept()
+    ctx = context(websocket)
+    ticket_id = websocket.path_params["ticket_id"]
+    try:
+        store = ctx.stores.get(hall_of_ticket(ticket_id))
+    except UnknownTicket:
+        store = None
+    if store is None:
+        await refuse(websocket, "unknown_ticket", "No such ticket.")
+        return
+    try:
+        async with ctx.hub.subscribe(store.hall.id) as subscription:
+            try:
+                ticket = await ticket_view(store, ctx, ticket_id)
+            except UnknownTicket:
+                await refuse(websocket, "unknown_ticket", "No such ticket.")
+                return
+            await websocket.send_text(json.dumps({"type": "ticket", "event": "snapshot", "ticket": ticket}))
+            while True:
+                event = await next_event(subscription)
+                if event is None:
+                    await websocket.send_text(json.dumps({"type": "heartbeat", "at": ctx.clock.now().isoformat()}))
+                    continue
+                # Several events may be waiting: one fresh look at the ticket answers them all.
+                pending: list[Event] = [event]
+                while not subscription.queue.empty():
+                    pending.append(subscription.queue.get_nowait())
+                relevant = [e for e in pending if concerns(e, ticket)]
+                if not relevant:
+                    continue
+                own = [e for e in relevant if e.data.get("ticket_id") == ticket_id]
+                reason = (own or relevant)[-1]
+                fresh = await ticket_view(store, ctx, ticket_id)
+                if fresh != ticket or any(e.data["type"] == "recalled" for e in own):
+                    ticket = fresh
+                    message = {"type": "ticket", "event": reason.data["type"], "event_id": reason.id, "ticket": ticket}
+                    await websocket.send_text(json.dumps(message, ensure_ascii=False))
+    except GONE:
+        return
+
+
+routes = [
+    WebSocketRoute("/ws/halls/{hall}", hall_channel),
+    WebSocketRoute("/ws/tickets/{ticket_id}", ticket_channel),
+]
