@@ -11,7 +11,10 @@ from typing import Any
 from redis.asyncio import Redis
 from starlette.applications import Starlette
 
-from . import api, ws
+from caller_pad import pages as caller_pages
+from display_client import pages as display_pages
+
+from . import api, pages, ws
 from .api import Context
 from .clock import Clock
 from .config import Hall
@@ -52,4 +55,6 @@ def create_app(
             await hub.stop()
             await redis.aclose()
 
-    return Starlette(routes=[*api.routes, *ws.routes], exception_handlers=EXCEPTION_HANDLERS, lifespan=lifespan)
+    # The pages live with the part that owns them; the server mounts them all.
+    routes = [*api.routes, *ws.routes, *pages.routes, *display_pages.routes, *caller_pages.routes]
+    return Starlette(routes=routes, exception_handlers=EXCEPTION_HANDLERS, lifespan=lifespan)

@@ -5,14 +5,18 @@ from __future__ import annotations
 from collections.abc import AsyncIterator, Iterator
 from datetime import datetime, time
 from pathlib import Path
+from typing import Any
 from zoneinfo import ZoneInfo
 
 import pytest
+from redis import Redis as SyncRedis
 from redis.asyncio import Redis
 
 from queue_server.config import Hall, Service, Window
 from queue_server.embedded_redis import EmbeddedRedis
 from queue_server.store import HallStore, Scripts
+
+from .server_process import ServerProcess
 
 SHANGHAI = ZoneInfo("Asia/Shanghai")
 # A fixed moment in the hall's zone; tests move it explicitly.
@@ -72,3 +76,39 @@ def store(redis: Redis, hall: Hall) -> HallStore:
 @pytest.fixture
 def config_dir() -> Path:
     return Path(__file__).resolve().parent.parent / "config"
+
+
+@pytest.fixture(scope="session")
+def artifacts() -> Path:
+    """Screenshots and WAV files from the test run, kept for people to look at."""
+    folder = Path(__file__).resolve().parent / "artifacts"
+    folder.mkdir(exist_ok=True)
+    return folder
+
+
+# Chromium as the stack notes say: Debian's binary, never a downloaded one, and no background networking.
+CHROMIUM_ARGS = [
+    "--headless", "--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run",
+    "--disable-background-networking", "--disable-component-update", "--disable-sync",
+]  # fmt: skip
+
+
+@pytest.fixture(scope="session")
+def browser() -> Iterator[Any]:
+    """A real headless Chromium (Debian's /usr/bin/chromium) driven by Playwright."""
+    from playwright.sync_api import sync_playwright
+
+    with sync_playwright() as playwright:
+        chromium = playwright.chromium.launch(executable_path="/usr/bin/chromium", args=CHROMIUM_ARGS)
+        yield chromium
+        chromium.close()
+
+
+@pytest.fixture
+def live_server(tmp_path: Path, redis_url: str) -> Iterator[ServerProcess]:
+    """A real queue-server process on the test Redis (emptied first), with the shipped halls."""
+    client = SyncRedis.from_url(redis_url)
+    client.flushall()
+    client.close()
+    with ServerProcess(tmp_path / "var", redis_url=redis_url) as server:
+        yield server.ready()

