@@ -30,7 +30,7 @@ log = logging.getLogger("tidequeue.events")
 
 QUEUE_SIZE = 256  # events a client may lag behind before it is resynchronised instead
 READ_BLOCK_MS = 2000  # well inside redis-py's default 5 s socket timeout
-READ_COUNT = 500
+READ_COUNT = 100  # well below QUEUE_SIZE, so that a burst alone never overflows a healthy client's queue
 
 
 def event_id_key(event_id: str) -> tuple[int, int]:
@@ -87,8 +87,9 @@ class Subscription:
         try:
             self.queue.put_nowait(event)
         except asyncio.QueueFull:
-            # Too slow: forget its backlog and have it resynchronise from a snapshot.
-            self.dropped += self.queue.qsize()
+            # Too slow: forget its backlog and this event, and have it resynchronise from a snapshot, which
+            # includes them all.
+            self.dropped += self.queue.qsize() + 1
             while not self.queue.empty():
                 self.queue.get_nowait()
             self.queue.put_nowait(RESYNC)
@@ -121,6 +122,8 @@ class HallFeed:
                     self.delivered += 1
                     for subscription in tuple(self.subscribers):
                         subscription.offer(event)
+            # Let the clients' senders drain their queues before the next batch is offered.
+            await asyncio.sleep(0)
 
     @contextmanager
     def subscribe(self) -> Iterator[Subscription]:

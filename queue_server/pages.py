@@ -2,6 +2,83 @@
 
 from __future__ import annotations
 
-from starlette.routing import BaseRoute
+import io
+from importlib import resources
+from typing import Any
 
-routes: list[BaseRoute] = []
+import segno
+from starlette.requests import Request
+from starlette.responses import HTMLResponse, Response
+from starlette.routing import BaseRoute, Mount, Route
+from starlette.staticfiles import StaticFiles
+from starlette.templating import Jinja2Templates
+
+from .api import Context
+from .errors import UnknownTicket
+from .store import hall_of_ticket
+
+templates = Jinja2Templates(directory=str(resources.files("queue_server") / "templates"))
+
+
+def page_context(request: Request) -> Context:
+    ctx: Context = request.state.ctx
+    return ctx
+
+
+def page_lang(request: Request) -> str:
+    """Chinese first; ``?lang=en`` for English."""
+    return "en" if request.query_params.get("lang") == "en" else "zh"
+
+
+def not_found_page(text: str) -> HTMLResponse:
+    """A plain page for a person at a screen, where the API would answer JSON."""
+    return HTMLResponse(f"<!doctype html><meta charset=utf-8><title>404</title><p>{text}</p>", status_code=404)
+
+
+# --- kiosk (取号机) ---------------------------------------------------------------------------------------
+
+
+async def kiosk(request: Request) -> Response:
+    hall = page_context(request).halls.get(request.path_params["hall"])
+    if hall is None:
+        return not_found_page("没有这个大厅 · No such hall.")
+    categories: list[dict[str, Any]] = [
+        {"code": s.code, "name": s.name, "name_en": s.name_en, "minutes": s.minutes} for s in hall.services
+    ]
+    config = {
+        "hall": hall.id,
+        "lang": page_lang(request),
+        "categories": categories,
+        "windows": [{"number": w.number, "services": list(w.services)} for w in hall.windows],
+        # Where the QR code sends a phone: absolute, from the host the kiosk itself reached.
+        "phone_base": f"{request.base_url}t/",
+    }
+    context = {"hall": hall, "lang": page_lang(request), "config": config}
+    return templates.TemplateResponse(request, "kiosk.html", context)
+
+
+async def ticket_qr(request: Request) -> Response:
+    """``/qr/{ticket_id}.svg``: the QR code a kiosk shows and prints, pointing at the ticket's phone page."""
+    ticket_id = request.path_params["ticket_id"]
+    ctx = page_context(request)
+    store = ctx.stores.get(hall_of_ticket(ticket_id))
+    if store is None or len(ticket_id) > 100:
+        raise UnknownTicket("No such ticket.")
+    await store.ticket(ctx.clock.now(), ticket_id)  # raises UnknownTicket: no codes for made-up ids
+    svg = io.BytesIO()
+    qr = segno.make(f"{request.base_url}t/{ticket_id}", error="m")
+    qr.save(svg, kind="svg", border=4, omitsize=True, xmldecl=False)
+    # The ticket id never points anywhere else, so the code may be cached for the day.
+    headers = {"Cache-Control": "private, max-age=86400"}
+    return Response(svg.getvalue(), media_type="image/svg+xml", headers=headers)
+
+
+kiosk_routes: list[BaseRoute] = [
+    Route("/kiosk/{hall}", kiosk),
+    Route("/qr/{ticket_id}.svg", ticket_qr),
+]
+
+routes: list[BaseRoute] = [
+    Mount("/static/queue_server", StaticFiles(packages=[("queue_server", "static")]), name="queue_server_static"),
+    *kiosk_routes,
+]
