@@ -8,7 +8,7 @@ import functools
 from collections.abc import AsyncIterator, Mapping
 from typing import Any
 
-from redis.asyncio import Redis
+from redis.asyncio import BlockingConnectionPool, Redis
 from starlette.applications import Starlette
 
 from caller_pad import pages as caller_pages
@@ -23,6 +23,8 @@ from .store import HallStore, Scripts
 from .tasks import cancel_and_wait, keep_business_day, supervise
 from .web import EXCEPTION_HANDLERS
 
+REDIS_CONNECTIONS = 256  # per process; each request holds one only while its script runs
+
 
 def create_app(
     halls: Mapping[str, Hall],
@@ -36,7 +38,11 @@ def create_app(
 
     @contextlib.asynccontextmanager
     async def lifespan(app: Starlette) -> AsyncIterator[dict[str, Any]]:
-        redis = Redis.from_url(redis_url, decode_responses=True, health_check_interval=30)
+        # A bounded pool that makes a request wait for a free connection rather than fail under a burst.
+        pool = BlockingConnectionPool.from_url(
+            redis_url, max_connections=REDIS_CONNECTIONS, timeout=10, decode_responses=True, health_check_interval=30
+        )
+        redis = Redis(connection_pool=pool)
         scripts = Scripts(redis)
         stores = {hall_id: HallStore(redis, scripts, hall) for hall_id, hall in halls.items()}
         hub = EventHub(redis, list(halls))
@@ -54,6 +60,7 @@ def create_app(
             await cancel_and_wait(tasks)
             await hub.stop()
             await redis.aclose()
+            await pool.aclose()
 
     # The pages live with the part that owns them; the server mounts them all.
     routes = [*api.routes, *ws.routes, *pages.routes, *display_pages.routes, *caller_pages.routes]

@@ -7,6 +7,7 @@ the file, the key and what is wrong.
 
 from __future__ import annotations
 
+import functools
 import re
 import tomllib
 from collections.abc import Mapping
@@ -74,7 +75,11 @@ class Hall:
         return next((s for s in self.services if s.code == code), None)
 
     def window(self, number: int) -> Window | None:
-        return next((w for w in self.windows if w.number == number), None)
+        return self._windows_by_number.get(number)
+
+    @functools.cached_property
+    def _windows_by_number(self) -> dict[int, Window]:
+        return {w.number: w for w in self.windows}
 
     def clerk(self, username: str) -> Clerk | None:
         return next((c for c in self.clerks if c.username == username), None)
