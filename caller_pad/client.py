@@ -85,16 +85,9 @@ class HallClient:
         return self.request("POST", url, body, key or new_key())
 
     def check_access(self, window: int) -> None:
-        """Raise ApiError 401/403 when the token may not act at ``window``, without changing anything.
-
-        The API has no who-am-I call; a transfer to a category that cannot exist is authorised first and then
-        refused as an unknown category, before the store is touched.
-        """
-        try:
-            self.request("POST", self._url("windows", str(window), "transfer"), {"service": "?"})
-        except ApiError as e:
-            if e.code != "unknown_service":
-                raise
+        """Raise ApiError (404 unknown window, 401 bad token, 403 another window) when the token may not act at
+        ``window``, without changing anything."""
+        self.request("GET", self._url("whoami") + f"?window={window}")
 
 
 def new_key() -> str:

@@ -44,8 +44,7 @@ def hall_store(request: Request) -> HallStore:
     return store
 
 
-def window_of(store: HallStore, request: Request) -> Window:
-    text = request.path_params["window"]
+def window_of(store: HallStore, text: str) -> Window:
     window = store.hall.window(int(text)) if text.isdigit() and len(text) < 6 else None
     if window is None:
         numbers = ", ".join(str(w.number) for w in store.hall.windows)
@@ -124,7 +123,7 @@ WINDOW_ACTIONS = ("call-next", "recall", "skip", "complete", "transfer", "pause"
 
 async def window_action(request: Request) -> JSONResponse:
     store = hall_store(request)
-    window = window_of(store, request)
+    window = window_of(store, request.path_params["window"])
     action = request.path_params["action"]
     if action not in WINDOW_ACTIONS:
         raise UnknownWindow(f"No window action {action!r} (actions: {', '.join(WINDOW_ACTIONS)}).", "unknown_action")
@@ -167,6 +166,17 @@ async def sign_in(request: Request) -> JSONResponse:
     return JSONResponse(await auth.sign_in(ctx.redis, store.hall, username, password, number, ctx.clock.now()))
 
 
+async def whoami(request: Request) -> JSONResponse:
+    """Who the bearer token speaks for, and whether it may act at ``?window=n``: lets a caller pad check its
+    token before the clerk's first press."""
+    store = hall_store(request)
+    ctx = context(request)
+    principal = await auth.authenticate(ctx.redis, store.hall, request.headers.get("authorization"), ctx.admin_token)
+    if "window" in request.query_params:
+        principal.check_window(window_of(store, request.query_params["window"]).number)
+    return JSONResponse({"name": principal.name, "window": principal.window, "supervisor": principal.window is None})
+
+
 async def sign_out(request: Request) -> JSONResponse:
     store = hall_store(request)
     await auth.sign_out(context(request).redis, store.hall, request.headers.get("authorization"))
@@ -181,6 +191,7 @@ routes = [
     Route("/api/halls/{hall}/tickets", take_ticket, methods=["POST"]),
     Route("/api/halls/{hall}/sign-in", sign_in, methods=["POST"]),
     Route("/api/halls/{hall}/sign-out", sign_out, methods=["POST"]),
+    Route("/api/halls/{hall}/whoami", whoami),
     Route("/api/halls/{hall}/windows/{window}/{action}", window_action, methods=["POST"]),
     Route("/api/tickets/{ticket_id}", ticket_status),
     Route("/api/tickets/{ticket_id}/requeue", requeue, methods=["POST"]),

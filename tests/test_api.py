@@ -258,6 +258,17 @@ def test_a_clerk_acts_at_their_own_window_only(client: TestClient) -> None:
     assert act(client, 1, "call-next", headers=mine).status_code == 401
 
 
+def test_whoami_tells_a_pad_where_its_token_may_act(client: TestClient) -> None:
+    token = {"Authorization": f"Bearer {sign_in(client, 'w05', 5).json()['token']}"}
+    assert client.get("/api/halls/demo/whoami?window=5", headers=token).json() == {
+        "name": "w05", "window": 5, "supervisor": False,
+    }  # fmt: skip
+    assert client.get("/api/halls/demo/whoami?window=6", headers=token).status_code == 403
+    assert client.get("/api/halls/demo/whoami?window=66", headers=token).status_code == 404
+    assert client.get("/api/halls/demo/whoami", headers=ADMIN).json()["supervisor"] is True
+    assert client.get("/api/halls/demo/whoami").status_code == 401
+
+
 def test_a_floating_clerk_may_sign_in_at_any_window(client: TestClient) -> None:
     assert sign_in(client, "floater", 9).json()["window"] == 9
 
