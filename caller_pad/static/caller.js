@@ -1,0 +1,291 @@
+// The caller pad (叫号器): a clerk signs in at one window, then calls, recalls, skips, completes, transfers and
+// pauses with buttons or single keys. The hall channel keeps the window and its waiting count live.
+"use strict";
+
+(function () {
+  const $ = (id) => document.getElementById(id);
+  const config = JSON.parse($("caller-config").textContent);
+  const en = config.lang === "en";
+  const STORAGE_KEY = `tidequeue.caller.${config.hall}`;
+  const API = `/api/halls/${encodeURIComponent(config.hall)}`;
+
+  const { TEXT, ERROR_WORDS, ANSWER_TEXT } = window.CallerText(en, serviceName);
+
+  const SHORTCUTS = { n: "call-next", " ": "call-next", r: "recall", s: "skip", c: "complete", t: "transfer" };
+
+  function serviceName(code) {
+    const c = config.categories.find((x) => x.code === code);
+    return c ? (en ? c.name_en : c.name) : code;
+  }
+
+  // --- the session, kept per browser tab so that a reload does not sign the clerk out -------------------
+
+  function loadSession() {
+    try {
+      return JSON.parse(sessionStorage.getItem(STORAGE_KEY));
+    } catch (e) {
+      return null;
+    }
+  }
+
+  let session = loadSession();
+
+  // --- the hall as this window sees it (caller_state.js) --------------------------------------------------
+
+  const State = window.CallerState;
+  let hall = State.create(0); // made afresh for the window at each sign-in
+
+  // --- drawing ------------------------------------------------------------------------------------------
+
+  function render() {
+    const w = hall.window;
+    const ticket = w && w.ticket;
+    $("current-number").textContent = ticket ? ticket.number : "—";
+    $("current-number").classList.toggle("none", !ticket);
+    const detail = ticket ? [serviceName(ticket.service)] : [];
+    if (ticket && ticket.priority) detail.push(TEXT.priority);
+    if (ticket && ticket.recalls) detail.push(TEXT.recalls(ticket.recalls));
+    $("current-detail").textContent = detail.join(" · ");
+    const state = !w ? "" : w.paused ? "paused" : ticket ? "serving" : "idle";
+    $("window-state").textContent = state ? TEXT[state] : "";
+    $("window-state").dataset.state = state;
+    const waiting = State.waitingForWindow(hall);
+    $("waiting-count").textContent = waiting === null ? "–" : String(waiting);
+    $("served-count").textContent = w ? String(w.served) : "–";
+    $("pause-button").dataset.action = w && w.paused ? "resume" : "pause";
+    $("pause-label").textContent = w && w.paused ? TEXT.resume : TEXT.pause;
+  }
+
+  function say(text, kind) {
+    const box = $("message");
+    box.textContent = text;
+    box.className = `message ${kind}`;
+    box.hidden = !text;
+  }
+
+  function errorText(err) {
+    if (!(err instanceof ApiError)) return TEXT.unreachable;
+    const words = !en && ERROR_WORDS[err.code] ? `${ERROR_WORDS[err.code]}：` : "";
+    return `${TEXT.refused(err.status)} ${words}${err.message}`;
+  }
+
+  // --- talking to the server ------------------------------------------------------------------------------
+
+  class ApiError extends Error {
+    constructor(status, body) {
+      super((body && body.message) || `HTTP ${status}`);
+      this.status = status;
+      this.code = body && body.error;
+    }
+  }
+
+  function newKey() {
+    // crypto.randomUUID needs a secure context, which a pad on plain http in the hall's LAN does not have.
+    const bytes = crypto.getRandomValues(new Uint8Array(16));
+    return "pad-" + Array.from(bytes, (b) => b.toString(16).padStart(2, "0")).join("");
+  }
+
+  async function request(path, options) {
+    const headers = { ...options.headers };
+    if (session) headers.Authorization = `Bearer ${session.token}`;
+    const response = await fetch(API + path, { ...options, headers });
+    const data = await response.json().catch(() => null);
+    if (!response.ok) throw new ApiError(response.status, data);
+    return data;
+  }
+
+  function post(path, body, key) {
+    const headers = { "Content-Type": "application/json", "Idempotency-Key": key };
+    return request(path, { method: "POST", headers, body: body ? JSON.stringify(body) : "" });
+  }
+
+  // A tab reopened after the session ended (expired, or signed out elsewhere) goes back to the sign-in form
+  // at once, instead of at the clerk's first press. Unreachable: keep the pad; the feed banner says so.
+  async function checkSession() {
+    try {
+      await request(`/whoami?window=${session.window}`, { method: "GET" });
+    } catch (err) {
+      if (err instanceof ApiError && (err.status === 401 || err.status === 403)) leavePad(errorText(err));
+    }
+  }
+
+  // --- window actions -------------------------------------------------------------------------------------
+
+  let inFlight = false;
+  // A request that may or may not have arrived (the network failed): pressing the same thing again reuses its
+  // Idempotency-Key, so the server answers the first attempt instead of, say, calling a second visitor.
+  let unsure = null;
+
+  function setInFlight(value) {
+    inFlight = value;
+    for (const b of document.querySelectorAll(".pad-action, #sign-out")) b.disabled = value;
+  }
+
+  async function act(action, body) {
+    if (inFlight || !session) return;
+    const what = `${action} ${JSON.stringify(body || null)}`;
+    const key = unsure && unsure.what === what ? unsure.key : newKey();
+    setInFlight(true);
+    try {
+      const data = await post(`/windows/${session.window}/${action}`, body, key);
+      unsure = null;
+      State.applyAnswer(hall, action, data);
+      render();
+      say(ANSWER_TEXT[action](data), "info");
+    } catch (err) {
+      unsure = err instanceof ApiError ? null : { what, key };
+      say(errorText(err), "error");
+      if (err instanceof ApiError && err.status === 401) leavePad(errorText(err));
+    } finally {
+      setInFlight(false);
+    }
+  }
+
+  function press(action) {
+    if (action === "transfer") openChooser();
+    else act(action);
+  }
+
+  function openChooser() {
+    const current = hall.window && hall.window.ticket;
+    for (const b of document.querySelectorAll(".transfer-to")) {
+      b.hidden = Boolean(current && current.service === b.dataset.service);
+    }
+    $("transfer-chooser").hidden = false;
+  }
+
+  function closeChooser() {
+    $("transfer-chooser").hidden = true;
+  }
+
+  function transferTo(code) {
+    closeChooser();
+    act("transfer", { service: code });
+  }
+
+  function onKey(event) {
+    if ($("pad").hidden || event.ctrlKey || event.metaKey || event.altKey) return;
+    if (event.target.closest("input, select, textarea")) return;
+    const key = event.key.toLowerCase();
+    if (!$("transfer-chooser").hidden) {
+      const option = document.querySelector(`.transfer-to[data-service="${event.key.toUpperCase()}"]`);
+      if (key === "escape") closeChooser();
+      else if (option && !option.hidden) transferTo(option.dataset.service);
+      event.preventDefault();
+      return;
+    }
+    const action = key === "p" ? $("pause-button").dataset.action : SHORTCUTS[key];
+    if (!action) return;
+    event.preventDefault(); // Space would also scroll the page or press the focused button
+    if (!event.repeat) press(action);
+  }
+
+  // --- signing in and out ---------------------------------------------------------------------------------
+
+  let feed = null;
+
+  async function signIn(event) {
+    event.preventDefault();
+    const body = {
+      username: $("username").value.trim(),
+      password: $("password").value,
+      window: Number($("window-number").value),
+    };
+    $("sign-in-button").disabled = true;
+    $("sign-in-error").hidden = true;
+    try {
+      session = await post("/sign-in", body, newKey());
+      sessionStorage.setItem(STORAGE_KEY, JSON.stringify(session));
+      $("password").value = "";
+      enterPad();
+    } catch (err) {
+      session = null;
+      $("sign-in-error").textContent = errorText(err);
+      $("sign-in-error").hidden = false;
+    } finally {
+      $("sign-in-button").disabled = false;
+    }
+  }
+
+  async function signOut() {
+    if (inFlight) return;
+    setInFlight(true);
+    try {
+      await post("/sign-out", null, newKey());
+      leavePad(TEXT.signedOut);
+    } catch (err) {
+      // The session ends on the server by itself; the tab forgets it either way.
+      leavePad(`${TEXT.signedOut} ${errorText(err)}`);
+    } finally {
+      setInFlight(false);
+    }
+  }
+
+  function enterPad() {
+    $("sign-in").hidden = true;
+    $("pad").hidden = false;
+    $("who").hidden = false;
+    $("who-text").textContent = TEXT.who(session);
+    say("", "info");
+    hall = State.create(session.window);
+    render();
+    feed = window.TideFeed.followHall(config.hall, {
+      onSnapshot: (snapshot) => {
+        State.applySnapshot(hall, snapshot);
+        render();
+      },
+      onEvent: (event) => {
+        State.applyEvent(hall, event);
+        render();
+      },
+      onStatus: showFeedStatus,
+    });
+  }
+
+  function leavePad(text) {
+    if (feed) feed.close();
+    feed = null;
+    session = null;
+    unsure = null;
+    sessionStorage.removeItem(STORAGE_KEY);
+    closeChooser();
+    showFeedStatus(true);
+    $("pad").hidden = true;
+    $("who").hidden = true;
+    $("who-text").textContent = "";
+    $("sign-in").hidden = false;
+    $("sign-in-error").textContent = text;
+    $("sign-in-error").hidden = !text;
+    $("username").focus();
+  }
+
+  function showFeedStatus(online) {
+    $("feed-status").hidden = online;
+    $("feed-status").textContent = online ? "" : TEXT.reconnecting;
+  }
+
+  function start() {
+    $("sign-in-form").addEventListener("submit", signIn);
+    $("sign-out").addEventListener("click", signOut);
+    $("actions").addEventListener("click", (event) => {
+      const button = event.target.closest(".pad-action");
+      if (button) press(button.dataset.action);
+    });
+    $("transfer-chooser").addEventListener("click", (event) => {
+      const button = event.target.closest(".transfer-to");
+      if (button) transferTo(button.dataset.service);
+    });
+    $("transfer-cancel").addEventListener("click", closeChooser);
+    document.addEventListener("keydown", onKey);
+    // A focused button would also be pressed by the Space that already meant "call next".
+    document.addEventListener("keyup", (event) => {
+      if (event.key === " " && event.target.closest("button")) event.preventDefault();
+    });
+    if (session) {
+      enterPad();
+      checkSession();
+    }
+  }
+
+  start();
+})();
