@@ -11,7 +11,7 @@ import json
 import secrets
 from datetime import datetime, timedelta
 from importlib import resources
-from typing import Any
+from typing import Any, cast
 
 from redis.asyncio import Redis
 from redis.commands.core import AsyncScript
@@ -190,6 +190,11 @@ class HallStore:
     async def roll_over(self, now: datetime) -> None:
         """Start the new business day if it is due (the snapshot script does it on the way)."""
         await self._run("snapshot", now, [])
+
+    async def paused_windows(self) -> set[int]:
+        """The windows paused right now (暂停), which serve nobody and so count for no estimate."""
+        raw = cast(dict[str, str], await self.redis.hgetall(keys.windows(self.hall.id)))
+        return {int(n) for n, state in raw.items() if json.loads(state).get("state") == "paused"}
 
     async def prune(self, now: datetime, keep_days: int = KEEP_DAYS) -> int:
         """Forget finished tickets older than ``keep_days`` business days; returns how many.

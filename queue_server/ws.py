@@ -101,8 +101,9 @@ def concerns(event: Event, ticket: dict[str, Any]) -> bool:
 async def ticket_view(store: HallStore, ctx: Context, ticket_id: str) -> dict[str, Any]:
     ticket = await store.ticket(ctx.clock.now(), ticket_id)
     service = store.hall.service(ticket["service"])
-    serving = sum(1 for w in store.hall.windows if ticket["service"] in w.services)
     if ticket["state"] == "waiting" and service is not None:
+        paused = await store.paused_windows()
+        serving = sum(1 for w in store.hall.windows if service.code in w.services and w.number not in paused)
         ticket["estimated_wait_minutes"] = estimated_wait_minutes(ticket["ahead"], service.minutes, serving)
     return ticket
 

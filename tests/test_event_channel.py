@@ -195,6 +195,17 @@ async def test_a_phone_follows_its_ticket(live_server: ServerProcess) -> None:
         assert (called["event"], called["ticket"]["state"], called["ticket"]["window"]) == ("called", "called", 12)
         act(live_server, 12, "recall")
         assert (await receive(ws))["event"] == "recalled"
+
+    # A paused window serves nobody, so the estimate counts only the windows still open for E.
+    take(live_server, "E")
+    later = take(live_server, "E")
+    act(live_server, 3, "pause")
+    async with connect(ws_url(live_server, f"/ws/tickets/{later['id']}")) as ws:
+        start = (await receive(ws))["ticket"]
+        assert (start["ahead"], start["estimated_wait_minutes"]) == (1, 10)  # 1 ahead × 10 min ÷ window 12 alone
+        act(live_server, 3, "resume")
+        update = await receive(ws)
+        assert (update["event"], update["ticket"]["estimated_wait_minutes"]) == ("resumed", 5)
     assert first["number"] == "E001" and second["number"] == "E002"
 
 
