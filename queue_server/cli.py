@@ -123,6 +123,9 @@ def main(argv: Sequence[str] | None = None) -> int:
             access_log=args.access_log,
             # Compression would cost tens of KiB per connection; the events are a few hundred bytes.
             ws_per_message_deflate=False,
+            # Screens are told at once that the server is going (close 1012) and reconnect elsewhere; their
+            # handlers notice only at their next send, so do not wait for them.
+            timeout_graceful_shutdown=3,
         )
     except (EmbeddedRedisError, RedisUnavailable) as e:
         print(f"queue-server: {e}", file=sys.stderr)

@@ -50,8 +50,6 @@ async def kiosk(request: Request) -> Response:
         "lang": page_lang(request),
         "categories": categories,
         "windows": [{"number": w.number, "services": list(w.services)} for w in hall.windows],
-        # Where the QR code sends a phone: absolute, from the host the kiosk itself reached.
-        "phone_base": f"{request.base_url}t/",
     }
     context = {"hall": hall, "lang": page_lang(request), "config": config}
     return templates.TemplateResponse(request, "kiosk.html", context)
@@ -66,6 +64,7 @@ async def ticket_qr(request: Request) -> Response:
         raise UnknownTicket("No such ticket.")
     await store.ticket(ctx.clock.now(), ticket_id)  # raises UnknownTicket: no codes for made-up ids
     svg = io.BytesIO()
+    # Absolute, from the host the kiosk itself reached, so a phone on the hall's network gets there too.
     qr = segno.make(f"{request.base_url}t/{ticket_id}", error="m")
     qr.save(svg, kind="svg", border=4, omitsize=True, xmldecl=False)
     # The ticket id never points anywhere else, so the code may be cached for the day.
@@ -78,7 +77,35 @@ kiosk_routes: list[BaseRoute] = [
     Route("/qr/{ticket_id}.svg", ticket_qr),
 ]
 
+# --- phone page (手机查看排队进度) --------------------------------------------------------------------------
+
+
+async def phone(request: Request) -> Response:
+    """``/t/{ticket_id}``: one visitor's ticket, followed live by phone.js over ``/ws/tickets/{id}``."""
+    ticket_id = request.path_params["ticket_id"]
+    ctx = page_context(request)
+    lang = page_lang(request)
+    try:
+        store = ctx.stores.get(hall_of_ticket(ticket_id))
+        if store is None or len(ticket_id) > 100:
+            raise UnknownTicket("No such ticket.")
+        await store.ticket(ctx.clock.now(), ticket_id)
+    except UnknownTicket:
+        # A person followed a link: tell them plainly, in a page rather than JSON.
+        context: dict[str, Any] = {"hall": None, "lang": lang, "unknown": True, "config": {"lang": lang}}
+        return templates.TemplateResponse(request, "phone.html", context, status_code=404)
+    hall = store.hall
+    categories = {s.code: {"name": s.name, "name_en": s.name_en} for s in hall.services}
+    config = {"ticket_id": ticket_id, "lang": lang, "categories": categories}
+    context = {"hall": hall, "lang": lang, "unknown": False, "config": config}
+    # The page shows a live state, so a cached copy would only ever be stale.
+    return templates.TemplateResponse(request, "phone.html", context, headers={"Cache-Control": "no-store"})
+
+
+phone_routes: list[BaseRoute] = [Route("/t/{ticket_id}", phone)]
+
 routes: list[BaseRoute] = [
     Mount("/static/queue_server", StaticFiles(packages=[("queue_server", "static")]), name="queue_server_static"),
     *kiosk_routes,
+    *phone_routes,
 ]

@@ -93,9 +93,12 @@ CHROMIUM_ARGS = [
 ]  # fmt: skip
 
 
-@pytest.fixture(scope="session")
+@pytest.fixture(scope="module")
 def browser() -> Iterator[Any]:
-    """A real headless Chromium (Debian's /usr/bin/chromium) driven by Playwright."""
+    """A real headless Chromium (Debian's /usr/bin/chromium) driven by Playwright.
+
+    Per module, not per session: Playwright's sync API keeps an event loop marked as running while it is open,
+    which would break the asyncio tests that run after a browser module."""
     from playwright.sync_api import sync_playwright
 
     with sync_playwright() as playwright:

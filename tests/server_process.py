@@ -28,8 +28,9 @@ class ServerProcess:
         config: Path = ROOT / "config",
         admin_token: str = "supervisor-secret",
         extra_args: tuple[str, ...] = (),
+        port: int | None = None,
     ) -> None:
-        self.port = free_port()
+        self.port = port or free_port()
         self.url = f"http://127.0.0.1:{self.port}"
         env = {k: v for k, v in os.environ.items() if k not in ("REDIS_URL", "QUEUE_ADMIN_TOKEN")}
         env["QUEUE_ADMIN_TOKEN"] = admin_token

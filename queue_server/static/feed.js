@@ -35,7 +35,6 @@
     let socket = null;
     let attempt = 0;
     let online = null; // unknown until the first message or failure, so either one is reported
-
     let closed = false;
     let retryTimer = null;
     let silenceTimer = null;
@@ -53,18 +52,22 @@
 
     // Forget the current socket at once instead of waiting for its close handshake: on a dead connection
     // that handshake may itself take minutes.
-    function drop() {
+    function detach() {
       clearTimeout(silenceTimer);
-      if (socket) {
-        const old = socket;
-        socket = null;
-        old.onopen = old.onmessage = old.onclose = old.onerror = null;
-        try {
-          old.close();
-        } catch (e) {
-          /* already closing */
-        }
+      if (!socket) return;
+      const old = socket;
+      socket = null;
+      old.onopen = old.onmessage = old.onclose = old.onerror = null;
+      try {
+        old.close();
+      } catch (e) {
+        /* already closing */
       }
+    }
+
+    // The connection is lost (closed, failed or silent): say so, and try again.
+    function drop() {
+      detach();
       setOnline(false);
       if (!closed) scheduleRetry();
     }
@@ -102,14 +105,15 @@
       // Start over with a fresh connection now (e.g. to get a fresh snapshot).
       reconnect() {
         attempt = 0;
-        drop();
         clearTimeout(retryTimer);
+        detach();
         connect();
       },
+      // Stop for good, e.g. when the server said the ticket does not exist.
       close() {
         closed = true;
         clearTimeout(retryTimer);
-        drop();
+        detach();
       },
     };
   }

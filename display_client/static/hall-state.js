@@ -1,0 +1,116 @@
+/*
+ * hall-state.js: what a hall screen knows about its hall, kept up to date from the hall channel's events.
+ *
+ * No DOM here: HallState.fromSnapshot() builds the state, HallState.apply() changes it for one event and says
+ * which call (if any) the screen should announce. The screen redraws from the state after each change.
+ */
+(function () {
+  "use strict";
+
+  const RECENT_CALLS = 8;
+
+  function fromSnapshot(snapshot) {
+    return {
+      hall: snapshot.hall,
+      businessDay: snapshot.business_day,
+      categories: snapshot.categories.map((c) => ({ ...c })),
+      windows: snapshot.windows.map((w) => ({ ...w })),
+      calls: (snapshot.latest_calls || []).slice(0, RECENT_CALLS),
+    };
+  }
+
+  /*
+   * Calls in a fresh snapshot that the screen has not announced yet, oldest first. A screen that was offline
+   * and is sent a snapshot instead of the missed events must still show every call it missed.
+   */
+  function missedCalls(snapshot, seenEventId) {
+    if (!seenEventId) return [];
+    return (snapshot.latest_calls || [])
+      .filter((call) => call.event_id && TideFeed.compareIds(call.event_id, seenEventId) > 0)
+      .reverse();
+  }
+
+  function category(state, code) {
+    return state.categories.find((c) => c.code === code);
+  }
+
+  function windowOf(state, number) {
+    return state.windows.find((w) => w.number === number);
+  }
+
+  function changeWaiting(state, event, delta) {
+    const c = category(state, event.service);
+    if (!c || c.waiting === null || c.waiting === undefined) return;
+    c.waiting = Math.max(0, c.waiting + delta);
+    if (event.priority) c.priority_waiting = Math.max(0, (c.priority_waiting || 0) + delta);
+  }
+
+  // The window's visitor left it (served, skipped or sent to another category): the window is free again,
+  // unless it is paused, which it stays.
+  function freeWindow(state, event) {
+    const w = windowOf(state, event.window);
+    if (!w || (w.ticket && w.ticket.id !== event.ticket_id)) return;
+    w.ticket = null;
+    if (w.state !== "paused") w.state = "idle";
+  }
+
+  function callOf(event) {
+    return {
+      ticket_id: event.ticket_id,
+      number: event.number,
+      service: event.service,
+      window: event.window,
+      at: event.at,
+      event_id: event.event_id,
+      recall: event.type === "recalled",
+    };
+  }
+
+  const handlers = {
+    issued(state, event) {
+      changeWaiting(state, event, +1);
+    },
+    called(state, event) {
+      changeWaiting(state, event, -1);
+      const w = windowOf(state, event.window);
+      if (w) {
+        w.ticket = { id: event.ticket_id, number: event.number, service: event.service };
+        if (w.state !== "paused") w.state = "serving";
+      }
+      const call = callOf(event);
+      state.calls = [call, ...state.calls].slice(0, RECENT_CALLS);
+      return call;
+    },
+    recalled(state, event) {
+      return callOf(event);
+    },
+    skipped: freeWindow,
+    completed: freeWindow,
+    transferred(state, event) {
+      freeWindow(state, event);
+      changeWaiting(state, event, +1);
+    },
+    requeued(state, event) {
+      changeWaiting(state, event, +1);
+    },
+    expired(state, event) {
+      changeWaiting(state, event, -1);
+    },
+    paused(state, event) {
+      const w = windowOf(state, event.window);
+      if (w) w.state = "paused";
+    },
+    resumed(state, event) {
+      const w = windowOf(state, event.window);
+      if (w) w.state = w.ticket ? "serving" : "idle";
+    },
+  };
+
+  /* Apply one event; returns the call to announce, or null. Unknown event types change nothing. */
+  function apply(state, event) {
+    const handler = handlers[event.type];
+    return (handler && handler(state, event)) || null;
+  }
+
+  window.HallState = { fromSnapshot, missedCalls, apply };
+})();

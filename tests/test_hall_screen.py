@@ -1,0 +1,294 @@
+"""The hall screen (大厅显示屏) in a real Chromium at 1920×1080 against real server processes: calls appear
+within a second, each call of a burst gets its turn, counts follow the hall, and the screen survives the
+server going away and catches up by itself."""
+
+from __future__ import annotations
+
+import signal
+from collections.abc import Iterator
+from datetime import UTC, datetime
+from pathlib import Path
+from typing import Any
+
+import httpx2
+import pytest
+from playwright.sync_api import Browser, Locator, Page, ViewportSize, expect
+from redis import Redis as SyncRedis
+
+from queue_server import keys
+
+from .server_process import ServerProcess
+
+ADMIN = {"Authorization": "Bearer supervisor-secret"}
+FULL_HD: ViewportSize = {"width": 1920, "height": 1080}
+RECONNECT_S = 10  # the screen retries at least every ~5 s; this leaves room for a slow machine
+
+
+def take_ticket(server: ServerProcess, code: str) -> dict[str, Any]:
+    answer = httpx2.post(f"{server.url}/api/halls/demo/tickets", json={"service": code})
+    assert answer.status_code == 201, answer.text
+    ticket: dict[str, Any] = answer.json()
+    return ticket
+
+
+def window_action(server: ServerProcess, window: int, action: str) -> dict[str, Any]:
+    answer = httpx2.post(f"{server.url}/api/halls/demo/windows/{window}/{action}", headers=ADMIN)
+    assert answer.status_code == 200, answer.text
+    data: dict[str, Any] = answer.json()
+    return data
+
+
+def call_next(server: ServerProcess, window: int, expected: str) -> None:
+    ticket = window_action(server, window, "call-next")["ticket"]
+    assert ticket is not None and ticket["number"] == expected
+
+
+class Screen:
+    """The hall screen page, with the parts a person in the hall looks at."""
+
+    def __init__(self, page: Page) -> None:
+        self.page = page
+        self.call = page.locator("#call")
+        self.call_text = page.locator("#call-main")
+        self.recent = page.locator("#recent li")
+        self.offline = page.locator("#offline")
+        self.errors: list[str] = []
+        page.on("pageerror", lambda error: self.errors.append(str(error)))
+
+    def open(self, server: ServerProcess, query: str = "") -> Screen:
+        self.page.goto(f"{server.url}/display/demo{query}")
+        return self
+
+    def window(self, number: int) -> Locator:
+        return self.page.locator(f'.window[data-window="{number}"]')
+
+    def waiting(self, code: str) -> Locator:
+        return self.page.locator(f'#waiting li[data-service="{code}"] .waiting-count')
+
+
+@pytest.fixture
+def screen(browser: Browser) -> Iterator[Screen]:
+    # A browser in another zone than the hall's, so the clock must use the hall's zone to be right.
+    context = browser.new_context(viewport=FULL_HD, locale="zh-CN", timezone_id="America/New_York")
+    shown = Screen(context.new_page())
+    yield shown
+    context.close()
+    assert shown.errors == [], "the page raised errors"
+
+
+def test_a_call_is_highlighted_within_a_second_then_settles(
+    screen: Screen, live_server: ServerProcess, artifacts: Path
+) -> None:
+    take_ticket(live_server, "A")
+    take_ticket(live_server, "B")
+    screen.page.clock.install()
+    screen.open(live_server)
+    expect(screen.waiting("A")).to_have_text("1 人")
+    expect(screen.call_text).to_have_text("欢迎光临，请取号等候")
+
+    call_next(live_server, 4, "B001")
+
+    expect(screen.call_text).to_contain_text("请 B001 号 到 4 号窗口", timeout=1000)
+    expect(screen.call).to_have_attribute("data-state", "fresh")
+    expect(screen.window(4)).to_contain_text("B001")
+    expect(screen.recent.first).to_contain_text("B001")
+    expect(screen.waiting("B")).to_have_text("0 人")
+    screen.page.screenshot(path=artifacts / "hall-screen-highlight.png")
+    page_size = "[document.documentElement.scrollWidth, document.documentElement.scrollHeight]"
+    assert screen.page.evaluate(page_size) == [1920, 1080], "the screen scrolls at 1920×1080"
+
+    # Eight seconds later the call settles but stays readable as the latest one.
+    screen.page.clock.fast_forward(8500)
+    expect(screen.call).to_have_attribute("data-state", "settled")
+    expect(screen.call_text).to_contain_text("请 B001 号 到 4 号窗口")
+
+
+def test_each_call_of_a_burst_gets_its_turn(screen: Screen, live_server: ServerProcess, artifacts: Path) -> None:
+    for code in "AAAB":
+        take_ticket(live_server, code)
+    screen.page.clock.install()
+    screen.open(live_server)
+    expect(screen.waiting("A")).to_have_text("3 人")
+    # Record every call the big box shows, to prove that none is skipped.
+    screen.page.evaluate(
+        """() => {
+            window.shownCalls = [];
+            const box = document.getElementById("call-main");
+            new MutationObserver(() => shownCalls.push(box.textContent)).observe(box, {childList: true});
+        }"""
+    )
+
+    call_next(live_server, 1, "A001")
+    call_next(live_server, 2, "A002")
+    call_next(live_server, 4, "B001")
+    call_next(live_server, 3, "A003")
+
+    # Every call is at its window and in the list at once, newest first.
+    expect(screen.recent).to_have_count(4, timeout=1000)
+    expect(screen.recent).to_contain_text(["A003", "B001", "A002", "A001"])
+    for window, number in [(1, "A001"), (2, "A002"), (4, "B001"), (3, "A003")]:
+        expect(screen.window(window)).to_contain_text(number)
+    expect(screen.waiting("A")).to_have_text("0 人")
+    # The big box takes them in order, a few seconds each.
+    expect(screen.call_text).to_contain_text("A001")
+    for number, window in [("A002", 2), ("B001", 4), ("A003", 3)]:
+        screen.page.clock.fast_forward(3100)
+        expect(screen.call_text).to_contain_text(f"请 {number} 号 到 {window} 号窗口")
+        expect(screen.call).to_have_attribute("data-state", "fresh")
+    screen.page.clock.fast_forward(8100)
+    expect(screen.call).to_have_attribute("data-state", "settled")
+    shown = screen.page.evaluate("shownCalls.filter((text, i, all) => text !== all[i - 1])")
+    assert shown == [
+        "请 A001 号 到 1 号窗口",
+        "请 A002 号 到 2 号窗口",
+        "请 B001 号 到 4 号窗口",
+        "请 A003 号 到 3 号窗口",
+    ]
+    screen.page.screenshot(path=artifacts / "hall-screen-after-burst.png")
+
+
+def test_waiting_counts_recalls_and_paused_windows_follow_the_hall(
+    screen: Screen, live_server: ServerProcess, artifacts: Path
+) -> None:
+    screen.open(live_server)
+    expect(screen.waiting("A")).to_have_text("0 人")
+    expect(screen.page.locator("#hall-name")).to_have_text("滨江区政务服务中心")
+
+    for code in "AAC":
+        take_ticket(live_server, code)
+    expect(screen.waiting("A")).to_have_text("2 人", timeout=1000)
+    expect(screen.waiting("C")).to_have_text("1 人")
+
+    call_next(live_server, 1, "A001")
+    expect(screen.waiting("A")).to_have_text("1 人", timeout=1000)
+    window_action(live_server, 1, "recall")
+    # The recall waits for the call's own few seconds in the big box, then shows marked as a recall.
+    recall = screen.page.locator("#call-recall")
+    expect(recall).to_be_visible(timeout=5000)
+    expect(recall).to_have_text("重呼")
+    expect(screen.call_text).to_have_text("请 A001 号 到 1 号窗口")
+
+    window_action(live_server, 1, "pause")
+    expect(screen.window(1)).to_contain_text("暂停", timeout=1000)
+    expect(screen.window(1)).to_contain_text("A001")
+    screen.page.screenshot(path=artifacts / "hall-screen-paused-window.png")
+    window_action(live_server, 1, "complete")
+    expect(screen.window(1)).not_to_contain_text("A001", timeout=1000)
+    window_action(live_server, 1, "resume")
+    expect(screen.window(1)).not_to_contain_text("暂停", timeout=1000)
+
+
+def test_the_clock_shows_the_halls_time_not_the_browsers(screen: Screen, live_server: ServerProcess) -> None:
+    # 01:30 UTC is 09:30 in Shanghai and 20:30 the evening before in New York, where this browser thinks it is.
+    screen.page.clock.install(time=datetime(2026, 11, 23, 1, 30, 5, tzinfo=UTC))
+    screen.open(live_server)
+    expect(screen.page.locator("#time")).to_have_text("09:30:05")
+    expect(screen.page.locator("#date")).to_contain_text("2026年11月23日")
+    screen.page.clock.fast_forward(2000)
+    expect(screen.page.locator("#time")).to_have_text("09:30:07")
+
+
+def test_english_screen(screen: Screen, live_server: ServerProcess, artifacts: Path) -> None:
+    take_ticket(live_server, "E")
+    screen.open(live_server, "?lang=en")
+    expect(screen.page.locator("#hall-name")).to_have_text("Binjiang District Government Service Centre")
+    expect(screen.waiting("E")).to_have_text("1")
+    call_next(live_server, 3, "E001")
+    expect(screen.call_text).to_have_text("E001 → Window 3", timeout=1000)
+    expect(screen.page.locator("#call-line")).to_have_text("Ticket E001, please go to window 3")
+    expect(screen.page.locator("#call-sub")).to_have_text("请 E001 号 到 3 号窗口")
+    screen.page.screenshot(path=artifacts / "hall-screen-en.png")
+
+
+def test_unknown_hall_is_a_plain_not_found_page(live_server: ServerProcess) -> None:
+    answer = httpx2.get(f"{live_server.url}/display/nowhere")
+    assert answer.status_code == 404
+    assert "没有这个大厅" in answer.text and answer.headers["content-type"].startswith("text/html")
+
+
+@pytest.mark.parametrize(
+    ("stop", "trim_stream"),
+    [
+        # A graceful restart: the screen asks for what it missed (?since=) and is sent the missed events.
+        pytest.param(signal.SIGTERM, False, id="restart-replays-missed-events"),
+        # A crash, and the stream no longer reaches back to the screen's last event: it is sent a snapshot
+        # instead and must still show the calls it missed.
+        pytest.param(signal.SIGKILL, True, id="crash-then-snapshot"),
+    ],
+)
+def test_the_screen_rides_out_a_server_restart_and_shows_the_calls_it_missed(
+    screen: Screen,
+    live_server: ServerProcess,
+    redis_url: str,
+    tmp_path: Path,
+    artifacts: Path,
+    stop: signal.Signals,
+    trim_stream: bool,
+) -> None:
+    for _ in range(3):
+        take_ticket(live_server, "A")
+    screen.open(live_server)
+    expect(screen.waiting("A")).to_have_text("3 人")
+    expect(screen.offline).to_be_hidden()
+    screen.page.evaluate("window.notReloaded = true")
+
+    # A second server process on the same Redis stays up, as in a hall with two.
+    with ServerProcess(tmp_path / "other", redis_url=redis_url) as other:
+        other.ready()
+        live_server.stop(stop)
+        expect(screen.offline).to_be_visible(timeout=RECONNECT_S * 1000)
+        expect(screen.offline).to_have_text("连接中断，正在重连…")
+        screen.page.screenshot(path=artifacts / f"hall-screen-offline-{stop.name}.png")
+
+        # Clerks keep calling while the screen's server is gone.
+        call_next(other, 1, "A001")
+        call_next(other, 2, "A002")
+        if trim_stream:
+            keep_only_the_newest_event(redis_url, "demo")
+
+        with ServerProcess(tmp_path / "again", redis_url=redis_url, port=live_server.port) as again:
+            again.ready()
+            expect(screen.offline).to_be_hidden(timeout=RECONNECT_S * 1000)
+            expect(screen.recent).to_contain_text(["A002", "A001"])
+            expect(screen.window(1)).to_contain_text("A001")
+            expect(screen.window(2)).to_contain_text("A002")
+            expect(screen.waiting("A")).to_have_text("1 人")
+            # Both missed calls get their turn in the big box, oldest first.
+            expect(screen.call_text).to_contain_text("请 A001 号 到 1 号窗口")
+            expect(screen.call_text).to_contain_text("请 A002 号 到 2 号窗口", timeout=5000)
+
+            # And it is live again.
+            call_next(again, 3, "A003")
+            expect(screen.window(3)).to_contain_text("A003", timeout=1000)
+    assert screen.page.evaluate("window.notReloaded") is True
+
+
+def keep_only_the_newest_event(redis_url: str, hall: str) -> None:
+    """What Redis does to a long stream (MAXLEN): the oldest entries are gone."""
+    client = SyncRedis.from_url(redis_url, decode_responses=True)
+    try:
+        stream = keys.events(hall)
+        newest: Any = client.xrevrange(stream, count=1)
+        client.xtrim(stream, minid=newest[0][0], approximate=False)
+        assert client.xlen(stream) == 1
+    finally:
+        client.close()
+
+
+def test_a_silent_connection_is_given_up_after_40_seconds(screen: Screen, live_server: ServerProcess) -> None:
+    """A frozen server keeps the connection open but sends nothing, not even heartbeats: the screen must not
+    trust it for ever."""
+    screen.page.clock.install()
+    screen.open(live_server)
+    expect(screen.waiting("A")).to_have_text("0 人")
+    live_server.process.send_signal(signal.SIGSTOP)
+    try:
+        screen.page.clock.fast_forward(39_000)
+        expect(screen.offline).to_be_hidden()
+        screen.page.clock.fast_forward(2_000)
+        expect(screen.offline).to_be_visible()
+    finally:
+        live_server.process.send_signal(signal.SIGCONT)
+    expect(screen.offline).to_be_hidden(timeout=RECONNECT_S * 1000)
+    take_ticket(live_server, "A")
+    expect(screen.waiting("A")).to_have_text("1 人", timeout=1000)
