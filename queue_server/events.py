@@ -22,8 +22,10 @@ from dataclasses import dataclass, field
 from typing import Any, cast
 
 from redis.asyncio import Redis
+from redis.exceptions import ResponseError
 
 from . import keys
+from .store import STREAM_MAX
 from .tasks import cancel_and_wait, supervise
 
 log = logging.getLogger("tidequeue.events")
@@ -163,6 +165,10 @@ async def events_after(redis: Redis, hall_id: str, since: str, limit: int) -> li
     stream no longer reaches back to ``since`` (trimmed, or Redis lost it), ``since`` lies beyond the newest
     event, or the backlog is longer than ``limit``."""
     stream = keys.events(hall_id)
+    if since == "0-0":
+        # A client that connected before the hall's first event ever: it may resume from the very start as
+        # long as nothing was ever trimmed from the stream.
+        return await _whole_stream(redis, stream, limit)
     oldest = await xrange(redis, stream, count=1)
     newest = await newest_entry(redis, stream)
     wanted = event_id_key(since)
@@ -172,3 +178,16 @@ async def events_after(redis: Redis, hall_id: str, since: str, limit: int) -> li
     if len(entries) > limit:
         return None
     return [Event.from_stream(event_id, fields) for event_id, fields in entries]
+
+
+async def _whole_stream(redis: Redis, stream: str, limit: int) -> list[Event] | None:
+    try:
+        info = await redis.xinfo_stream(stream)
+    except ResponseError:
+        return []  # no stream yet: nothing happened since
+    # Redis 7 says whether anything was ever deleted; on 6.2, a stream shorter than its cap was never trimmed.
+    deleted = info.get("max-deleted-entry-id")
+    untouched = deleted == "0-0" if deleted is not None else int(info["length"]) < STREAM_MAX
+    if not untouched or int(info["length"]) > limit:
+        return None
+    return [Event.from_stream(event_id, fields) for event_id, fields in await xrange(redis, stream)]

@@ -88,7 +88,7 @@ async def test_a_screen_that_reconnects_gets_what_it_missed_once(live_server: Se
         assert live[0]["event_id"] > ids[-1]
 
 
-@pytest.mark.parametrize("since", ["1-0", "99999999999999-0", "garbage", ""])
+@pytest.mark.parametrize("since", ["0-0", "1-0", "99999999999999-0", "garbage", ""])
 async def test_a_place_the_stream_cannot_resume_from_gets_a_snapshot(
     live_server: ServerProcess, redis_url: str, since: str
 ) -> None:
@@ -101,6 +101,14 @@ async def test_a_place_the_stream_cannot_resume_from_gets_a_snapshot(
         first = await receive(ws)
         assert first["type"] == "snapshot"
         assert next(c for c in first["categories"] if c["code"] == "A")["waiting"] == 2
+
+
+async def test_a_screen_that_connected_before_the_first_event_misses_nothing(live_server: ServerProcess) -> None:
+    async with connect(ws_url(live_server, "/ws/halls/allday")) as ws:
+        assert (await receive(ws))["event_id"] == "0-0"  # a brand-new hall
+    take(live_server, "A")
+    async with connect(ws_url(live_server, "/ws/halls/allday?since=0-0")) as ws:
+        assert (await receive(ws))["type"] == "issued"
 
 
 async def test_a_call_through_one_process_reaches_a_screen_on_another(
