@@ -185,9 +185,10 @@ async def _whole_stream(redis: Redis, stream: str, limit: int) -> list[Event] | 
         info = await redis.xinfo_stream(stream)
     except ResponseError:
         return []  # no stream yet: nothing happened since
-    # Redis 7 says whether anything was ever deleted; on 6.2, a stream shorter than its cap was never trimmed.
-    deleted = info.get("max-deleted-entry-id")
-    untouched = deleted == "0-0" if deleted is not None else int(info["length"]) < STREAM_MAX
-    if not untouched or int(info["length"]) > limit:
+    # Redis 7 counts every entry ever added, so a shortfall means some were trimmed or deleted; on 6.2, a stream
+    # shorter than its cap was never trimmed.
+    length, added = int(info["length"]), info.get("entries-added")
+    untouched = int(added) == length if added is not None else length < STREAM_MAX
+    if not untouched or length > limit:
         return None
     return [Event.from_stream(event_id, fields) for event_id, fields in await xrange(redis, stream)]
