@@ -95,7 +95,7 @@ async def test_a_place_the_stream_cannot_resume_from_gets_a_snapshot(
     take(live_server, "A")
     take(live_server, "A")
     redis = Redis.from_url(redis_url)
-    redis.xtrim(keys.events("allday"), maxlen=1)  # as if the stream had been trimmed long ago
+    redis.xtrim(keys.events("allday"), maxlen=1, approximate=False)  # as if the stream had been trimmed long ago
     redis.close()
     async with connect(ws_url(live_server, f"/ws/halls/allday?since={since}")) as ws:
         first = await receive(ws)
