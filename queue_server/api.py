@@ -30,6 +30,13 @@ class Context:
     admin_token: str | None
     hub: EventHub
 
+    def store_for_ticket(self, ticket_id: str) -> HallStore:
+        """The store of the hall a ticket id names; UnknownTicket for an id no hall could have made."""
+        store = self.stores.get(hall_of_ticket(ticket_id))
+        if store is None or len(ticket_id) > 100:
+            raise UnknownTicket("No such ticket.")
+        return store
+
 
 def context(request: Request) -> Context:
     ctx: Context = request.state.ctx
@@ -99,19 +106,15 @@ async def take_ticket(request: Request) -> JSONResponse:
 
 async def ticket_status(request: Request) -> JSONResponse:
     ticket_id = request.path_params["ticket_id"]
-    store = context(request).stores.get(hall_of_ticket(ticket_id))
-    if store is None or len(ticket_id) > 100:
-        raise UnknownTicket("No such ticket.")
+    store = context(request).store_for_ticket(ticket_id)
     return JSONResponse(await store.ticket(context(request).clock.now(), ticket_id))
 
 
 async def requeue(request: Request) -> JSONResponse:
     """过号重排: a skipped visitor came back. Any clerk of the hall, or a supervisor, may do it."""
     ticket_id = request.path_params["ticket_id"]
-    store = context(request).stores.get(hall_of_ticket(ticket_id))
-    if store is None or len(ticket_id) > 100:
-        raise UnknownTicket("No such ticket.")
     ctx = context(request)
+    store = ctx.store_for_ticket(ticket_id)
     await auth.authenticate(ctx.redis, store.hall, request.headers.get("authorization"), ctx.admin_token)
     body = await read_json(request, required=False)
     check_fields(body, ())

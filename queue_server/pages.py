@@ -15,7 +15,6 @@ from starlette.templating import Jinja2Templates
 
 from .api import Context
 from .errors import UnknownTicket
-from .store import hall_of_ticket
 
 templates = Jinja2Templates(directory=str(resources.files("queue_server") / "templates"))
 
@@ -59,9 +58,7 @@ async def ticket_qr(request: Request) -> Response:
     """``/qr/{ticket_id}.svg``: the QR code a kiosk shows and prints, pointing at the ticket's phone page."""
     ticket_id = request.path_params["ticket_id"]
     ctx = page_context(request)
-    store = ctx.stores.get(hall_of_ticket(ticket_id))
-    if store is None or len(ticket_id) > 100:
-        raise UnknownTicket("No such ticket.")
+    store = ctx.store_for_ticket(ticket_id)
     await store.ticket(ctx.clock.now(), ticket_id)  # raises UnknownTicket: no codes for made-up ids
     svg = io.BytesIO()
     # Absolute, from the host the kiosk itself reached, so a phone on the hall's network gets there too.
@@ -86,9 +83,7 @@ async def phone(request: Request) -> Response:
     ctx = page_context(request)
     lang = page_lang(request)
     try:
-        store = ctx.stores.get(hall_of_ticket(ticket_id))
-        if store is None or len(ticket_id) > 100:
-            raise UnknownTicket("No such ticket.")
+        store = ctx.store_for_ticket(ticket_id)
         await store.ticket(ctx.clock.now(), ticket_id)
     except UnknownTicket:
         # A person followed a link: tell them plainly, in a page rather than JSON.

@@ -18,7 +18,7 @@ from .api import Context
 from .errors import UnknownTicket
 from .estimates import estimated_wait_minutes
 from .events import RESYNC, Event, Subscription, event_id_key, events_after, valid_event_id
-from .store import HallStore, hall_of_ticket
+from .store import HallStore
 
 log = logging.getLogger("tidequeue.ws")
 
@@ -114,10 +114,8 @@ async def ticket_channel(websocket: WebSocket) -> None:
     ctx = context(websocket)
     ticket_id = websocket.path_params["ticket_id"]
     try:
-        store = ctx.stores.get(hall_of_ticket(ticket_id))
+        store = ctx.store_for_ticket(ticket_id)
     except UnknownTicket:
-        store = None
-    if store is None:
         await refuse(websocket, "unknown_ticket", "No such ticket.")
         return
     try:
