@@ -20,6 +20,7 @@ import json
 import logging
 import os
 import sys
+import urllib.request
 from collections.abc import Callable
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
@@ -52,6 +53,20 @@ def channel_url(server: str, hall: str, since: str | None) -> str:
     scheme = {"http": "ws", "https": "wss"}.get(parts.scheme, parts.scheme)
     path = f"{parts.path.rstrip('/')}/ws/halls/{quote(hall, safe='')}"
     return urlunsplit((scheme, parts.netloc, path, f"since={since}" if since else "", ""))
+
+
+def hall_templates(server: str, hall: str) -> dict[str, str]:
+    """The announcement templates the hall's config sets (language → template), from its snapshot; {} when
+    the hall sets none or the server cannot be asked."""
+    parts = urlsplit(server)
+    scheme = {"ws": "http", "wss": "https"}.get(parts.scheme, parts.scheme)
+    url = urlunsplit((scheme, parts.netloc, f"{parts.path.rstrip('/')}/api/halls/{quote(hall, safe='')}", "", ""))
+    try:
+        with urllib.request.urlopen(url, timeout=OPEN_TIMEOUT) as response:
+            templates = json.load(response).get("hall", {}).get("announcement", {})
+    except (OSError, ValueError, AttributeError):
+        return {}
+    return {str(k): str(v) for k, v in templates.items()} if isinstance(templates, dict) else {}
 
 
 def backoff(attempt: int) -> float:
@@ -131,6 +146,7 @@ class Announcer:
     ) -> None:
         self.server, self.hall, self.speaker = server, hall, speaker
         self.template, self.lang, self.wav_dir, self.play = template, lang, wav_dir, play
+        self.hall_template: str | None = None  # the hall config's, used when no --template is given
         self.state_file, self.max_age, self.retry_seconds = state_file, max_age, retry_seconds
         self.clock = clock
         self.out = out or sys.stdout  # held now: the speech thread hides pyttsx3's own prints
@@ -162,6 +178,10 @@ class Announcer:
             try:
                 async with connect(url, open_timeout=OPEN_TIMEOUT, max_size=2**24) as websocket:
                     online, attempt = True, 0
+                    if self.template is None:
+                        # The hall's own wording may have changed while we were away.
+                        templates = await asyncio.to_thread(hall_templates, self.server, self.hall)
+                        self.hall_template = templates.get(self.lang)
                     if self.last_seen:
                         log.info("following hall %s at %s, resuming after event %s", self.hall, url, self.last_seen)
                     await self.read(websocket)
@@ -210,7 +230,8 @@ class Announcer:
             return
         self.last_seen = str(event_id)
         try:
-            announcement = announcement_for(message, self.template, self.lang, self.clock(), self.max_age)
+            template = self.template or self.hall_template
+            announcement = announcement_for(message, template, self.lang, self.clock(), self.max_age)
         except (KeyError, TypeError, ValueError) as error:
             log.warning("ignoring a %s event the announcer does not understand (%r): %s", kind, error, message)
             announcement = None

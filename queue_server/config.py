@@ -11,11 +11,13 @@ import functools
 import re
 import tomllib
 from collections.abc import Mapping
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import time
 from pathlib import Path
 from typing import Any
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
+
+from display_client.announcement import TemplateError, check_template
 
 from .passwords import parse_hash
 
@@ -70,6 +72,8 @@ class Hall:
     windows: tuple[Window, ...]
     clerks: tuple[Clerk, ...] = ()
     requeue_after: int = 2  # a skipped visitor who comes back waits behind at most this many (过号顺延)
+    # What the voice announcer says, per language ("zh", "en"), with {number} and {window}; unset: its default.
+    announcement: Mapping[str, str] = field(default_factory=dict)
 
     def service(self, code: str) -> Service | None:
         return next((s for s in self.services if s.code == code), None)
@@ -201,7 +205,9 @@ def parse_hall(source: str, data: Mapping[str, Any]) -> Hall:
     root = _Table(source, "", data)
     root.check_known("hall", "services", "windows", "clerks")
     head = _Table(source, "hall", root.get("hall", dict, what="a [hall] table"))
-    head.check_known("id", "name", "name_en", "timezone", "rollover", "requeue_after")
+    head.check_known(
+        "id", "name", "name_en", "timezone", "rollover", "requeue_after", "announcement", "announcement_en"
+    )
     hall_id = head.get("id", str, what="a string")
     if not HALL_ID.match(hall_id):
         raise head.fail("id", f"use 1-32 lower-case letters, digits, '_' or '-', got {hall_id!r}")
@@ -210,6 +216,13 @@ def parse_hall(source: str, data: Mapping[str, Any]) -> Hall:
         tz = ZoneInfo(tz_name)
     except (ZoneInfoNotFoundError, ValueError):
         raise head.fail("timezone", f"unknown time zone {tz_name!r} (e.g. Asia/Shanghai)") from None
+    announcement: dict[str, str] = {}
+    for key, lang in (("announcement", "zh"), ("announcement_en", "en")):
+        if key in head.data:
+            try:
+                announcement[lang] = check_template(head.text(key))
+            except TemplateError as e:
+                raise head.fail(key, str(e)) from None
     requeue_after = head.get("requeue_after", int, 2, "a whole number")
     if not 0 <= requeue_after <= 100:
         raise head.fail("requeue_after", f"expected 0 to 100, got {requeue_after}")
@@ -246,6 +259,7 @@ def parse_hall(source: str, data: Mapping[str, Any]) -> Hall:
         windows=tuple(windows),
         clerks=tuple(clerks),
         requeue_after=requeue_after,
+        announcement=announcement,
     )
 
 

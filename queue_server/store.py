@@ -252,6 +252,7 @@ class HallStore:
                 "name": self.hall.name,
                 "name_en": self.hall.name_en,
                 "timezone": self.hall.timezone.key,
+                "announcement": dict(self.hall.announcement),
             },
             "business_day": raw["business_day"],
             "categories": categories,

@@ -15,7 +15,10 @@ from zoneinfo import ZoneInfo
 import pytest
 
 from display_client.announcement import TemplateError, announcement_text, spoken_number, wav_name
+from display_client.announcer import hall_templates
 from display_client.speaker import DEFAULT_VOICES, Speaker, SpeechError
+
+from .server_process import ServerProcess
 
 SHANGHAI = ZoneInfo("Asia/Shanghai")
 
@@ -172,3 +175,14 @@ def test_an_unknown_voice_is_an_error_not_a_silent_fallback(tmp_path: Path) -> N
         speaker.render("请 A 0 2 3 号到 5 号窗口办理", tmp_path / "x.wav")
     assert failed.value.kind == "voice"
     assert list(tmp_path.iterdir()) == []
+
+
+def test_the_hall_config_sets_the_wording(live_server: ServerProcess) -> None:
+    """Without --template the announcer speaks the hall's own wording, read from the server."""
+    assert hall_templates(live_server.url, "demo") == {
+        "zh": "请 {number} 号到 {window} 号窗口办理",
+        "en": "Number {number}, please go to window {window}",
+    }
+    assert hall_templates(live_server.url, "allday") == {}
+    assert hall_templates(live_server.url.replace("http", "ws"), "demo")["zh"].startswith("请")
+    assert hall_templates("http://127.0.0.1:1", "demo") == {}  # nobody there: the default wording is kept

@@ -64,6 +64,7 @@ def test_defaults(tmp_path: Path) -> None:
     assert hall.rollover == time(3, 0)
     assert hall.name_en == "town"
     assert hall.windows[0].policy == "oldest"
+    assert hall.announcement == {}
     assert not hall.windows[0].tidal
     assert (hall.windows[1].policy, hall.windows[1].tidal) == ("order", True)
 
@@ -85,6 +86,8 @@ BAD = [
     ),
     ('name = "镇便民服务中心"', 'name = "x"\nrollover = 3', "hall.rollover: expected a time"),
     ('name = "镇便民服务中心"', 'name = "x"\nopen = true', "hall.open: unknown key"),
+    ('name = "镇便民服务中心"', 'name = "x"\nannouncement = "请到{window}号窗口"', "hall.announcement: bad template"),
+    ('name = "镇便民服务中心"', 'name = "x"\nannouncement_en = "{numbr} to {window}"', "hall.announcement_en: bad"),
     ('code = "A"', 'code = "AB"', "services[0].code: expected one capital letter"),
     ('code = "B"', 'code = "A"', "services[1].code: category 'A' is defined twice"),
     ("minutes = 10", "minutes = 0", "services[0].minutes: expected minutes per visitor between 0 and 480"),

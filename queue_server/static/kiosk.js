@@ -126,19 +126,8 @@
 
   // --- taking a ticket ----------------------------------------------------------------------------------
 
-  class ApiError extends Error {
-    constructor(status, body) {
-      super((body && body.message) || `HTTP ${status}`);
-      this.status = status;
-      this.code = body && body.error;
-    }
-  }
-
-  function newKey() {
-    // crypto.randomUUID needs a secure context; a kiosk on plain http in the hall's LAN has none.
-    const bytes = crypto.getRandomValues(new Uint8Array(16));
-    return "kiosk-" + Array.from(bytes, (b) => b.toString(16).padStart(2, "0")).join("");
-  }
+  const { ApiError } = window.TideApi;
+  const newKey = () => window.TideApi.newKey("kiosk");
 
   async function postTicket(code, key) {
     const response = await fetch(`/api/halls/${encodeURIComponent(config.hall)}/tickets`, {
