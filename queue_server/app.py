@@ -5,6 +5,7 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import functools
+import gc
 from collections.abc import AsyncIterator, Mapping
 from typing import Any
 
@@ -45,7 +46,7 @@ def create_app(
         redis = Redis(connection_pool=pool)
         scripts = Scripts(redis)
         stores = {hall_id: HallStore(redis, scripts, hall) for hall_id, hall in halls.items()}
-        hub = EventHub(redis, list(halls))
+        hub = EventHub(redis, list(halls), clock.now)
         await hub.start()
         ctx = Context(dict(halls), stores, redis, clock, admin_token or None, hub)
         tasks: list[asyncio.Task[None]] = []
@@ -54,6 +55,8 @@ def create_app(
                 keeper = functools.partial(keep_business_day, store, clock)
                 name = f"business day keeper of {hall_id}"
                 tasks.append(asyncio.create_task(supervise(name, keeper), name=name))
+        # What start-up made lives as long as the server: keep the collector from walking it again and again.
+        gc.freeze()
         try:
             yield {"ctx": ctx}
         finally:

@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import argparse
 import contextlib
+import gc
 import getpass
 import logging
 import os
@@ -93,6 +94,9 @@ def main(argv: Sequence[str] | None = None) -> int:
         return hash_password_command(argv[1:])
     args = parse_args(argv)
     _raise_open_files_limit()
+    # Thousands of connections are thousands of long-lived objects; Python's default thresholds would stop the
+    # server for a full collection every few hundred allocations' worth of growth, pausing every screen.
+    gc.set_threshold(50_000, 20, 100)
     logging.basicConfig(level=args.log_level.upper(), format="%(asctime)s %(levelname)s %(name)s: %(message)s")
     try:
         halls = load_halls(args.config)

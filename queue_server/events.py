@@ -16,9 +16,10 @@ from __future__ import annotations
 import asyncio
 import json
 import logging
-from collections.abc import AsyncIterator, Iterator
+from collections.abc import AsyncIterator, Callable, Iterator
 from contextlib import asynccontextmanager, contextmanager
 from dataclasses import dataclass, field
+from datetime import datetime
 from typing import Any, cast
 
 from redis.asyncio import Redis
@@ -30,6 +31,7 @@ from .tasks import cancel_and_wait, supervise
 
 log = logging.getLogger("tidequeue.events")
 
+HEARTBEAT_SECONDS = 15  # lets a page notice a dead connection that the browser has not noticed yet
 QUEUE_SIZE = 256  # events a client may lag behind before it is resynchronised instead
 READ_BLOCK_MS = 2000  # well inside redis-py's default 5 s socket timeout
 READ_COUNT = 100  # well below QUEUE_SIZE, so that a burst alone never overflows a healthy client's queue
@@ -78,6 +80,12 @@ async def newest_entry(redis: Redis, stream: str) -> Entry | None:
 
 
 RESYNC = Event("0-0", {"type": "resync"}, "")  # put in an overflowing queue: "take a fresh snapshot"
+
+
+def heartbeat(now: datetime) -> Event:
+    """A sign of life for every client, made once per tick for all of them (no timer per client)."""
+    data = {"type": "heartbeat", "at": now.isoformat()}
+    return Event("0-0", data, json.dumps(data))
 
 
 @dataclass(eq=False)
@@ -140,16 +148,26 @@ class HallFeed:
 class EventHub:
     """The feeds of all halls in this process; started and stopped by the app's lifespan."""
 
-    def __init__(self, redis: Redis, hall_ids: list[str]) -> None:
+    def __init__(self, redis: Redis, hall_ids: list[str], clock: Callable[[], datetime]) -> None:
         # Each reader's blocking XREAD holds one connection of the pool for itself.
         self.feeds = {hall_id: HallFeed(redis, hall_id) for hall_id in hall_ids}
+        self.clock = clock
         self._tasks: list[asyncio.Task[None]] = []
 
     async def start(self) -> None:
         for hall_id, feed in self.feeds.items():
             name = f"event reader of {hall_id}"
             self._tasks.append(asyncio.create_task(supervise(name, feed.run), name=name))
+        self._tasks.append(asyncio.create_task(supervise("heartbeat", self._beat), name="heartbeat"))
         await asyncio.gather(*(feed.ready.wait() for feed in self.feeds.values()))
+
+    async def _beat(self) -> None:
+        while True:
+            await asyncio.sleep(HEARTBEAT_SECONDS)
+            beat = heartbeat(self.clock())
+            for feed in self.feeds.values():
+                for subscription in tuple(feed.subscribers):
+                    subscription.offer(beat)
 
     async def stop(self) -> None:
         await cancel_and_wait(self._tasks)

@@ -6,7 +6,6 @@ Both are read-only and need no token. Messages are JSON text; every one has a ``
 
 from __future__ import annotations
 
-import asyncio
 import json
 import logging
 from typing import Any
@@ -17,12 +16,11 @@ from starlette.websockets import WebSocket, WebSocketDisconnect
 from .api import Context
 from .errors import UnknownTicket
 from .estimates import estimated_wait_minutes
-from .events import RESYNC, Event, Subscription, event_id_key, events_after, valid_event_id
+from .events import RESYNC, Event, event_id_key, events_after, valid_event_id
 from .store import HallStore
 
 log = logging.getLogger("tidequeue.ws")
 
-HEARTBEAT_SECONDS = 15  # lets a page notice a dead connection that the browser has not noticed yet
 BACKLOG_LIMIT = 5000  # a client further behind than this gets a snapshot instead of the backlog
 GONE = (WebSocketDisconnect, RuntimeError, OSError)  # how a send to a departed client fails
 
@@ -43,15 +41,6 @@ async def send_snapshot(websocket: WebSocket, store: HallStore, ctx: Context) ->
         json.dumps({"type": "snapshot", "event_id": snapshot["last_event_id"], **snapshot}, ensure_ascii=False)
     )
     return event_id_key(snapshot["last_event_id"])
-
-
-async def next_event(subscription: Subscription) -> Event | None:
-    """The next event for this client, or None after a quiet spell (time for a heartbeat)."""
-    try:
-        async with asyncio.timeout(HEARTBEAT_SECONDS):
-            return await subscription.queue.get()
-    except TimeoutError:
-        return None
 
 
 async def hall_channel(websocket: WebSocket) -> None:
@@ -75,9 +64,9 @@ async def hall_channel(websocket: WebSocket) -> None:
                     await websocket.send_text(missed.text)
                     last = missed.key
             while True:
-                live = await next_event(subscription)
-                if live is None:
-                    await websocket.send_text(json.dumps({"type": "heartbeat", "at": ctx.clock.now().isoformat()}))
+                live = await subscription.queue.get()
+                if live.data["type"] == "heartbeat":
+                    await websocket.send_text(live.text)
                 elif live is RESYNC:
                     last = await send_snapshot(websocket, store, ctx)
                 elif live.key > last:
@@ -127,9 +116,9 @@ async def ticket_channel(websocket: WebSocket) -> None:
                 return
             await websocket.send_text(json.dumps({"type": "ticket", "event": "snapshot", "ticket": ticket}))
             while True:
-                event = await next_event(subscription)
-                if event is None:
-                    await websocket.send_text(json.dumps({"type": "heartbeat", "at": ctx.clock.now().isoformat()}))
+                event = await subscription.queue.get()
+                if event.data["type"] == "heartbeat":
+                    await websocket.send_text(event.text)
                     continue
                 # Several events may be waiting: one fresh look at the ticket answers them all.
                 pending: list[Event] = [event]
