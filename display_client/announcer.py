@@ -204,9 +204,11 @@ class Announcer:
             async with asyncio.timeout(SILENCE_LIMIT):
                 raw = await websocket.recv()
             message = json.loads(raw)
-            if isinstance(message, dict):
-                self.receive(message, first)
-            first = False
+            # Events that happened together come as one array, in order.
+            for item in message if isinstance(message, list) else [message]:
+                if isinstance(item, dict):
+                    self.receive(item, first)
+                    first = False
 
     def receive(self, message: dict[str, Any], first: bool) -> None:
         kind = message.get("type")

@@ -1,4 +1,5 @@
-"""Runs ``queue-server`` as a real process for tests, and waits on what it prints instead of sleeping."""
+"""Runs ``queue-server`` (and other commands) as real processes for tests, waiting on what they print instead
+of sleeping."""
 
 from __future__ import annotations
 
@@ -11,6 +12,9 @@ import sys
 import threading
 from pathlib import Path
 from types import TracebackType
+from typing import IO, Any, Self
+
+import httpx2
 
 from queue_server.embedded_redis import free_port
 
@@ -18,8 +22,91 @@ ROOT = Path(__file__).resolve().parent.parent
 READY = "Uvicorn running on"
 
 
-class ServerProcess:
+class LineReadingProcess:
+    """A child process whose output is read line by line on threads of its own as it comes, so that a test
+    waits on the line it expects instead of sleeping. Standard error is always read; standard output only when
+    asked for (``stdout=True``)."""
+
+    name = "the process"
+
+    def __init__(self, args: list[str], env: dict[str, str] | None = None, stdout: bool = False) -> None:
+        self.process = subprocess.Popen(
+            args,
+            env=env,
+            stdin=subprocess.DEVNULL,
+            stdout=subprocess.PIPE if stdout else subprocess.DEVNULL,
+            stderr=subprocess.PIPE,
+            text=True,
+        )
+        self.out: list[str] = []
+        self.err: list[str] = []
+        self._out: queue.Queue[str | None] = queue.Queue()
+        self._err: queue.Queue[str | None] = queue.Queue()
+        self._readers = [
+            threading.Thread(target=self._read, args=(stream, lines, into), daemon=True)
+            for stream, lines, into in (
+                (self.process.stdout, self.out, self._out),
+                (self.process.stderr, self.err, self._err),
+            )
+            if stream is not None
+        ]
+        for reader in self._readers:
+            reader.start()
+
+    @staticmethod
+    def _read(stream: IO[str], lines: list[str], into: queue.Queue[str | None]) -> None:
+        for raw in stream:
+            line = raw.rstrip("\n")
+            lines.append(line)
+            into.put(line)
+        into.put(None)
+
+    def next_line(self, what: str, timeout: float = 30, stdout: bool = False) -> str:
+        """The next line on standard error (or output); fail with everything printed if it does not come."""
+        try:
+            line = (self._out if stdout else self._err).get(timeout=timeout)
+        except queue.Empty:
+            raise AssertionError(f"no {what} within {timeout} s:\n{self.output}") from None
+        if line is None:
+            raise AssertionError(f"{self.name} ended before {what}:\n{self.output}")
+        return line
+
+    def wait_for(self, text: str, timeout: float = 30) -> str:
+        """Wait until the process prints a line containing ``text`` on standard error."""
+        while True:
+            line = self.next_line(repr(text), timeout)
+            if text in line:
+                return line
+
+    @property
+    def output(self) -> str:
+        if self.process.stdout is None:
+            return "\n".join(self.err)
+        return "\n".join(["stdout:", *self.out, "stderr:", *self.err])
+
+    def stop(self, sig: int = signal.SIGTERM, timeout: float = 30) -> int:
+        if self.process.poll() is None:
+            self.process.send_signal(sig)
+        return self.process.wait(timeout)
+
+    def __enter__(self) -> Self:
+        return self
+
+    def __exit__(self, kind: type[BaseException] | None, value: BaseException | None, tb: TracebackType | None) -> None:
+        if self.process.poll() is None:
+            self.process.kill()
+            self.process.wait(10)
+        for reader in self._readers:
+            reader.join(10)
+        for stream in (self.process.stdout, self.process.stderr):
+            if stream is not None:
+                stream.close()
+
+
+class ServerProcess(LineReadingProcess):
     """``queue-server`` on a free port; ``redis_url=None`` lets it start its embedded Redis in ``data_dir``."""
+
+    name = "the server"
 
     def __init__(
         self,
@@ -45,45 +132,11 @@ class ServerProcess:
             "--data-dir",
             str(data_dir),
         ]
-        self.process = subprocess.Popen(
-            [*args, "--config", str(config), *extra_args],
-            env=env,
-            stdin=subprocess.DEVNULL,
-            stdout=subprocess.DEVNULL,
-            stderr=subprocess.PIPE,
-            text=True,
-        )
-        self.lines: list[str] = []
-        self._lines: queue.Queue[str | None] = queue.Queue()
-        self._reader = threading.Thread(target=self._read, daemon=True)
-        self._reader.start()
-
-    def _read(self) -> None:
-        assert self.process.stderr is not None
-        for line in self.process.stderr:
-            self.lines.append(line)
-            self._lines.put(line)
-        self._lines.put(None)
-
-    def wait_for(self, text: str, timeout: float = 30) -> str:
-        """Wait until the server prints a line containing ``text``; fail with its output if it never does."""
-        while True:
-            try:
-                line = self._lines.get(timeout=timeout)
-            except queue.Empty:
-                raise AssertionError(f"no {text!r} within {timeout} s:\n{self.output}") from None
-            if line is None:
-                raise AssertionError(f"server ended before {text!r}:\n{self.output}")
-            if text in line:
-                return line
+        super().__init__([*args, "--config", str(config), *extra_args], env=env)
 
     def ready(self) -> ServerProcess:
         self.wait_for(READY)
         return self
-
-    @property
-    def output(self) -> str:
-        return "".join(self.lines)
 
     def redis_child(self) -> int:
         """The pid of the embedded redis-server this server started."""
@@ -93,21 +146,30 @@ class ServerProcess:
                 return int(pid)
         raise AssertionError(f"no redis-server child among {children}")
 
-    def stop(self, sig: int = signal.SIGTERM, timeout: float = 30) -> int:
-        if self.process.poll() is None:
-            self.process.send_signal(sig)
-        return self.process.wait(timeout)
+    def take(self, service: str, hall: str = "allday", **extra: Any) -> dict[str, Any]:
+        """Take a ticket as a kiosk would: ``extra`` goes into the request body (``priority``, say)."""
+        answer = httpx2.post(f"{self.url}/api/halls/{hall}/tickets", json={"service": service, **extra})
+        assert answer.status_code == 201, answer.text
+        ticket: dict[str, Any] = answer.json()
+        return ticket
 
-    def __enter__(self) -> ServerProcess:
-        return self
-
-    def __exit__(self, kind: type[BaseException] | None, value: BaseException | None, tb: TracebackType | None) -> None:
-        if self.process.poll() is None:
-            self.process.kill()
-            self.process.wait(10)
-        self._reader.join(10)
-        if self.process.stderr is not None:
-            self.process.stderr.close()
+    def act(
+        self,
+        window: int,
+        action: str = "call-next",
+        hall: str = "allday",
+        body: dict[str, Any] | None = None,
+        token: str = "supervisor-secret",
+    ) -> dict[str, Any]:
+        """A clerk's action at ``window`` (call-next, recall, skip, complete, transfer, pause, resume)."""
+        answer = httpx2.post(
+            f"{self.url}/api/halls/{hall}/windows/{window}/{action}",
+            headers={"Authorization": f"Bearer {token}"},
+            json=body,
+        )
+        assert answer.status_code == 200, answer.text
+        data: dict[str, Any] = answer.json()
+        return data
 
 
 def wait_until_gone(pid: int, timeout: float) -> bool:

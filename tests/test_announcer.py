@@ -9,7 +9,6 @@ import logging
 import queue
 import re
 import shutil
-import signal
 import subprocess
 import sys
 import threading
@@ -28,10 +27,9 @@ from display_client.announcer import Announcer, announcement_for, backoff, chann
 from display_client.speaker import Speaker
 from queue_server.embedded_redis import free_port
 
-from .server_process import ServerProcess
+from .server_process import LineReadingProcess, ServerProcess
 from .test_announcement import assert_speech
 
-ADMIN = {"Authorization": "Bearer supervisor-secret"}
 SHANGHAI = ZoneInfo("Asia/Shanghai")
 NOW = datetime(2026, 11, 22, 9, 30, tzinfo=SHANGHAI)
 LINE = re.compile(r"announced (\w+) at window (\d+) \((called|recalled \d+)\)(?:: (.+))?")
@@ -96,91 +94,32 @@ class Heard:
     wav: Path
 
 
-class AnnouncerProcess:
-    """``display-client announce`` as a process; waits on the lines it prints instead of sleeping."""
+class AnnouncerProcess(LineReadingProcess):
+    """``display-client announce`` as a process: announcements on standard output, its log on standard error."""
+
+    name = "the announcer"
 
     def __init__(self, *args: str) -> None:
-        self.process = subprocess.Popen(
-            [sys.executable, "-m", "display_client.cli", "announce", *args],
-            stdin=subprocess.DEVNULL,
-            stdout=subprocess.PIPE,
-            stderr=subprocess.PIPE,
-            text=True,
-        )
-        self.out: list[str] = []
-        self.err: list[str] = []
-        self._out: queue.Queue[str | None] = queue.Queue()
-        self._err: queue.Queue[str | None] = queue.Queue()
-        assert self.process.stdout is not None and self.process.stderr is not None
-        self._readers = [
-            threading.Thread(target=self._read, args=(self.process.stdout, self.out, self._out), daemon=True),
-            threading.Thread(target=self._read, args=(self.process.stderr, self.err, self._err), daemon=True),
-        ]
-        for reader in self._readers:
-            reader.start()
-
-    @staticmethod
-    def _read(stream: io.TextIOBase, lines: list[str], into: queue.Queue[str | None]) -> None:
-        for line in stream:
-            lines.append(line.rstrip("\n"))
-            into.put(line.rstrip("\n"))
-        into.put(None)
-
-    def _next(self, lines: queue.Queue[str | None], what: str, timeout: float) -> str:
-        try:
-            line = lines.get(timeout=timeout)
-        except queue.Empty:
-            raise AssertionError(f"no {what} within {timeout} s:\n{self.output}") from None
-        if line is None:
-            raise AssertionError(f"the announcer ended before {what}:\n{self.output}")
-        return line
+        super().__init__([sys.executable, "-m", "display_client.cli", "announce", *args], stdout=True)
 
     def heard(self, timeout: float = 30) -> Heard:
         """The next announcement the announcer reports on standard output."""
-        line = self._next(self._out, "announcement", timeout)
+        line = self.next_line("announcement", timeout, stdout=True)
         match = LINE.fullmatch(line)
         assert match, f"not an announcement line: {line!r}"
         return Heard(match[1], int(match[2]), match[3], Path(match[4]))
 
-    def wait_log(self, text: str, timeout: float = 30) -> str:
-        while True:
-            line = self._next(self._err, repr(text), timeout)
-            if text in line:
-                return line
-
-    @property
-    def output(self) -> str:
-        return "\n".join(["stdout:", *self.out, "stderr:", *self.err])
-
-    def stop(self) -> int:
-        self.process.send_signal(signal.SIGTERM)
-        return self.process.wait(30)
-
-    def __enter__(self) -> AnnouncerProcess:
-        return self
-
     def __exit__(self, kind: type[BaseException] | None, value: BaseException | None, tb: TracebackType | None) -> None:
-        if self.process.poll() is None:
-            self.process.kill()
-            self.process.wait(10)
-        for reader in self._readers:
-            reader.join(10)
-        for stream in (self.process.stdout, self.process.stderr):
-            if stream is not None:
-                stream.close()
+        super().__exit__(kind, value, tb)
         assert not any("Traceback" in line for line in self.err), self.output
 
 
-def take(client: httpx2.Client, service: str) -> str:
-    response = client.post("/api/halls/demo/tickets", json={"service": service})
-    assert response.status_code == 201, response.text
-    return str(response.json()["number"])
+def take(server: ServerProcess, service: str) -> str:
+    return str(server.take(service, hall="demo")["number"])
 
 
-def clerk(client: httpx2.Client, window: int, action: str = "call-next") -> str:
-    response = client.post(f"/api/halls/demo/windows/{window}/{action}")
-    assert response.status_code == 200, response.text
-    return str(response.json()["ticket"]["number"])
+def clerk(server: ServerProcess, window: int, action: str = "call-next") -> str:
+    return str(server.act(window, action, hall="demo")["ticket"]["number"])
 
 
 def names(heard: list[Heard]) -> list[tuple[str, int, str]]:
@@ -193,11 +132,10 @@ def test_calls_are_announced_in_order_once_across_restarts(
     wav_dir, state = tmp_path / "wav", tmp_path / "announcer.state"
     args = ("--server", live_server.url, "--hall", "demo", "--wav-dir", str(wav_dir), "--state-file", str(state))
     with AnnouncerProcess(*args) as announcer:
-        announcer.wait_log("following hall demo from event")
-        with httpx2.Client(base_url=live_server.url, headers=ADMIN) as client:
-            assert [take(client, s) for s in "AAB"] == ["A001", "A002", "B001"]
-            assert [clerk(client, 1), clerk(client, 2), clerk(client, 4)] == ["A001", "A002", "B001"]
-            assert clerk(client, 1, "recall") == "A001"
+        announcer.wait_for("following hall demo from event")
+        assert [take(live_server, s) for s in "AAB"] == ["A001", "A002", "B001"]
+        assert [clerk(live_server, 1), clerk(live_server, 2), clerk(live_server, 4)] == ["A001", "A002", "B001"]
+        assert clerk(live_server, 1, "recall") == "A001"
         heard = [announcer.heard() for _ in range(4)]
         assert names(heard) == [
             ("A001", 1, "called"),
@@ -217,18 +155,19 @@ def test_calls_are_announced_in_order_once_across_restarts(
 
         # The server restarts on the same port and Redis; the announcer resumes where it was.
         assert live_server.stop() == 0
-        announcer.wait_log("lost the connection")
+        announcer.wait_for("lost the connection")
+        # Read now: once the new server is up, the announcer may resume and move its state on at any moment.
+        resume_from = state.read_text().strip()
         with ServerProcess(tmp_path / "var2", redis_url=redis_url, port=live_server.port) as server:
             server.ready()
-            with httpx2.Client(base_url=server.url, headers=ADMIN) as client:
-                # Made at once, so most likely while the announcer is still waiting to reconnect.
-                assert (take(client, "A"), clerk(client, 2)) == ("A003", "A003")
-                announcer.wait_log(f"resuming after event {state.read_text().strip()}")
-                fifth = announcer.heard()  # had any earlier call been repeated, it would come here
-                assert names([fifth]) == [("A003", 2, "called")]
-                assert (take(client, "B"), clerk(client, 5)) == ("B002", "B002")
-                assert names([announcer.heard()]) == [("B002", 5, "called")]
-                last_event = client.get("/api/halls/demo").json()["last_event_id"]
+            # Made at once, so most likely while the announcer is still waiting to reconnect.
+            assert (take(server, "A"), clerk(server, 2)) == ("A003", "A003")
+            announcer.wait_for(f"resuming after event {resume_from}")
+            fifth = announcer.heard()  # had any earlier call been repeated, it would come here
+            assert names([fifth]) == [("A003", 2, "called")]
+            assert (take(server, "B"), clerk(server, 5)) == ("B002", "B002")
+            assert names([announcer.heard()]) == [("B002", 5, "called")]
+            last_event = httpx2.get(f"{server.url}/api/halls/demo").json()["last_event_id"]
             assert len(list(wav_dir.glob("*.wav"))) == 6
             assert announcer.stop() == 0
             assert state.read_text().strip() == last_event
@@ -237,9 +176,8 @@ def test_calls_are_announced_in_order_once_across_restarts(
 
             # A restarted announcer picks up after its state file and repeats nothing.
             with AnnouncerProcess(*args) as again:
-                again.wait_log(f"resuming after event {last_event}")
-                with httpx2.Client(base_url=server.url, headers=ADMIN) as client:
-                    assert (take(client, "A"), clerk(client, 1)) == ("A004", "A004")
+                again.wait_for(f"resuming after event {last_event}")
+                assert (take(server, "A"), clerk(server, 1)) == ("A004", "A004")
                 assert names([again.heard()]) == [("A004", 1, "called")]
                 assert again.stop() == 0
     assert len(list(wav_dir.glob("*.wav"))) == 7
@@ -249,14 +187,13 @@ def test_an_announcer_started_before_the_server_waits_for_it(redis_url: str, tmp
     port = free_port()
     url = f"http://127.0.0.1:{port}"
     with AnnouncerProcess("--server", url, "--hall", "demo", "--wav-dir", str(tmp_path / "wav")) as announcer:
-        assert "retrying in 0.5 s" in announcer.wait_log("offline: cannot reach")
-        assert "retrying in 1 s" in announcer.wait_log("offline: cannot reach")
+        assert "retrying in 0.5 s" in announcer.wait_for("offline: cannot reach")
+        assert "retrying in 1 s" in announcer.wait_for("offline: cannot reach")
         with ServerProcess(tmp_path / "var", redis_url=redis_url, port=port) as server:
             server.ready()
-            announcer.wait_log("following hall demo from event")
-            with httpx2.Client(base_url=url, headers=ADMIN) as client:
-                number = take(client, "D")
-                assert clerk(client, 9) == number
+            announcer.wait_for("following hall demo from event")
+            number = take(server, "D")
+            assert clerk(server, 9) == number
             heard = announcer.heard()
             assert (heard.number, heard.window) == (number, 9)
             assert_speech(heard.wav, 1.5, 8)
@@ -356,9 +293,8 @@ def test_a_speech_failure_is_reported_once_and_the_call_waits_for_speech(
     with running(announcer):
         log_watch.wait("cannot announce: espeak-ng has no voice 'no-such-voice'")
         log_watch.wait("following hall demo from event")
-        with httpx2.Client(base_url=live_server.url, headers=ADMIN) as client:
-            number = take(client, "A")
-            assert clerk(client, 1) == number
+        number = take(live_server, "A")
+        assert clerk(live_server, 1) == number
         log_watch.wait(f"trying {number} at window 1 again", times=3)
         assert out.getvalue() == ""
         assert list(tmp_path.iterdir()) == []

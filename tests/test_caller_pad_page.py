@@ -36,13 +36,6 @@ def pad(browser: Browser, live_server: ServerProcess) -> Iterator[Page]:
     page.close()
 
 
-def take_ticket(server: ServerProcess, code: str) -> dict[str, Any]:
-    answer = httpx2.post(f"{server.url}/api/halls/demo/tickets", json={"service": code})
-    assert answer.status_code == 201, answer.text
-    data: dict[str, Any] = answer.json()
-    return data
-
-
 def snapshot(server: ServerProcess) -> dict[str, Any]:
     data: dict[str, Any] = httpx2.get(f"{server.url}/api/halls/demo").json()
     return data
@@ -60,7 +53,7 @@ def ticket(server: ServerProcess, ticket_id: str) -> dict[str, Any]:
 def test_the_call_button_brings_the_next_visitor_to_window_1(
     pad: Page, live_server: ServerProcess, artifacts: Path
 ) -> None:
-    take_ticket(live_server, "A")
+    live_server.take("A", hall="demo")
     expect(pad.locator("#waiting-count")).to_have_text("1")
 
     pad.get_by_role("button", name="呼叫下一位").click()
@@ -75,9 +68,9 @@ def test_the_call_button_brings_the_next_visitor_to_window_1(
 
 
 def test_keyboard_shortcuts_call_and_count_the_served(pad: Page, live_server: ServerProcess) -> None:
-    take_ticket(live_server, "A")
-    take_ticket(live_server, "E")  # window 1 serves A only: not counted for it
-    take_ticket(live_server, "A")
+    live_server.take("A", hall="demo")
+    live_server.take("E", hall="demo")  # window 1 serves A only: not counted for it
+    live_server.take("A", hall="demo")
     expect(pad.locator("#waiting-count")).to_have_text("2")
 
     pad.keyboard.press("n")
@@ -92,7 +85,7 @@ def test_keyboard_shortcuts_call_and_count_the_served(pad: Page, live_server: Se
 def test_recall_skip_complete_and_pause_reach_the_server(
     pad: Page, live_server: ServerProcess, artifacts: Path
 ) -> None:
-    first, second = take_ticket(live_server, "A"), take_ticket(live_server, "A")
+    first, second = live_server.take("A", hall="demo"), live_server.take("A", hall="demo")
     # Each answer is awaited (its message shows) before the next key: keys pressed while a request is on its
     # way are ignored on purpose.
     pad.keyboard.press("n")
@@ -121,7 +114,7 @@ def test_recall_skip_complete_and_pause_reach_the_server(
     expect(pad.get_by_role("button", name="恢复")).to_be_visible()
     assert window(live_server, 1)["state"] == "paused"
 
-    take_ticket(live_server, "A")
+    live_server.take("A", hall="demo")
     pad.get_by_role("button", name="呼叫下一位").click()
     expect(pad.locator("#message")).to_contain_text("请求被拒绝（409） 窗口已暂停，请先恢复")
     assert window(live_server, 1)["ticket"] is None
@@ -135,7 +128,7 @@ def test_recall_skip_complete_and_pause_reach_the_server(
 def test_transfer_moves_the_visitor_to_the_chosen_category(
     pad: Page, live_server: ServerProcess, artifacts: Path
 ) -> None:
-    visitor = take_ticket(live_server, "A")
+    visitor = live_server.take("A", hall="demo")
     pad.keyboard.press("n")
     expect(pad.locator("#message")).to_have_text("已呼叫 A001。")
 
@@ -156,8 +149,8 @@ def test_transfer_moves_the_visitor_to_the_chosen_category(
 def test_a_double_click_calls_one_visitor_and_buttons_wait_for_the_answer(
     pad: Page, live_server: ServerProcess
 ) -> None:
-    take_ticket(live_server, "A")
-    take_ticket(live_server, "A")
+    live_server.take("A", hall="demo")
+    live_server.take("A", hall="demo")
     expect(pad.locator("#waiting-count")).to_have_text("2")
     disabled_while_sent = pad.evaluate(
         """() => {
@@ -226,7 +219,7 @@ def test_english_pad(browser: Browser, live_server: ServerProcess, artifacts: Pa
     page.goto(f"{live_server.url}/caller/demo?lang=en")
     sign_in(page, "floater", "tidequeue", 14)
     expect(page.locator("#who-text")).to_contain_text("Window 14")
-    take_ticket(live_server, "F")
+    live_server.take("F", hall="demo")
     expect(page.locator("#waiting-count")).to_have_text("1")
     page.get_by_role("button", name="Call next").click()
     expect(page.locator("#current-number")).to_have_text("F001")

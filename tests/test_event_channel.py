@@ -21,43 +21,38 @@ from queue_server.events import QUEUE_SIZE, RESYNC, Event, Subscription
 from .server_process import ServerProcess
 
 pytestmark = pytest.mark.asyncio
-ADMIN = {"Authorization": "Bearer supervisor-secret"}
 
 
 def ws_url(server: ServerProcess, path: str) -> str:
     return server.url.replace("http://", "ws://") + path
 
 
+_pending: dict[int, list[dict[str, Any]]] = {}
+
+
 async def receive(ws: ClientConnection, within: float = 5) -> dict[str, Any]:
-    """The next message that is not a heartbeat."""
+    """The next event or snapshot that is not a heartbeat; events that came together as one array are handed out
+    one by one, in order."""
+    queued = _pending.setdefault(id(ws), [])
     async with asyncio.timeout(within):
         while True:
-            message: dict[str, Any] = json.loads(await ws.recv())
-            if message["type"] != "heartbeat":
-                return message
-
-
-def take(server: ServerProcess, service: str = "A", hall: str = "allday") -> dict[str, Any]:
-    ticket: dict[str, Any] = httpx2.post(f"{server.url}/api/halls/{hall}/tickets", json={"service": service}).json()
-    return ticket
-
-
-def act(server: ServerProcess, window: int, action: str = "call-next", hall: str = "allday") -> dict[str, Any]:
-    response = httpx2.post(f"{server.url}/api/halls/{hall}/windows/{window}/{action}", headers=ADMIN)
-    assert response.status_code == 200, response.text
-    answer: dict[str, Any] = response.json()
-    return answer
+            while not queued:
+                message = json.loads(await ws.recv())
+                queued.extend(message if isinstance(message, list) else [message])
+            item = queued.pop(0)
+            if item["type"] != "heartbeat":
+                return item
 
 
 async def test_snapshot_then_live_events(live_server: ServerProcess) -> None:
-    take(live_server, "A")
+    live_server.take("A")
     async with connect(ws_url(live_server, "/ws/halls/allday")) as ws:
         snapshot = await receive(ws)
         assert snapshot["type"] == "snapshot"
         assert snapshot["event_id"] == snapshot["last_event_id"] != "0-0"
         assert next(c for c in snapshot["categories"] if c["code"] == "A")["waiting"] == 1
-        ticket = take(live_server, "B")
-        act(live_server, 4)  # window 4 serves B
+        ticket = live_server.take("B")
+        live_server.act(4)  # window 4 serves B
         issued, called = await receive(ws), await receive(ws)
         assert (issued["type"], issued["number"], issued["ahead"]) == ("issued", "B001", 0)
         assert {k: called[k] for k in ("type", "ticket_id", "number", "service", "window")} == {
@@ -69,20 +64,20 @@ async def test_snapshot_then_live_events(live_server: ServerProcess) -> None:
 async def test_a_screen_that_reconnects_gets_what_it_missed_once(live_server: ServerProcess) -> None:
     async with connect(ws_url(live_server, "/ws/halls/allday")) as ws:
         seen = (await receive(ws))["event_id"]
-        take(live_server, "A")
+        live_server.take("A")
         seen = (await receive(ws))["event_id"]
     # cut off: three calls happen meanwhile
     for _ in range(3):
-        take(live_server, "A")
+        live_server.take("A")
     for window in (1, 2, 3):
-        act(live_server, window)
+        live_server.act(window)
     async with connect(ws_url(live_server, f"/ws/halls/allday?since={seen}")) as ws:
         missed = [await receive(ws) for _ in range(6)]
         assert [m["type"] for m in missed] == ["issued"] * 3 + ["called"] * 3
         assert [m["number"] for m in missed[3:]] == ["A001", "A002", "A003"]
         ids = [m["event_id"] for m in missed]
         assert ids == sorted(ids) and len(set(ids)) == 6
-        act(live_server, 1)  # completes A001 and calls A004
+        live_server.act(1)  # completes A001 and calls A004
         live = [await receive(ws), await receive(ws)]
         assert [m["type"] for m in live] == ["completed", "called"]
         assert live[0]["event_id"] > ids[-1]
@@ -92,8 +87,8 @@ async def test_a_screen_that_reconnects_gets_what_it_missed_once(live_server: Se
 async def test_a_place_the_stream_cannot_resume_from_gets_a_snapshot(
     live_server: ServerProcess, redis_url: str, since: str
 ) -> None:
-    take(live_server, "A")
-    take(live_server, "A")
+    live_server.take("A")
+    live_server.take("A")
     redis = Redis.from_url(redis_url)
     redis.xtrim(keys.events("allday"), maxlen=1, approximate=False)  # as if the stream had been trimmed long ago
     redis.close()
@@ -106,7 +101,7 @@ async def test_a_place_the_stream_cannot_resume_from_gets_a_snapshot(
 async def test_a_screen_that_connected_before_the_first_event_misses_nothing(live_server: ServerProcess) -> None:
     async with connect(ws_url(live_server, "/ws/halls/allday")) as ws:
         assert (await receive(ws))["event_id"] == "0-0"  # a brand-new hall
-    take(live_server, "A")
+    live_server.take("A")
     async with connect(ws_url(live_server, "/ws/halls/allday?since=0-0")) as ws:
         assert (await receive(ws))["type"] == "issued"
 
@@ -118,8 +113,8 @@ async def test_a_call_through_one_process_reaches_a_screen_on_another(
         second.ready()
         async with connect(ws_url(second, "/ws/halls/allday")) as ws:
             await receive(ws)
-            take(live_server, "C")
-            act(live_server, 7)  # window 7 serves C
+            live_server.take("C")
+            live_server.act(7)  # window 7 serves C
             assert (await receive(ws))["type"] == "issued"
             called = await receive(ws)
             assert (called["type"], called["number"], called["window"]) == ("called", "C001", 7)
@@ -133,8 +128,8 @@ async def test_a_reader_cut_off_from_redis_restarts_and_misses_nothing(
         redis = Redis.from_url(redis_url)
         redis.client_kill_filter(_type="normal", skipme=True)  # every connection of the server, the reader's too
         redis.close()
-        take(live_server, "A")
-        act(live_server, 1)
+        live_server.take("A")
+        live_server.act(1)
         messages = [await receive(ws, within=10), await receive(ws, within=10)]
         assert [m["type"] for m in messages] == ["issued", "called"]
     assert "event reader of allday failed; restarting" in live_server.output
@@ -185,33 +180,33 @@ async def test_unknown_hall_is_refused(live_server: ServerProcess) -> None:
 
 
 async def test_a_phone_follows_its_ticket(live_server: ServerProcess) -> None:
-    first, second, mine = take(live_server, "E"), take(live_server, "E"), take(live_server, "E")
+    first, second, mine = live_server.take("E"), live_server.take("E"), live_server.take("E")
     async with connect(ws_url(live_server, f"/ws/tickets/{mine['id']}")) as ws:
         start = await receive(ws)
         assert (start["type"], start["event"]) == ("ticket", "snapshot")
         ticket = start["ticket"]
         assert (ticket["number"], ticket["state"], ticket["ahead"]) == ("E003", "waiting", 2)
         assert ticket["estimated_wait_minutes"] == 10  # 2 ahead × 10 min ÷ 2 windows serving E (3 and 12)
-        take(live_server, "A")  # another category: no message for this phone
-        act(live_server, 12)
+        live_server.take("A")  # another category: no message for this phone
+        live_server.act(12)
         update = await receive(ws)
         assert (update["event"], update["ticket"]["ahead"]) == ("called", 1)
-        act(live_server, 12)
+        live_server.act(12)
         assert (await receive(ws))["ticket"]["ahead"] == 0
-        act(live_server, 12)
+        live_server.act(12)
         called = await receive(ws)
         assert (called["event"], called["ticket"]["state"], called["ticket"]["window"]) == ("called", "called", 12)
-        act(live_server, 12, "recall")
+        live_server.act(12, "recall")
         assert (await receive(ws))["event"] == "recalled"
 
     # A paused window serves nobody, so the estimate counts only the windows still open for E.
-    take(live_server, "E")
-    later = take(live_server, "E")
-    act(live_server, 3, "pause")
+    live_server.take("E")
+    later = live_server.take("E")
+    live_server.act(3, "pause")
     async with connect(ws_url(live_server, f"/ws/tickets/{later['id']}")) as ws:
         start = (await receive(ws))["ticket"]
         assert (start["ahead"], start["estimated_wait_minutes"]) == (1, 10)  # 1 ahead × 10 min ÷ window 12 alone
-        act(live_server, 3, "resume")
+        live_server.act(3, "resume")
         update = await receive(ws)
         assert (update["event"], update["ticket"]["estimated_wait_minutes"]) == ("resumed", 5)
     assert first["number"] == "E001" and second["number"] == "E002"

@@ -19,27 +19,12 @@ from queue_server import keys
 
 from .server_process import ServerProcess
 
-ADMIN = {"Authorization": "Bearer supervisor-secret"}
 FULL_HD: ViewportSize = {"width": 1920, "height": 1080}
 RECONNECT_S = 10  # the screen retries at least every ~5 s; this leaves room for a slow machine
 
 
-def take_ticket(server: ServerProcess, code: str) -> dict[str, Any]:
-    answer = httpx2.post(f"{server.url}/api/halls/demo/tickets", json={"service": code})
-    assert answer.status_code == 201, answer.text
-    ticket: dict[str, Any] = answer.json()
-    return ticket
-
-
-def window_action(server: ServerProcess, window: int, action: str) -> dict[str, Any]:
-    answer = httpx2.post(f"{server.url}/api/halls/demo/windows/{window}/{action}", headers=ADMIN)
-    assert answer.status_code == 200, answer.text
-    data: dict[str, Any] = answer.json()
-    return data
-
-
 def call_next(server: ServerProcess, window: int, expected: str) -> None:
-    ticket = window_action(server, window, "call-next")["ticket"]
+    ticket = server.act(window, hall="demo")["ticket"]
     assert ticket is not None and ticket["number"] == expected
 
 
@@ -79,8 +64,8 @@ def screen(browser: Browser) -> Iterator[Screen]:
 def test_a_call_is_highlighted_within_a_second_then_settles(
     screen: Screen, live_server: ServerProcess, artifacts: Path
 ) -> None:
-    take_ticket(live_server, "A")
-    take_ticket(live_server, "B")
+    live_server.take("A", hall="demo")
+    live_server.take("B", hall="demo")
     screen.page.clock.install()
     screen.open(live_server)
     expect(screen.waiting("A")).to_have_text("1 人")
@@ -105,7 +90,7 @@ def test_a_call_is_highlighted_within_a_second_then_settles(
 
 def test_each_call_of_a_burst_gets_its_turn(screen: Screen, live_server: ServerProcess, artifacts: Path) -> None:
     for code in "AAAB":
-        take_ticket(live_server, code)
+        live_server.take(code, hall="demo")
     screen.page.clock.install()
     screen.open(live_server)
     expect(screen.waiting("A")).to_have_text("3 人")
@@ -155,26 +140,26 @@ def test_waiting_counts_recalls_and_paused_windows_follow_the_hall(
     expect(screen.page.locator("#hall-name")).to_have_text("滨江区政务服务中心")
 
     for code in "AAC":
-        take_ticket(live_server, code)
+        live_server.take(code, hall="demo")
     expect(screen.waiting("A")).to_have_text("2 人", timeout=1000)
     expect(screen.waiting("C")).to_have_text("1 人")
 
     call_next(live_server, 1, "A001")
     expect(screen.waiting("A")).to_have_text("1 人", timeout=1000)
-    window_action(live_server, 1, "recall")
+    live_server.act(1, "recall", hall="demo")
     # The recall waits for the call's own few seconds in the big box, then shows marked as a recall.
     recall = screen.page.locator("#call-recall")
     expect(recall).to_be_visible(timeout=5000)
     expect(recall).to_have_text("重呼")
     expect(screen.call_text).to_have_text("请 A001 号 到 1 号窗口")
 
-    window_action(live_server, 1, "pause")
+    live_server.act(1, "pause", hall="demo")
     expect(screen.window(1)).to_contain_text("暂停", timeout=1000)
     expect(screen.window(1)).to_contain_text("A001")
     screen.page.screenshot(path=artifacts / "hall-screen-paused-window.png")
-    window_action(live_server, 1, "complete")
+    live_server.act(1, "complete", hall="demo")
     expect(screen.window(1)).not_to_contain_text("A001", timeout=1000)
-    window_action(live_server, 1, "resume")
+    live_server.act(1, "resume", hall="demo")
     expect(screen.window(1)).not_to_contain_text("暂停", timeout=1000)
 
 
@@ -189,7 +174,7 @@ def test_the_clock_shows_the_halls_time_not_the_browsers(screen: Screen, live_se
 
 
 def test_english_screen(screen: Screen, live_server: ServerProcess, artifacts: Path) -> None:
-    take_ticket(live_server, "E")
+    live_server.take("E", hall="demo")
     screen.open(live_server, "?lang=en")
     expect(screen.page.locator("#hall-name")).to_have_text("Binjiang District Government Service Centre")
     expect(screen.waiting("E")).to_have_text("1")
@@ -226,7 +211,7 @@ def test_the_screen_rides_out_a_server_restart_and_shows_the_calls_it_missed(
     trim_stream: bool,
 ) -> None:
     for _ in range(3):
-        take_ticket(live_server, "A")
+        live_server.take("A", hall="demo")
     screen.open(live_server)
     expect(screen.waiting("A")).to_have_text("3 人")
     expect(screen.offline).to_be_hidden()
@@ -290,5 +275,5 @@ def test_a_silent_connection_is_given_up_after_40_seconds(screen: Screen, live_s
     finally:
         live_server.process.send_signal(signal.SIGCONT)
     expect(screen.offline).to_be_hidden(timeout=RECONNECT_S * 1000)
-    take_ticket(live_server, "A")
+    live_server.take("A", hall="demo")
     expect(screen.waiting("A")).to_have_text("1 人", timeout=1000)

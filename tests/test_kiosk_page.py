@@ -16,7 +16,6 @@ from playwright.sync_api import Browser, Page, ViewportSize, expect
 
 from .server_process import ServerProcess
 
-ADMIN = {"Authorization": "Bearer supervisor-secret"}
 PORTRAIT: ViewportSize = {"width": 1080, "height": 1920}
 LANDSCAPE: ViewportSize = {"width": 1920, "height": 1080}
 
@@ -44,18 +43,11 @@ def waiting(server: ServerProcess, code: str) -> int:
     return next(int(c["waiting"]) for c in snapshot(server)["categories"] if c["code"] == code)
 
 
-def take_ticket(server: ServerProcess, code: str) -> dict[str, Any]:
-    answer = httpx2.post(f"{server.url}/api/halls/demo/tickets", json={"service": code})
-    assert answer.status_code == 201, answer.text
-    data: dict[str, Any] = answer.json()
-    return data
-
-
 def test_a_double_tap_gives_one_ticket_with_its_wait_and_a_qr_code(
     kiosk: Page, live_server: ServerProcess, artifacts: Path
 ) -> None:
     for _ in range(3):
-        take_ticket(live_server, "A")
+        live_server.take("A", hall="demo")
     expect(count_of(kiosk, "A")).to_have_text("3")
     hall = snapshot(live_server)
     serving_a = sum(1 for w in hall["windows"] if "A" in w["services"] and w["state"] != "paused")
@@ -94,11 +86,11 @@ def test_a_qr_code_for_an_unknown_ticket_is_not_found(live_server: ServerProcess
 
 
 def test_waiting_counts_follow_tickets_taken_and_called_elsewhere(kiosk: Page, live_server: ServerProcess) -> None:
-    take_ticket(live_server, "B")
-    take_ticket(live_server, "B")
+    live_server.take("B", hall="demo")
+    live_server.take("B", hall="demo")
     expect(count_of(kiosk, "B")).to_have_text("2")
-    called = httpx2.post(f"{live_server.url}/api/halls/demo/windows/4/call-next", headers=ADMIN)
-    assert called.json()["ticket"]["number"] == "B001"
+    called = live_server.act(4, hall="demo")
+    assert called["ticket"]["number"] == "B001"
     expect(count_of(kiosk, "B")).to_have_text("1")
     expect(count_of(kiosk, "A")).to_have_text("0")
 
@@ -106,9 +98,8 @@ def test_waiting_counts_follow_tickets_taken_and_called_elsewhere(kiosk: Page, l
 def test_no_estimate_when_every_window_of_the_category_is_paused(kiosk: Page, live_server: ServerProcess) -> None:
     serving_g = [w["number"] for w in snapshot(live_server)["windows"] if "G" in w["services"]]
     for number in serving_g:
-        paused = httpx2.post(f"{live_server.url}/api/halls/demo/windows/{number}/pause", headers=ADMIN)
-        assert paused.status_code == 200, paused.text
-    take_ticket(live_server, "G")
+        live_server.act(number, "pause", hall="demo")
+    live_server.take("G", hall="demo")
     expect(count_of(kiosk, "G")).to_have_text("1")
 
     kiosk.locator('.category[data-code="G"]').click()
@@ -118,7 +109,7 @@ def test_no_estimate_when_every_window_of_the_category_is_paused(kiosk: Page, li
 
 
 def test_the_printed_ticket_fits_an_80_mm_receipt(kiosk: Page, live_server: ServerProcess, artifacts: Path) -> None:
-    take_ticket(live_server, "C")
+    live_server.take("C", hall="demo")
     kiosk.locator('.category[data-code="C"]').click()
     expect(kiosk.locator("#ticket-number")).to_have_text("C002")
     kiosk.wait_for_function("document.getElementById('p-qr').naturalWidth > 0")

@@ -8,7 +8,6 @@ import math
 import signal
 from collections.abc import Iterator
 from pathlib import Path
-from typing import Any
 
 import httpx2
 import pytest
@@ -21,26 +20,8 @@ PHONE: ViewportSize = {"width": 390, "height": 844}
 RECONNECT_S = 10
 
 
-def take_ticket(server: ServerProcess, code: str) -> dict[str, Any]:
-    answer = httpx2.post(f"{server.url}/api/halls/demo/tickets", json={"service": code})
-    assert answer.status_code == 201, answer.text
-    ticket: dict[str, Any] = answer.json()
-    return ticket
-
-
-def post(server: ServerProcess, path: str, body: dict[str, Any] | None = None) -> dict[str, Any]:
-    answer = httpx2.post(f"{server.url}{path}", headers=ADMIN, json=body)
-    assert answer.status_code == 200, answer.text
-    data: dict[str, Any] = answer.json()
-    return data
-
-
-def window_action(server: ServerProcess, window: int, action: str, body: dict[str, Any] | None = None) -> Any:
-    return post(server, f"/api/halls/demo/windows/{window}/{action}", body)["ticket"]
-
-
 def call_next(server: ServerProcess, window: int, expected: str) -> None:
-    ticket = window_action(server, window, "call-next")
+    ticket = server.act(window, hall="demo")["ticket"]
     assert ticket is not None and ticket["number"] == expected
 
 
@@ -94,7 +75,7 @@ def phone(browser: Browser) -> Iterator[Phone]:
 def test_from_waiting_to_near_the_front_to_called_to_served(
     phone: Phone, live_server: ServerProcess, artifacts: Path
 ) -> None:
-    tickets = [take_ticket(live_server, "A") for _ in range(5)]
+    tickets = [live_server.take("A", hall="demo") for _ in range(5)]
     mine = tickets[-1]
     phone.open(live_server, mine["id"])
     expect(phone.number).to_have_text("A005")
@@ -124,10 +105,10 @@ def test_from_waiting_to_near_the_front_to_called_to_served(
     expect(phone.page).to_have_title("A005 · 请到 2 号窗口")
     phone.shot(artifacts, "phone-called.png")
 
-    window_action(live_server, 2, "recall")
+    live_server.act(2, "recall", hall="demo")
     phone.visible(phone.page.locator("#called-recall"), "再次呼叫")
 
-    window_action(live_server, 2, "complete")
+    live_server.act(2, "complete", hall="demo")
     phone.visible(phone.final, "业务已办结")
     expect(phone.called).to_be_hidden()
     expect(phone.state).to_have_text("已办结")
@@ -135,30 +116,31 @@ def test_from_waiting_to_near_the_front_to_called_to_served(
 
 
 def test_a_missed_call_is_explained_and_rejoining_the_line_shows(phone: Phone, live_server: ServerProcess) -> None:
-    ticket = take_ticket(live_server, "B")
+    ticket = live_server.take("B", hall="demo")
     phone.open(live_server, ticket["id"])
     expect(phone.ahead).to_have_text("0 人")
 
     call_next(live_server, 4, "B001")
     phone.visible(phone.called_text, "请到 4 号窗口办理")
-    window_action(live_server, 4, "skip")
+    live_server.act(4, "skip", hall="demo")
     phone.visible(phone.final, "您的号码已过号")
     expect(phone.final).to_contain_text("可重新排队")
     expect(phone.state).to_have_text("已过号")
     expect(phone.called).to_be_hidden()
 
-    post(live_server, f"/api/tickets/{ticket['id']}/requeue")
+    requeued = httpx2.post(f"{live_server.url}/api/tickets/{ticket['id']}/requeue", headers=ADMIN)
+    assert requeued.status_code == 200, requeued.text
     expect(phone.state).to_have_text("等候中", timeout=1000)
     expect(phone.final).to_be_hidden()
 
 
 def test_a_transfer_keeps_the_visitor_informed(phone: Phone, live_server: ServerProcess) -> None:
-    ticket = take_ticket(live_server, "A")
+    ticket = live_server.take("A", hall="demo")
     phone.open(live_server, ticket["id"])
     call_next(live_server, 1, "A001")
     phone.visible(phone.called_text, "请到 1 号窗口办理")
 
-    window_action(live_server, 1, "transfer", {"service": "B"})
+    live_server.act(1, "transfer", hall="demo", body={"service": "B"})
     expect(phone.called).to_be_hidden(timeout=1000)
     expect(phone.category).to_have_text("社保")
     expect(phone.number).to_have_text("A001")
@@ -166,16 +148,16 @@ def test_a_transfer_keeps_the_visitor_informed(phone: Phone, live_server: Server
 
 
 def test_the_estimate_follows_paused_windows(phone: Phone, live_server: ServerProcess) -> None:
-    take_ticket(live_server, "G")
-    ticket = take_ticket(live_server, "G")  # G is served at windows 6 and 13
+    live_server.take("G", hall="demo")
+    ticket = live_server.take("G", hall="demo")  # G is served at windows 6 and 13
     phone.open(live_server, ticket["id"])
     expect(phone.wait).to_have_text(f"约 {estimate(live_server, 'G', 1)} 分钟")
 
-    post(live_server, "/api/halls/demo/windows/6/pause")
+    live_server.act(6, "pause", hall="demo")
     expect(phone.wait).to_have_text(f"约 {estimate(live_server, 'G', 1)} 分钟", timeout=1000)
-    post(live_server, "/api/halls/demo/windows/13/pause")
+    live_server.act(13, "pause", hall="demo")
     expect(phone.wait).to_have_text("暂无法估计", timeout=1000)
-    post(live_server, "/api/halls/demo/windows/13/resume")
+    live_server.act(13, "resume", hall="demo")
     expect(phone.wait).to_have_text(f"约 {estimate(live_server, 'G', 1)} 分钟", timeout=1000)
 
 
@@ -193,8 +175,8 @@ def test_unknown_tickets_get_a_clear_message(phone: Phone, live_server: ServerPr
 
 
 def test_english_page(phone: Phone, live_server: ServerProcess, artifacts: Path) -> None:
-    take_ticket(live_server, "E")
-    ticket = take_ticket(live_server, "E")
+    live_server.take("E", hall="demo")
+    ticket = live_server.take("E", hall="demo")
     phone.open(live_server, ticket["id"], "?lang=en")
     expect(phone.category).to_have_text("Exit & entry")
     expect(phone.state).to_have_text("Waiting")
@@ -211,7 +193,7 @@ def test_english_page(phone: Phone, live_server: ServerProcess, artifacts: Path)
 def test_the_phone_comes_back_by_itself_after_the_server_went_away(
     phone: Phone, live_server: ServerProcess, redis_url: str, tmp_path: Path
 ) -> None:
-    ticket = take_ticket(live_server, "G")
+    ticket = live_server.take("G", hall="demo")
     phone.open(live_server, ticket["id"])
     expect(phone.state).to_have_text("等候中")
     expect(phone.offline).to_be_hidden()

@@ -20,7 +20,6 @@ import pytest
 
 from .server_process import ServerProcess
 
-ADMIN = {"Authorization": "Bearer supervisor-secret"}
 HALL = "allday"  # open around the clock, so the test does not depend on the time of day
 
 
@@ -97,13 +96,6 @@ def open_pad(live_server: ServerProcess, tmp_path: Path) -> Iterator[Any]:
             terminal.close()
 
 
-def take(server: ServerProcess, service: str) -> dict[str, Any]:
-    response = httpx2.post(f"{server.url}/api/halls/{HALL}/tickets", json={"service": service})
-    assert response.status_code == 201, response.text
-    ticket: dict[str, Any] = response.json()
-    return ticket
-
-
 def window(server: ServerProcess, number: int) -> dict[str, Any]:
     snapshot = httpx2.get(f"{server.url}/api/halls/{HALL}").json()
     found: dict[str, Any] = next(w for w in snapshot["windows"] if w["number"] == number)
@@ -127,8 +119,8 @@ def assert_terminal_restored(pad: Terminal, exit_code: int) -> None:
 def test_a_clerk_calls_completes_skips_and_transfers_with_single_keys(
     live_server: ServerProcess, open_pad: Any, artifacts: Path
 ) -> None:
-    a1, a2, a3 = (take(live_server, "A") for _ in range(3))
-    e1 = take(live_server, "E")
+    a1, a2, a3 = (live_server.take("A", hall=HALL) for _ in range(3))
+    e1 = live_server.take("E", hall=HALL)
     pad = open_pad("--window", "3")  # window 3 serves A, then E
     pad.wait_for("窗口 Window 3", "空闲 idle", "等候 Waiting for this window: 4", "今日已办 Served today: 0")
 
@@ -173,7 +165,7 @@ def test_a_clerk_calls_completes_skips_and_transfers_with_single_keys(
 
 
 def test_a_paused_window_refuses_to_call_and_says_why(live_server: ServerProcess, open_pad: Any) -> None:
-    first = take(live_server, "A")
+    first = live_server.take("A", hall=HALL)
     pad = open_pad("--window", "1")
     pad.wait_for("Waiting for this window: 1")
 
@@ -196,7 +188,7 @@ def test_a_paused_window_refuses_to_call_and_says_why(live_server: ServerProcess
 
 
 def test_the_pad_keeps_running_when_the_server_goes_away(live_server: ServerProcess, open_pad: Any) -> None:
-    take(live_server, "A")
+    live_server.take("A", hall=HALL)
     pad = open_pad("--window", "2")
     pad.wait_for("Waiting for this window: 1")
     live_server.stop()

@@ -71,19 +71,8 @@
 
   // --- talking to the server ------------------------------------------------------------------------------
 
-  class ApiError extends Error {
-    constructor(status, body) {
-      super((body && body.message) || `HTTP ${status}`);
-      this.status = status;
-      this.code = body && body.error;
-    }
-  }
-
-  function newKey() {
-    // crypto.randomUUID needs a secure context, which a pad on plain http in the hall's LAN does not have.
-    const bytes = crypto.getRandomValues(new Uint8Array(16));
-    return "pad-" + Array.from(bytes, (b) => b.toString(16).padStart(2, "0")).join("");
-  }
+  const { ApiError } = window.TideApi;
+  const newKey = () => window.TideApi.newKey("pad");
 
   async function request(path, options) {
     const headers = { ...options.headers };

@@ -94,7 +94,8 @@
         }
         attempt = 0;
         setOnline(true);
-        options.onMessage(data);
+        // Events that happened together come as one array, in order.
+        for (const item of Array.isArray(data) ? data : [data]) options.onMessage(item);
       };
       ws.onclose = () => drop();
       ws.onerror = () => drop();
