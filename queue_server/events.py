@@ -82,6 +82,9 @@ async def newest_entry(redis: Redis, stream: str) -> Entry | None:
 RESYNC = Event("0-0", {"type": "resync"}, "")  # put in an overflowing queue: "take a fresh snapshot"
 
 
+CLOSED = Event("0-0", {"type": "closed"}, "")  # put in a queue when its client has gone: "stop sending"
+
+
 def heartbeat(now: datetime) -> Event:
     """A sign of life for every client, made once per tick for all of them (no timer per client)."""
     data = {"type": "heartbeat", "at": now.isoformat()}
@@ -103,6 +106,12 @@ class Subscription:
             while not self.queue.empty():
                 self.queue.get_nowait()
             self.queue.put_nowait(RESYNC)
+
+    def close(self) -> None:
+        """The client has gone: whatever is queued no longer matters, and its sender should stop."""
+        while not self.queue.empty():
+            self.queue.get_nowait()
+        self.queue.put_nowait(CLOSED)
 
 
 class HallFeed:

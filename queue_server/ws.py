@@ -6,8 +6,11 @@ Both are read-only and need no token. Messages are JSON text; every one has a ``
 
 from __future__ import annotations
 
+import asyncio
+import contextlib
 import json
 import logging
+from collections.abc import AsyncIterator
 from typing import Any
 
 from starlette.routing import WebSocketRoute
@@ -16,7 +19,7 @@ from starlette.websockets import WebSocket, WebSocketDisconnect
 from .api import Context
 from .errors import UnknownTicket
 from .estimates import estimated_wait_minutes
-from .events import RESYNC, Event, event_id_key, events_after, heartbeat, valid_event_id
+from .events import CLOSED, RESYNC, Event, Subscription, event_id_key, events_after, heartbeat, valid_event_id
 from .store import HallStore
 
 log = logging.getLogger("tidequeue.ws")
@@ -34,6 +37,24 @@ def context(websocket: WebSocket) -> Context:
 async def refuse(websocket: WebSocket, code: str, message: str) -> None:
     await websocket.send_text(json.dumps({"type": "error", "error": code, "message": message}))
     await websocket.close(code=4404)
+
+
+@contextlib.asynccontextmanager
+async def watching_for_departure(websocket: WebSocket, subscription: Subscription) -> AsyncIterator[None]:
+    """Close the subscription as soon as the client leaves (or the server shuts down and says so), instead of
+    finding out at the next send: nothing is sent to departed screens, and shutdown need not wait for them."""
+
+    async def watch() -> None:
+        # Clients have nothing to say on these channels; whatever they send is read and ignored.
+        while (await websocket.receive())["type"] != "websocket.disconnect":
+            pass
+
+    task = asyncio.create_task(watch())
+    task.add_done_callback(lambda _: subscription.close())
+    try:
+        yield
+    finally:
+        task.cancel()
 
 
 async def send_batch(websocket: WebSocket, texts: list[str]) -> None:
@@ -61,7 +82,7 @@ async def hall_channel(websocket: WebSocket) -> None:
         return
     since = websocket.query_params.get("since", "")
     try:
-        async with ctx.hub.subscribe(hall_id) as subscription:
+        async with ctx.hub.subscribe(hall_id) as subscription, watching_for_departure(websocket, subscription):
             backlog = await events_after(ctx.redis, hall_id, since, BACKLOG_LIMIT) if valid_event_id(since) else None
             if backlog is None:
                 last = await send_snapshot(websocket, store, ctx)
@@ -81,6 +102,8 @@ async def hall_channel(websocket: WebSocket) -> None:
                     batch.append(subscription.queue.get_nowait())
                 texts: list[str] = []
                 for live in batch:
+                    if live is CLOSED:
+                        return
                     if live is RESYNC:
                         await send_batch(websocket, texts)
                         texts = []
@@ -127,7 +150,7 @@ async def ticket_channel(websocket: WebSocket) -> None:
         await refuse(websocket, "unknown_ticket", "No such ticket.")
         return
     try:
-        async with ctx.hub.subscribe(store.hall.id) as subscription:
+        async with ctx.hub.subscribe(store.hall.id) as subscription, watching_for_departure(websocket, subscription):
             try:
                 ticket = await ticket_view(store, ctx, ticket_id)
             except UnknownTicket:
@@ -136,6 +159,8 @@ async def ticket_channel(websocket: WebSocket) -> None:
             await websocket.send_text(json.dumps({"type": "ticket", "event": "snapshot", "ticket": ticket}))
             while True:
                 event = await subscription.queue.get()
+                if event is CLOSED:
+                    return
                 if event.data["type"] == "heartbeat":
                     await websocket.send_text(event.text)
                     continue

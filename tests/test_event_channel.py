@@ -216,3 +216,16 @@ async def test_a_phone_with_an_unknown_ticket_is_told_so(live_server: ServerProc
     for ticket_id in ("allday.nosuchticket", "garbage", "nowhere.abc"):
         async with connect(ws_url(live_server, f"/ws/tickets/{ticket_id}")) as ws:
             assert (await receive(ws))["error"] == "unknown_ticket"
+
+
+async def test_a_server_with_screens_connected_stops_promptly_and_cleanly(live_server: ServerProcess) -> None:
+    """Screens are told the server is going and their handlers end at once: no waiting out a heartbeat, no
+    error per screen in the log."""
+    async with connect(ws_url(live_server, "/ws/halls/allday")) as ws, connect(ws_url(live_server, "/ws/halls/demo")):
+        await receive(ws)
+        stopping = asyncio.get_running_loop().time()
+        assert await asyncio.to_thread(live_server.stop) == 0
+        assert asyncio.get_running_loop().time() - stopping < 2.5  # uvicorn would cancel stragglers at 3 s
+        await ws.wait_closed()
+    assert "Exception in ASGI application" not in live_server.output
+    assert "graceful shutdown exceeded" not in live_server.output
