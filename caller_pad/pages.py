@@ -5,24 +5,22 @@ from __future__ import annotations
 from importlib import resources
 
 from starlette.requests import Request
-from starlette.responses import HTMLResponse, Response
+from starlette.responses import Response
 from starlette.routing import BaseRoute, Mount, Route
 from starlette.staticfiles import StaticFiles
 from starlette.templating import Jinja2Templates
 
-from queue_server.api import Context
+from queue_server.pages import NO_SUCH_HALL, not_found_page, page_hall, page_lang
 
 templates = Jinja2Templates(directory=str(resources.files("caller_pad") / "templates"))
 
 
 async def caller_page(request: Request) -> Response:
     """``/caller/{hall}``: sign in at a window, then call, recall, skip, complete, transfer and pause."""
-    ctx: Context = request.state.ctx
-    hall = ctx.halls.get(request.path_params["hall"])
+    hall = page_hall(request)
     if hall is None:
-        body = "<!doctype html><meta charset=utf-8><title>404</title><p>没有这个大厅 · No such hall.</p>"
-        return HTMLResponse(body, status_code=404)
-    lang = "en" if request.query_params.get("lang") == "en" else "zh"
+        return not_found_page(NO_SUCH_HALL)
+    lang = page_lang(request)
     config = {
         "hall": hall.id,
         "lang": lang,

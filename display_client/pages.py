@@ -10,13 +10,13 @@ from importlib import resources
 from typing import Any
 
 from starlette.requests import Request
-from starlette.responses import HTMLResponse, Response
+from starlette.responses import Response
 from starlette.routing import BaseRoute, Mount, Route
 from starlette.staticfiles import StaticFiles
 from starlette.templating import Jinja2Templates
 
-from queue_server.api import Context
 from queue_server.config import Hall
+from queue_server.pages import NO_SUCH_HALL, not_found_page, page_hall, page_lang
 
 templates = Jinja2Templates(directory=str(resources.files("display_client") / "templates"))
 
@@ -35,12 +35,10 @@ def screen_config(hall: Hall, lang: str) -> dict[str, Any]:
 
 
 async def hall_screen(request: Request) -> Response:
-    ctx: Context = request.state.ctx
-    hall = ctx.halls.get(request.path_params["hall"])
+    hall = page_hall(request)
     if hall is None:
-        page = "<!doctype html><meta charset=utf-8><title>404</title><p>没有这个大厅 · No such hall.</p>"
-        return HTMLResponse(page, status_code=404)
-    lang = "en" if request.query_params.get("lang") == "en" else "zh"
+        return not_found_page(NO_SUCH_HALL)
+    lang = page_lang(request)
     context = {"hall": hall, "lang": lang, "config": screen_config(hall, lang)}
     return templates.TemplateResponse(request, "hall.html", context)
 

@@ -14,6 +14,7 @@ from starlette.staticfiles import StaticFiles
 from starlette.templating import Jinja2Templates
 
 from .api import Context
+from .config import Hall
 from .errors import UnknownTicket
 
 templates = Jinja2Templates(directory=str(resources.files("queue_server") / "templates"))
@@ -29,6 +30,14 @@ def page_lang(request: Request) -> str:
     return "en" if request.query_params.get("lang") == "en" else "zh"
 
 
+def page_hall(request: Request) -> Hall | None:
+    """The hall named in the page's path, or None."""
+    return page_context(request).halls.get(request.path_params["hall"])
+
+
+NO_SUCH_HALL = "没有这个大厅 · No such hall."
+
+
 def not_found_page(text: str) -> HTMLResponse:
     """A plain page for a person at a screen, where the API would answer JSON."""
     return HTMLResponse(f"<!doctype html><meta charset=utf-8><title>404</title><p>{text}</p>", status_code=404)
@@ -38,9 +47,9 @@ def not_found_page(text: str) -> HTMLResponse:
 
 
 async def kiosk(request: Request) -> Response:
-    hall = page_context(request).halls.get(request.path_params["hall"])
+    hall = page_hall(request)
     if hall is None:
-        return not_found_page("没有这个大厅 · No such hall.")
+        return not_found_page(NO_SUCH_HALL)
     categories: list[dict[str, Any]] = [
         {"code": s.code, "name": s.name, "name_en": s.name_en, "minutes": s.minutes} for s in hall.services
     ]
