@@ -13,7 +13,7 @@ from starlette.routing import Route
 from . import auth
 from .clock import Clock
 from .config import Hall, Window
-from .errors import UnknownHall, UnknownService, UnknownTicket, UnknownWindow
+from .errors import Conflict, Forbidden, UnknownHall, UnknownService, UnknownTicket, UnknownWindow
 from .events import EventHub
 from .store import HallStore, hall_of_ticket
 from .web import bool_field, check_fields, idempotency, int_field, read_json, text_field
@@ -156,6 +156,34 @@ async def window_action(request: Request) -> JSONResponse:
     return answer(data)
 
 
+async def tidal_switch(request: Request) -> JSONResponse:
+    """潮汐窗口 by hand: ``POST`` with ``{"service": "C"}`` switches a tidal window to that category, ``DELETE``
+    releases it. Supervisors only; the controller leaves a hand-made switch alone until it is released."""
+    store = hall_store(request)
+    window = window_of(store, request.path_params["window"])
+    ctx = context(request)
+    principal = await auth.authenticate(ctx.redis, store.hall, request.headers.get("authorization"), ctx.admin_token)
+    if principal.window is not None:
+        raise Forbidden("Only a supervisor may switch a tidal window.", "supervisors_only")
+    if not window.tidal:
+        raise Conflict(f"Window {window.number} is not a tidal window (潮汐窗口).", "not_a_tidal_window")
+    opening = request.method == "POST"
+    body = await read_json(request, required=opening)
+    check_fields(body, ("service",) if opening else ())
+    service = service_code(store, body) if opening else None
+    reason = "值班长手动切换 / switched by a supervisor" if opening else "值班长手动恢复 / released by a supervisor"
+    data = await store.tidal(
+        ctx.clock.now(), window.number, service, manual=True, cause="manual", reason=reason,
+        idempotency=idempotency(request, body),
+    )  # fmt: skip
+    switched = data["window"].get("tidal")
+    return answer({"window": {"number": window.number, "switched_to": switched}, **_replayed(data)})
+
+
+def _replayed(data: dict[str, Any]) -> dict[str, Any]:
+    return {"replayed": True} if data.get("replayed") else {}
+
+
 async def sign_in(request: Request) -> JSONResponse:
     store = hall_store(request)
     body = await read_json(request)
@@ -195,6 +223,7 @@ routes = [
     Route("/api/halls/{hall}/sign-in", sign_in, methods=["POST"]),
     Route("/api/halls/{hall}/sign-out", sign_out, methods=["POST"]),
     Route("/api/halls/{hall}/whoami", whoami),
+    Route("/api/halls/{hall}/windows/{window}/tidal", tidal_switch, methods=["POST", "DELETE"]),
     Route("/api/halls/{hall}/windows/{window}/{action}", window_action, methods=["POST"]),
     Route("/api/tickets/{ticket_id}", ticket_status),
     Route("/api/tickets/{ticket_id}/requeue", requeue, methods=["POST"]),

@@ -79,6 +79,10 @@ SCRIPT_ERRORS: dict[str, tuple[type[QueueError], str]] = {
     ),
     "same_service": (InvalidRequest, "The ticket is already in that category."),
     "unknown_ticket": (UnknownTicket, "No such ticket."),
+    "tidal_changed": (Conflict, "The tidal window was switched meanwhile; look again."),
+    "tidal_manual": (Conflict, "A supervisor switched this tidal window by hand; release it first."),
+    "tidal_already_open": (Conflict, "The tidal window already serves that category."),
+    "tidal_not_open": (Conflict, "The tidal window is not switched to another category."),
     "idempotency_key_reused": (
         InvalidRequest,
         "This Idempotency-Key was already used for a different request.",

@@ -50,6 +50,21 @@ def served(hall: str) -> str:
     return f"{_hall(hall)}:served"
 
 
+def handling_times(hall: str) -> str:
+    """Hash service code → JSON list of the minutes its last visitors took at a window, newest first."""
+    return f"{_hall(hall)}:handling"
+
+
+def tidal_memory(hall: str) -> str:
+    """What the hall's tidal controller remembers between ticks (congested/calm since, last switches)."""
+    return f"{_hall(hall)}:tidal:memory"
+
+
+def tidal_lease(hall: str) -> str:
+    """Which server process runs the hall's tidal controller; expires unless renewed."""
+    return f"{_hall(hall)}:tidal:lease"
+
+
 def recent_calls(hall: str) -> str:
     """List of the latest calls, newest first, for the hall snapshot."""
     return f"{_hall(hall)}:calls"

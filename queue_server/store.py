@@ -22,17 +22,8 @@ from .config import Hall, Window
 from .errors import UnknownTicket, from_script
 
 SCRIPT_NAMES = (
-    "issue",
-    "call_next",
-    "recall",
-    "skip",
-    "complete",
-    "transfer",
-    "pause",
-    "requeue",
-    "status",
-    "snapshot",
-)
+    "issue", "call_next", "recall", "skip", "complete", "transfer", "pause", "requeue", "status", "snapshot", "tidal",
+)  # fmt: skip
 KEEP_DAYS = 62  # finished tickets are kept this many business days (two months of statistics), then pruned
 STREAM_MAX = 100_000  # events kept per hall: several busy days, for screens that resume and for statistics
 IDEMPOTENCY_TTL = 24 * 3600
@@ -105,6 +96,7 @@ class HallStore:
             keys.recent_calls(h),
             keys.idempotency(h, ""),
             keys.served(h),
+            keys.handling_times(h),
         ]
         for code in codes:
             self._keys += [keys.waiting(h, code, False), keys.waiting(h, code, True)]
@@ -182,6 +174,28 @@ class HallStore:
     ) -> dict[str, Any]:
         return await self._run("requeue", now, [ticket_id, self.hall.requeue_after], idempotency)
 
+    async def tidal(
+        self,
+        now: datetime,
+        window: int,
+        service: str | None,
+        *,
+        manual: bool,
+        cause: str,
+        reason: str,
+        expected: str | None = None,
+        idempotency: tuple[str, str] | None = None,
+    ) -> dict[str, Any]:
+        """潮汐窗口: switch a tidal window to ``service``, or back to its own categories with ``service=None``.
+
+        ``expected`` is the category the caller saw the window switched to ('' for none); the switch is refused
+        (``tidal_changed``) if that is no longer so. None skips the check (a supervisor's hand)."""
+        args: list[str | int] = [
+            window, "open" if service else "close", service or "", "1" if manual else "0", cause, reason,
+            "*" if expected is None else expected,
+        ]  # fmt: skip
+        return await self._run("tidal", now, args, idempotency)
+
     async def ticket(self, now: datetime, ticket_id: str) -> dict[str, Any]:
         answer = await self._run("status", now, [ticket_id])
         ticket: dict[str, Any] = answer["ticket"]
@@ -234,16 +248,20 @@ class HallStore:
             status = "serving" if ticket else "idle"
             if state.get("state") == "paused":
                 status = "paused"
+            switched = state.get("tidal")
             window_views.append(
                 {
                     "number": w.number,
-                    "services": list(w.services),
+                    "services": [switched["service"]] if switched else list(w.services),
+                    "home_services": list(w.services),
                     "policy": w.policy,
                     "tidal": w.tidal,
                     "state": status,
                     "ticket": ticket,
                     "since": state.get("since"),
                     "served_today": served.get(str(w.number), 0),
+                    # a tidal window switched to another category serves that category only
+                    "switched_to": switched,
                 }
             )
         return {

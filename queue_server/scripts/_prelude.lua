@@ -5,7 +5,8 @@
 --   KEYS[1] event stream        KEYS[2] tickets (hash id -> JSON)   KEYS[3] windows (hash n -> JSON)
 --   KEYS[4] business day        KEYS[5] arrival sequence            KEYS[6] numbers issued today (hash)
 --   KEYS[7] recent calls (list) KEYS[8] idempotency record          KEYS[9] served today (hash window -> n)
---   KEYS[8+2i], KEYS[9+2i]      waiting lines (normal, priority) of the i-th category of ARGV[6]
+--   KEYS[10] recent handling times (hash category -> JSON list of minutes)
+--   KEYS[9+2i], KEYS[10+2i]     waiting lines (normal, priority) of the i-th category of ARGV[6]
 -- ARGV:
 --   ARGV[1] now, ms since the epoch     ARGV[2] now as ISO text in the hall's zone
 --   ARGV[3] business day of now         ARGV[4] request fingerprint for idempotency ('' = none)
@@ -25,7 +26,7 @@ do
   for code in string.gmatch(ARGV[6], '[^,]+') do
     i = i + 1
     CODES[i] = code
-    LINE[code] = {normal = KEYS[8 + 2 * i], priority = KEYS[9 + 2 * i]}
+    LINE[code] = {normal = KEYS[9 + 2 * i], priority = KEYS[10 + 2 * i]}
   end
 end
 
@@ -136,6 +137,17 @@ local function finish(answer)
   return text
 end
 
+-- How long the last visitors of a category took at the window, for the tidal controller's predicted wait.
+local HANDLING_KEPT = 20
+local function remember_handling(t)
+  if not t.called_ms then return end
+  local raw = redis.call('HGET', KEYS[10], t.service)
+  local recent = raw and cjson.decode(raw) or {}
+  table.insert(recent, 1, (NOW_MS - t.called_ms) / 60000)
+  while #recent > HANDLING_KEPT do table.remove(recent) end
+  redis.call('HSET', KEYS[10], t.service, cjson.encode(recent))
+end
+
 -- The window's current visitor is done (办结): counted for the window, announced as completed.
 local function complete_current(n, w)
   local t = w.current and load_ticket(w.current)
@@ -146,6 +158,7 @@ local function complete_current(n, w)
   t.finished_at = AT
   save_ticket(t)
   redis.call('HINCRBY', KEYS[9], n, 1)
+  remember_handling(t)
   emit('completed', call_fields(t, {window = tonumber(n)}))
   return t
 end

@@ -9,6 +9,8 @@ roll_over()
 local n, services, policy = ARGV[8], split(ARGV[9]), ARGV[10]
 local w = load_window(n)
 if w.state == 'paused' then return answer_error('window_paused') end
+-- A tidal window switched to a congested category (潮汐窗口) serves that category only.
+if w.tidal then services = {w.tidal.service} end
 complete_current(n, w)
 
 local chosen, chosen_key
