@@ -22,6 +22,7 @@ from .config import Hall
 from .events import EventHub
 from .store import HallStore, Scripts
 from .tasks import cancel_and_wait, keep_business_day, supervise
+from .tidal_controller import TidalController, run_controller
 from .web import EXCEPTION_HANDLERS
 
 REDIS_CONNECTIONS = 256  # per process; each request holds one only while its script runs
@@ -55,6 +56,10 @@ def create_app(
                 keeper = functools.partial(keep_business_day, store, clock)
                 name = f"business day keeper of {hall_id}"
                 tasks.append(asyncio.create_task(supervise(name, keeper), name=name))
+                if any(w.tidal for w in store.hall.windows):
+                    controller = functools.partial(run_controller, TidalController(store), clock)
+                    name = f"tidal controller of {hall_id}"
+                    tasks.append(asyncio.create_task(supervise(name, controller), name=name))
         # What start-up made lives as long as the server: keep the collector from walking it again and again.
         gc.freeze()
         try:

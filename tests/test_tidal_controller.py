@@ -1,0 +1,87 @@
+"""The tidal controller against a real Redis, driven tick by tick with a fixed clock (never by sleeping)."""
+
+from __future__ import annotations
+
+import json
+from datetime import timedelta
+from typing import Any, cast
+
+import pytest
+from redis.asyncio import Redis
+
+from queue_server import keys
+from queue_server.store import HallStore
+from queue_server.tidal_controller import TidalController
+
+from .conftest import MORNING
+
+pytestmark = pytest.mark.asyncio
+
+
+def minutes(n: float) -> timedelta:
+    return timedelta(minutes=n)
+
+
+async def tidal_events(redis: Redis, hall_id: str) -> list[dict[str, Any]]:
+    entries = cast(list[tuple[str, dict[str, str]]], await redis.xrange(keys.events(hall_id)))
+    return [json.loads(f["data"]) for _, f in entries if f["type"].startswith("tidal_")]
+
+
+async def test_a_congested_line_gets_the_tidal_window_and_gives_it_back(store: HallStore, redis: Redis) -> None:
+    for _ in range(20):
+        await store.issue(MORNING, "A")  # 20 × 6 min ÷ 3 windows serving A = 40 min predicted wait
+    controller = TidalController(store)
+    assert await controller.tick(MORNING) == []  # congested, but not for long enough yet
+    assert await controller.tick(MORNING + minutes(4)) == []
+    opened = await controller.tick(MORNING + minutes(5))
+    assert [(a.kind, a.window, a.service, a.cause) for a in opened] == [("open", 5, "A", "congested")]
+    window = (await store.snapshot(MORNING + minutes(5)))["windows"][4]
+    assert (window["services"], window["switched_to"]["manual"]) == (["A"], False)
+    (event,) = await tidal_events(redis, "t1")
+    assert (event["type"], event["window"], event["service"]) == ("tidal_opened", 5, "A")
+    assert "40" in event["reason"]
+
+    # Window 5 now calls A; the line empties, stays calm, and the window goes back to C.
+    tidal = store.hall.window(5)
+    assert tidal is not None
+    while (await store.call_next(MORNING + minutes(6), tidal))["ticket"]:
+        pass
+    for window in (1, 3, 4):
+        regular = store.hall.window(window)
+        assert regular is not None
+        while (await store.call_next(MORNING + minutes(6), regular))["ticket"]:
+            pass
+    assert await controller.tick(MORNING + minutes(10)) == []  # calm from now on
+    assert await controller.tick(MORNING + minutes(19)) == []
+    closed = await controller.tick(MORNING + minutes(21))
+    assert [(a.kind, a.window, a.service, a.cause) for a in closed] == [("close", 5, "A", "calm")]
+    assert [e["type"] for e in await tidal_events(redis, "t1")] == ["tidal_opened", "tidal_closed"]
+    assert (await store.snapshot(MORNING + minutes(21)))["windows"][4]["services"] == ["C"]
+
+
+async def test_a_hand_made_switch_is_left_alone(store: HallStore, redis: Redis) -> None:
+    await store.tidal(MORNING, 5, "B", manual=True, cause="manual", reason="supervisor")
+    controller = TidalController(store)
+    for t in range(0, 60, 5):  # an hour of an empty hall: B is calm, yet the supervisor's switch stays
+        assert await controller.tick(MORNING + minutes(t)) == []
+    assert (await store.snapshot(MORNING))["windows"][4]["switched_to"]["service"] == "B"
+
+
+async def test_the_controller_remembers_across_processes(store: HallStore) -> None:
+    for _ in range(20):
+        await store.issue(MORNING, "A")
+    await TidalController(store).tick(MORNING)  # this process notices the congestion, then dies
+    successor = TidalController(store)  # another process, with the memory kept in Redis
+    assert [a.window for a in await successor.tick(MORNING + minutes(5))] == [5]
+
+
+async def test_one_process_holds_the_lease_and_another_takes_over(store: HallStore, redis: Redis) -> None:
+    first, second = TidalController(store), TidalController(store)
+    assert await first.hold_lease()
+    assert not await second.hold_lease()
+    assert await first.hold_lease()  # renewing
+    await redis.delete(keys.tidal_lease("t1"))  # as if the first process had died and its lease run out
+    assert await second.hold_lease()
+    assert not await first.hold_lease()  # it came back too late: it must not steal the lease back
+    await second.release_lease()
+    assert await redis.get(keys.tidal_lease("t1")) is None
