@@ -277,3 +277,18 @@ def test_a_silent_connection_is_given_up_after_40_seconds(screen: Screen, live_s
     expect(screen.offline).to_be_hidden(timeout=RECONNECT_S * 1000)
     live_server.take("A", hall="demo")
     expect(screen.waiting("A")).to_have_text("1 人", timeout=1000)
+
+
+def test_a_tidal_switch_is_shown_to_the_hall(screen: Screen, live_server: ServerProcess, artifacts: Path) -> None:
+    """潮汐窗口: when a tidal window takes on a congested category, the whole hall is told where to go."""
+    screen.open(live_server)
+    admin = {"Authorization": "Bearer supervisor-secret"}
+    tidal_url = f"{live_server.url}/api/halls/demo/windows/13/tidal"
+    assert httpx2.post(tidal_url, json={"service": "C"}, headers=admin).status_code == 200
+    banner = screen.page.locator("#tidal-banner")
+    expect(banner).to_have_text("13号窗口现办理不动产业务", timeout=1000)
+    expect(screen.window(13)).to_contain_text("不动产")
+    screen.page.screenshot(path=artifacts / "hall-screen-tidal.png")
+    assert httpx2.delete(tidal_url, headers=admin).status_code == 200
+    expect(banner).to_have_text("13号窗口恢复原业务", timeout=1000)
+    expect(screen.window(13)).not_to_contain_text("不动产")

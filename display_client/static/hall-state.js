@@ -16,6 +16,7 @@
       categories: snapshot.categories.map((c) => ({ ...c })),
       windows: snapshot.windows.map((w) => ({ ...w })),
       calls: (snapshot.latest_calls || []).slice(0, RECENT_CALLS),
+      tidalNotice: null, // the latest tidal window switch, for the banner
     };
   }
 
@@ -103,6 +104,23 @@
     resumed(state, event) {
       const w = windowOf(state, event.window);
       if (w) w.state = w.ticket ? "serving" : "idle";
+    },
+    // 潮汐窗口: a tidal window now serves another category, or went back to its own.
+    tidal_opened(state, event) {
+      const w = windowOf(state, event.window);
+      if (w) {
+        w.switched_to = { service: event.service, manual: event.manual, since: event.at };
+        w.services = [event.service];
+      }
+      state.tidalNotice = { window: event.window, service: event.service, opened: true, at: event.at };
+    },
+    tidal_closed(state, event) {
+      const w = windowOf(state, event.window);
+      if (w) {
+        w.switched_to = null;
+        w.services = w.home_services || w.services;
+      }
+      state.tidalNotice = { window: event.window, service: event.service, opened: false, at: event.at };
     },
   };
 

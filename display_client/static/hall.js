@@ -26,6 +26,8 @@
         window: (n) => `Window ${n}`,
         paused: "Paused",
         tidal: "Tidal",
+        tidalOpened: (n, name) => `Window ${n} now also serves ${name}`,
+        tidalClosed: (n) => `Window ${n} is back to its usual services`,
         people: (n) => `${n}`,
         locale: "en-GB",
       }
@@ -38,6 +40,8 @@
         window: (n) => `${n}号窗口`,
         paused: "暂停",
         tidal: "潮汐",
+        tidalOpened: (n, name) => `${n}号窗口现办理${name}业务`,
+        tidalClosed: (n) => `${n}号窗口恢复原业务`,
         people: (n) => `${n} 人`,
         locale: "zh-CN",
       };
@@ -53,6 +57,33 @@
 
   function categoryName(c) {
     return en ? c.name_en : c.name;
+  }
+
+  function serviceName(code) {
+    const c = hallScreen.state && hallScreen.state.categories.find((x) => x.code === code);
+    return c ? categoryName(c) : code;
+  }
+
+  // A tidal switch stays announced on a banner for a while, so people already waiting see where to go.
+  const TIDAL_BANNER_MS = 60000;
+  let tidalTimer = null;
+
+  function drawTidal(state) {
+    const notice = state.tidalNotice;
+    const banner = $("tidal-banner");
+    if (!notice) {
+      banner.hidden = true;
+      return;
+    }
+    banner.textContent = notice.opened
+      ? text.tidalOpened(notice.window, serviceName(notice.service))
+      : text.tidalClosed(notice.window);
+    banner.hidden = false;
+    clearTimeout(tidalTimer);
+    tidalTimer = setTimeout(() => {
+      state.tidalNotice = null;
+      banner.hidden = true;
+    }, TIDAL_BANNER_MS);
   }
 
   // --- drawing the state -------------------------------------------------------------------------------
@@ -71,6 +102,7 @@
     if (w.tidal) card.append(element("span", "badge tidal", text.tidal));
     card.append(element("div", "window-name", text.window(w.number)));
     card.append(element("div", "window-ticket", w.ticket ? w.ticket.number : "—"));
+    if (w.switched_to) card.append(element("div", "badge switched", serviceName(w.switched_to.service)));
     if (w.state === "paused") card.append(element("div", "badge paused", text.paused));
     return card;
   }
@@ -238,6 +270,7 @@
     if (event.event_id) hallScreen.seenEventId = event.event_id;
     const call = HallState.apply(hallScreen.state, event);
     draw(hallScreen.state);
+    if (event.type === "tidal_opened" || event.type === "tidal_closed") drawTidal(hallScreen.state);
     if (call) announce(call);
   }
 
