@@ -60,6 +60,15 @@ def announcement_text(template: str | None, number: str, window: int, lang: str)
     return chosen.format(number=spoken_number(number, lang), window=window)
 
 
+def tidal_text(window: int, service_name: str, opened: bool, lang: str) -> str:
+    """What the hall hears when a tidal window (潮汐窗口) takes on a category, or goes back to its own."""
+    if lang == "en":
+        return (
+            f"Window {window} now serves {service_name}" if opened else f"Window {window} is back to its usual services"
+        )
+    return f"{window} 号窗口现办理{service_name}业务" if opened else f"{window} 号窗口恢复原业务"
+
+
 def wav_name(at: datetime, number: str, window: int, recalls: int = 0) -> str:
     """``20261122-093000_A023_w5.wav`` for a call; a recall adds ``_r1``, ``_r2`` … so it keeps its own file."""
     safe_number = "".join(c for c in number if c.isalnum()) or "ticket"

@@ -32,7 +32,7 @@ from urllib.parse import quote, urlsplit, urlunsplit
 from websockets.asyncio.client import ClientConnection, connect
 from websockets.exceptions import InvalidStatus, WebSocketException
 
-from .announcement import announcement_text, wav_name
+from .announcement import announcement_text, tidal_text, wav_name
 from .speaker import Speaker, SpeechError
 
 log = logging.getLogger("tidequeue.announcer")
@@ -41,6 +41,7 @@ SILENCE_LIMIT = 45  # seconds without a message (the server sends a heartbeat ev
 OPEN_TIMEOUT = 10
 RETRY_SPEECH_SECONDS = 5.0
 ANNOUNCED = ("called", "recalled")
+TIDAL = ("tidal_opened", "tidal_closed")  # 潮汐窗口 switches are announced too
 
 
 class UnknownHall(Exception):
@@ -55,18 +56,31 @@ def channel_url(server: str, hall: str, since: str | None) -> str:
     return urlunsplit((scheme, parts.netloc, path, f"since={since}" if since else "", ""))
 
 
-def hall_templates(server: str, hall: str) -> dict[str, str]:
-    """The announcement templates the hall's config sets (language → template), from its snapshot; {} when
-    the hall sets none or the server cannot be asked."""
+def fetch_hall(server: str, hall: str) -> dict[str, Any]:
+    """The hall's snapshot over HTTP, or {} when the server cannot be asked."""
     parts = urlsplit(server)
     scheme = {"ws": "http", "wss": "https"}.get(parts.scheme, parts.scheme)
     url = urlunsplit((scheme, parts.netloc, f"{parts.path.rstrip('/')}/api/halls/{quote(hall, safe='')}", "", ""))
     try:
         with urllib.request.urlopen(url, timeout=OPEN_TIMEOUT) as response:
-            templates = json.load(response).get("hall", {}).get("announcement", {})
-    except (OSError, ValueError, AttributeError):
+            snapshot = json.load(response)
+    except (OSError, ValueError):
         return {}
+    return snapshot if isinstance(snapshot, dict) else {}
+
+
+def hall_templates(server: str, hall: str, snapshot: dict[str, Any] | None = None) -> dict[str, str]:
+    """The announcement templates the hall's config sets (language → template); {} when the hall sets none or
+    the server cannot be asked."""
+    snapshot = fetch_hall(server, hall) if snapshot is None else snapshot
+    templates = (snapshot.get("hall") or {}).get("announcement", {})
     return {str(k): str(v) for k, v in templates.items()} if isinstance(templates, dict) else {}
+
+
+def service_names(snapshot: dict[str, Any], lang: str) -> dict[str, str]:
+    """Category code → its name in the announcer's language, for announcing tidal windows."""
+    key = "name_en" if lang == "en" else "name"
+    return {str(c["code"]): str(c.get(key) or c["code"]) for c in snapshot.get("categories", []) if "code" in c}
 
 
 def backoff(attempt: int) -> float:
@@ -95,17 +109,30 @@ def parse_at(value: object, now: datetime) -> datetime:
 
 
 def announcement_for(
-    event: dict[str, Any], template: str | None, lang: str, now: datetime, max_age: float
+    event: dict[str, Any],
+    template: str | None,
+    lang: str,
+    now: datetime,
+    max_age: float,
+    names: dict[str, str] | None = None,
 ) -> Announcement | None:
-    """The announcement an event asks for, or None: not a call, or a call older than ``max_age`` seconds."""
-    if event.get("type") not in ANNOUNCED:
+    """The announcement an event asks for, or None: not a call or a tidal switch, or older than ``max_age``
+    seconds."""
+    kind = event.get("type")
+    if kind not in ANNOUNCED and kind not in TIDAL:
         return None
-    number, window = str(event["number"]), int(event["window"])
+    window = int(event["window"])
+    # A tidal switch has no ticket number; its file and log name it after the category instead.
+    number = str(event["number"]) if kind in ANNOUNCED else f"tidal{event['service']}"
     at = parse_at(event.get("at"), now)
     if max_age and now - at > timedelta(seconds=max_age):
         log.warning("not announcing %s at window %s: it was called at %s, too long ago", number, window, at)
         return None
-    text = announcement_text(template, number, window, lang)
+    if kind in TIDAL:
+        name = (names or {}).get(str(event["service"]), str(event["service"]))
+        text = tidal_text(window, name, kind == "tidal_opened", lang)
+    else:
+        text = announcement_text(template, number, window, lang)
     return Announcement(str(event["event_id"]), event["type"], number, window, at, int(event.get("recalls", 0)), text)
 
 
@@ -147,6 +174,7 @@ class Announcer:
         self.server, self.hall, self.speaker = server, hall, speaker
         self.template, self.lang, self.wav_dir, self.play = template, lang, wav_dir, play
         self.hall_template: str | None = None  # the hall config's, used when no --template is given
+        self.names: dict[str, str] = {}  # category code -> name, for tidal window announcements
         self.state_file, self.max_age, self.retry_seconds = state_file, max_age, retry_seconds
         self.clock = clock
         self.out = out or sys.stdout  # held now: the speech thread hides pyttsx3's own prints
@@ -178,10 +206,10 @@ class Announcer:
             try:
                 async with connect(url, open_timeout=OPEN_TIMEOUT, max_size=2**24) as websocket:
                     online, attempt = True, 0
-                    if self.template is None:
-                        # The hall's own wording may have changed while we were away.
-                        templates = await asyncio.to_thread(hall_templates, self.server, self.hall)
-                        self.hall_template = templates.get(self.lang)
+                    # The hall's own wording and category names may have changed while we were away.
+                    snapshot = await asyncio.to_thread(fetch_hall, self.server, self.hall)
+                    self.hall_template = hall_templates(self.server, self.hall, snapshot).get(self.lang)
+                    self.names = service_names(snapshot, self.lang) or self.names
                     if self.last_seen:
                         log.info("following hall %s at %s, resuming after event %s", self.hall, url, self.last_seen)
                     await self.read(websocket)
@@ -233,7 +261,7 @@ class Announcer:
         self.last_seen = str(event_id)
         try:
             template = self.template or self.hall_template
-            announcement = announcement_for(message, template, self.lang, self.clock(), self.max_age)
+            announcement = announcement_for(message, template, self.lang, self.clock(), self.max_age, self.names)
         except (KeyError, TypeError, ValueError) as error:
             log.warning("ignoring a %s event the announcer does not understand (%r): %s", kind, error, message)
             announcement = None

@@ -10,12 +10,13 @@ from array import array
 from dataclasses import dataclass
 from datetime import datetime
 from pathlib import Path
+from typing import Any
 from zoneinfo import ZoneInfo
 
 import pytest
 
 from display_client.announcement import TemplateError, announcement_text, spoken_number, wav_name
-from display_client.announcer import hall_templates
+from display_client.announcer import announcement_for, hall_templates
 from display_client.speaker import DEFAULT_VOICES, Speaker, SpeechError
 
 from .server_process import ServerProcess
@@ -186,3 +187,25 @@ def test_the_hall_config_sets_the_wording(live_server: ServerProcess) -> None:
     assert hall_templates(live_server.url, "allday") == {}
     assert hall_templates(live_server.url.replace("http", "ws"), "demo")["zh"].startswith("请")
     assert hall_templates("http://127.0.0.1:1", "demo") == {}  # nobody there: the default wording is kept
+
+
+@pytest.mark.parametrize(
+    ("event", "lang", "text"),
+    [
+        ({"type": "tidal_opened", "window": 13, "service": "C"}, "zh", "13 号窗口现办理不动产业务"),
+        ({"type": "tidal_closed", "window": 13, "service": "C"}, "zh", "13 号窗口恢复原业务"),
+        ({"type": "tidal_opened", "window": 13, "service": "C"}, "en", "Window 13 now serves Real estate"),
+        (
+            {"type": "tidal_opened", "window": 14, "service": "Q"},
+            "zh",
+            "14 号窗口现办理Q业务",
+        ),  # name unknown: its code
+    ],
+)
+def test_a_tidal_switch_is_announced(event: dict[str, Any], lang: str, text: str) -> None:
+    now = datetime(2026, 11, 23, 10, 0, tzinfo=SHANGHAI)
+    names = {"C": "不动产"} if lang == "zh" else {"C": "Real estate"}
+    announcement = announcement_for({**event, "event_id": "1-0", "at": now.isoformat()}, None, lang, now, 300, names)
+    assert announcement is not None
+    assert announcement.text == text
+    assert announcement.number == f"tidal{event['service']}"
