@@ -12,13 +12,15 @@ import re
 import tomllib
 from collections.abc import Mapping
 from dataclasses import dataclass, field
-from datetime import time
+from datetime import date, datetime, time, timedelta
 from pathlib import Path
 from typing import Any
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from display_client.announcement import TemplateError, check_template
 
+from .holidays import Calendar
+from .hours import SESSION_DAYS, WEEKDAYS, Session
 from .passwords import parse_hash
 
 HALL_ID = re.compile(r"^[a-z0-9][a-z0-9_-]{0,31}$")
@@ -74,6 +76,9 @@ class Hall:
     requeue_after: int = 2  # a skipped visitor who comes back waits behind at most this many (过号顺延)
     # What the voice announcer says, per language ("zh", "en"), with {number} and {window}; unset: its default.
     announcement: Mapping[str, str] = field(default_factory=dict)
+    # Opening hours (queue_server.hours); a hall without sessions is open at all times.
+    sessions: tuple[Session, ...] = ()
+    calendar: Calendar = field(default_factory=Calendar)
 
     def service(self, code: str) -> Service | None:
         return next((s for s in self.services if s.code == code), None)
@@ -145,7 +150,7 @@ def _kind(value: Any) -> str:
     return f"{type(value).__name__} {value!r}"[:80]
 
 
-def _parse_time(table: _Table, name: str, default: str) -> time:
+def _parse_time(table: _Table, name: str, default: Any = ...) -> time:
     text = table.get(name, str, default, 'a time like "03:00"')
     match = re.fullmatch(r"([01]\d|2[0-3]):([0-5]\d)", text)
     if not match:
@@ -200,10 +205,86 @@ def _parse_clerk(table: _Table, numbers: set[int]) -> Clerk:
     return Clerk(username, table.text("name"), password_hash, tuple(windows))
 
 
+def _parse_session(table: _Table, hall_windows: Mapping[int, Window], codes: set[str]) -> Session:
+    table.check_known(
+        "name", "name_en", "on", "weekdays", "dates", "start", "end", "services", "windows", "extension_minutes",
+        "appointments",
+    )  # fmt: skip
+    start, end = _parse_time(table, "start"), _parse_time(table, "end")
+    if end <= start:
+        raise table.fail("end", f"must be after start {start:%H:%M} (overnight sessions are not supported)")
+    on = table.get("on", str, "dates" if "dates" in table.data else "workdays", "a string")
+    if on not in SESSION_DAYS:
+        raise table.fail("on", f"expected one of {', '.join(SESSION_DAYS)}, got {on!r}")
+    dates = _parse_dates(table, "dates")
+    if (on == "dates") != bool(dates):
+        raise table.fail("dates", 'list the dates of an on = "dates" session, and only of one')
+    weekdays = None
+    if "weekdays" in table.data:
+        names = table.get("weekdays", list, what='a list like ["mon", "wed", "fri"]')
+        if on == "dates" or not names or any(n not in WEEKDAYS for n in names):
+            raise table.fail("weekdays", f"expected some of {', '.join(WEEKDAYS)} (not with dates), got {names!r}")
+        weekdays = frozenset(WEEKDAYS.index(n) for n in names)
+    services = table.get("services", list, [], "a list of category codes")
+    windows = table.get("windows", list, [], "a list of window numbers")
+    for n in windows:
+        if isinstance(n, bool) or not isinstance(n, int) or n not in hall_windows:
+            raise table.fail("windows", f"unknown window {n!r}")
+    staffed = [hall_windows[n] for n in windows] if windows else list(hall_windows.values())
+    for code in services:
+        if not isinstance(code, str) or code not in codes:
+            raise table.fail("services", f"unknown category {code!r} (known: {', '.join(sorted(codes))})")
+        if not any(code in w.services for w in staffed):
+            raise table.fail("services", f"no staffed window of this session serves category {code!r}")
+    extension = table.get("extension_minutes", int, 30, "a whole number of minutes")
+    if not 0 <= extension <= 240:
+        raise table.fail("extension_minutes", f"expected 0 to 240 minutes, got {extension}")
+    return Session(
+        name=table.text("name"),
+        name_en=table.text("name_en"),
+        start=start,
+        end=end,
+        on=on,
+        weekdays=weekdays,
+        dates=dates,
+        services=tuple(services),
+        windows=tuple(windows),
+        extension_minutes=extension,
+        appointments=table.get("appointments", bool, False, "true or false"),
+    )
+
+
+def _parse_dates(table: _Table, name: str) -> frozenset[date]:
+    """A list of TOML dates (2026-10-01) or ranges written as strings ("2026-10-01..2026-10-07")."""
+    days: set[date] = set()
+    for item in table.get(name, list, [], "a list of dates"):
+        if isinstance(item, date) and not isinstance(item, datetime):
+            days.add(item)
+            continue
+        first, _, last = str(item).partition("..") if isinstance(item, str) else ("", "", "")
+        try:
+            start, end = date.fromisoformat(first), date.fromisoformat(last or first)
+        except ValueError:
+            example = '2026-10-01 or "2026-10-01..2026-10-07"'
+            raise table.fail(name, f"expected dates like {example}, got {item!r}") from None
+        if end < start or (end - start).days > 366:
+            raise table.fail(name, f"the range {item!r} ends before it starts or spans over a year")
+        days.update(start + timedelta(days=i) for i in range((end - start).days + 1))
+    return frozenset(days)
+
+
+def _parse_calendar(table: _Table) -> Calendar:
+    table.check_known("holidays", "workdays", "closed")
+    calendar = Calendar(*(_parse_dates(table, name) for name in ("holidays", "workdays", "closed")))
+    if both := sorted(calendar.holidays & calendar.workdays):
+        raise table.fail("workdays", f"{both[0]} is also listed as a holiday")
+    return calendar
+
+
 def parse_hall(source: str, data: Mapping[str, Any]) -> Hall:
     """Build a :class:`Hall` from one parsed TOML document; ``source`` names it in errors."""
     root = _Table(source, "", data)
-    root.check_known("hall", "services", "windows", "clerks")
+    root.check_known("hall", "services", "windows", "clerks", "sessions", "calendar")
     head = _Table(source, "hall", root.get("hall", dict, what="a [hall] table"))
     head.check_known(
         "id", "name", "name_en", "timezone", "rollover", "requeue_after", "announcement", "announcement_en"
@@ -249,6 +330,13 @@ def parse_hall(source: str, data: Mapping[str, Any]) -> Hall:
         if name in names[:i]:
             raise root.fail(f"clerks[{i}].username", f"clerk {name!r} is defined twice")
 
+    sessions = [_parse_session(t, {w.number: w for w in windows}, set(codes)) for t in root.tables("sessions")]
+    calendar = Calendar()
+    if "calendar" in root.data:
+        if not sessions:
+            raise root.fail("calendar", "a hall without [[sessions]] is open at all times; add sessions first")
+        calendar = _parse_calendar(_Table(source, "calendar", root.get("calendar", dict, what="a [calendar] table")))
+
     return Hall(
         id=hall_id,
         name=head.text("name"),
@@ -260,6 +348,8 @@ def parse_hall(source: str, data: Mapping[str, Any]) -> Hall:
         clerks=tuple(clerks),
         requeue_after=requeue_after,
         announcement=announcement,
+        sessions=tuple(sessions),
+        calendar=calendar,
     )
 
 
