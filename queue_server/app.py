@@ -57,7 +57,9 @@ def create_app(
                 name = f"business day keeper of {hall_id}"
                 tasks.append(asyncio.create_task(supervise(name, keeper), name=name))
                 if any(w.tidal for w in store.hall.windows):
-                    controller = functools.partial(run_controller, TidalController(store), clock)
+                    controller = functools.partial(
+                        run_controller, TidalController(store, store.hall.tidal_policy, store.hall.seasons), clock
+                    )
                     name = f"tidal controller of {hall_id}"
                     tasks.append(asyncio.create_task(supervise(name, controller), name=name))
         # What start-up made lives as long as the server: keep the collector from walking it again and again.

@@ -22,6 +22,8 @@ from display_client.announcement import TemplateError, check_template
 from .holidays import Calendar
 from .hours import SESSION_DAYS, WEEKDAYS, Session
 from .passwords import parse_hash
+from .tidal import Seasonal, TidalPolicy
+from .tidal_config import parse_tidal
 
 HALL_ID = re.compile(r"^[a-z0-9][a-z0-9_-]{0,31}$")
 SERVICE_CODE = re.compile(r"^[A-Z]$")
@@ -79,6 +81,8 @@ class Hall:
     # Opening hours (queue_server.hours); a hall without sessions is open at all times.
     sessions: tuple[Session, ...] = ()
     calendar: Calendar = field(default_factory=Calendar)
+    tidal_policy: TidalPolicy = field(default_factory=TidalPolicy)  # when to switch tidal windows (潮汐窗口)
+    seasons: tuple[Seasonal, ...] = ()  # seasonal plans that pre-assign tidal windows
 
     def service(self, code: str) -> Service | None:
         return next((s for s in self.services if s.code == code), None)
@@ -284,7 +288,7 @@ def _parse_calendar(table: _Table) -> Calendar:
 def parse_hall(source: str, data: Mapping[str, Any]) -> Hall:
     """Build a :class:`Hall` from one parsed TOML document; ``source`` names it in errors."""
     root = _Table(source, "", data)
-    root.check_known("hall", "services", "windows", "clerks", "sessions", "calendar")
+    root.check_known("hall", "services", "windows", "clerks", "sessions", "calendar", "tidal")
     head = _Table(source, "hall", root.get("hall", dict, what="a [hall] table"))
     head.check_known(
         "id", "name", "name_en", "timezone", "rollover", "requeue_after", "announcement", "announcement_en"
@@ -337,6 +341,12 @@ def parse_hall(source: str, data: Mapping[str, Any]) -> Hall:
             raise root.fail("calendar", "a hall without [[sessions]] is open at all times; add sessions first")
         calendar = _parse_calendar(_Table(source, "calendar", root.get("calendar", dict, what="a [calendar] table")))
 
+    policy = TidalPolicy()
+    seasons: tuple[Seasonal, ...] = ()
+    if "tidal" in root.data:
+        tidal_table = _Table(source, "tidal", root.get("tidal", dict, what="a [tidal] table"))
+        policy, seasons = parse_tidal(tidal_table, set(codes), {w.number for w in windows if w.tidal})
+
     return Hall(
         id=hall_id,
         name=head.text("name"),
@@ -350,6 +360,8 @@ def parse_hall(source: str, data: Mapping[str, Any]) -> Hall:
         announcement=announcement,
         sessions=tuple(sessions),
         calendar=calendar,
+        tidal_policy=policy,
+        seasons=seasons,
     )
 
 

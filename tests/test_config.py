@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 from datetime import time
 from pathlib import Path
 
@@ -158,3 +159,22 @@ def test_password_hashes() -> None:
     assert not verify_password("窗口密码 ", stored)
     assert not verify_password("x", "scrypt$garbage")
     assert hash_password("same") != hash_password("same")  # salted
+
+
+@pytest.mark.parametrize(
+    ("tidal", "message"),
+    [
+        ("[tidal]\nopen_at_minutes = 5\nclose_below_minutes = 10\n", "tidal.close_below_minutes:"),
+        ("[tidal]\nopen_after_minutes = -1\n", "tidal.open_after_minutes: expected 0 to 1440"),
+        ("[tidal]\nsurge = 1\n", "tidal.surge: unknown key"),
+        ('[[tidal.seasons]]\nname = "报税季"\nservice = "Z"\nstart = 2026-03-01\nend = 2026-05-31\nwindows = [2]\n',
+         "tidal.seasons[0].service: unknown category 'Z'"),
+        ('[[tidal.seasons]]\nname = "报税季"\nservice = "A"\nstart = 2026-03-01\nend = 2026-05-31\nwindows = [1]\n',
+         "tidal.seasons[0].windows: window 1 is not a tidal window"),
+        ('[[tidal.seasons]]\nname = "报税季"\nservice = "A"\nstart = 2026-05-01\nend = 2026-03-31\nwindows = [2]\n',
+         "tidal.seasons[0].end: the season ends"),
+    ],
+)  # fmt: skip
+def test_tidal_mistakes_are_named(tmp_path: Path, tidal: str, message: str) -> None:
+    with pytest.raises(ConfigError, match=re.escape(message)):
+        load_hall_file(write(tmp_path, GOOD + "\n" + tidal))

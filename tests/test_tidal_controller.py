@@ -3,14 +3,17 @@
 from __future__ import annotations
 
 import json
-from datetime import timedelta
+from datetime import datetime, timedelta
+from pathlib import Path
 from typing import Any, cast
+from zoneinfo import ZoneInfo
 
 import pytest
 from redis.asyncio import Redis
 
 from queue_server import keys
-from queue_server.store import HallStore
+from queue_server.config import load_halls
+from queue_server.store import HallStore, Scripts
 from queue_server.tidal_controller import TidalController
 
 from .conftest import MORNING
@@ -85,3 +88,15 @@ async def test_one_process_holds_the_lease_and_another_takes_over(store: HallSto
     assert not await first.hold_lease()  # it came back too late: it must not steal the lease back
     await second.release_lease()
     assert await redis.get(keys.tidal_lease("t1")) is None
+
+
+async def test_a_seasonal_plan_from_the_hall_file_switches_its_window(redis: Redis, config_dir: Path) -> None:
+    """报税季 in the demo hall's file pre-assigns window 14 to tax (D), whatever the lines."""
+    hall = load_halls(config_dir)["demo"]
+    store = HallStore(redis, Scripts(redis), hall)
+    controller = TidalController(store, hall.tidal_policy, hall.seasons)
+    spring = datetime(2026, 4, 1, 9, 30, tzinfo=ZoneInfo("Asia/Shanghai"))
+    opened = await controller.tick(spring)
+    assert [(a.window, a.service, a.cause) for a in opened] == [(14, "D", "seasonal")]
+    assert "报税季" in opened[0].reason
+    assert (await controller.tick(spring.replace(month=6)))[0].kind == "close"  # the season is over
