@@ -177,11 +177,7 @@ async def tidal_switch(request: Request) -> JSONResponse:
         idempotency=idempotency(request, body),
     )  # fmt: skip
     switched = data["window"].get("tidal")
-    return answer({"window": {"number": window.number, "switched_to": switched}, **_replayed(data)})
-
-
-def _replayed(data: dict[str, Any]) -> dict[str, Any]:
-    return {"replayed": True} if data.get("replayed") else {}
+    return answer({"window": {"number": window.number, "switched_to": switched}, "replayed": data.get("replayed")})
 
 
 async def sign_in(request: Request) -> JSONResponse:
