@@ -196,6 +196,21 @@ def opening(now: datetime, hall: Hall, service: str, waiting: int = 0) -> Openin
     )
 
 
+def hall_hours(openings: dict[str, Opening]) -> dict[str, Any]:
+    """The hall as a whole, from its categories' openings: open while any is, with the sessions running now;
+    else closed, with the earliest next opening."""
+    running = [o for o in openings.values() if o.open]
+    sessions = list(dict.fromkeys(o.session.name for o in running if o.session))
+    sessions_en = list(dict.fromkeys(o.session.name_en for o in running if o.session))
+    upcoming = [o.next_opening for o in openings.values() if o.next_opening]
+    return {
+        "open": bool(running),
+        "sessions": sessions,
+        "sessions_en": sessions_en,
+        "next_opening": None if running or not upcoming else min(upcoming).isoformat(),
+    }
+
+
 def _check_aware(now: datetime) -> None:
     if now.tzinfo is None:
         raise ValueError("now must be timezone-aware")

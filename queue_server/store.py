@@ -20,6 +20,7 @@ from . import keys
 from .business_day import business_day
 from .config import Hall, Window
 from .errors import UnknownTicket, from_script
+from .hours import hall_hours, opening
 
 SCRIPT_NAMES = (
     "issue", "call_next", "recall", "skip", "complete", "transfer", "pause", "requeue", "status", "snapshot", "tidal",
@@ -230,6 +231,8 @@ class HallStore:
         raw = await self._run("snapshot", now, [])
         windows = raw["windows"] or {}
         served = raw["served"] or {}
+        # Opening hours (延时错时服务): open now? issuing until when? next opening? Pure, from the config.
+        openings = {s.code: opening(now, self.hall, s.code, sum(raw["waiting"][s.code])) for s in self.hall.services}
         categories = [
             {
                 "code": s.code,
@@ -238,6 +241,7 @@ class HallStore:
                 "minutes": s.minutes,
                 "waiting": sum(raw["waiting"][s.code]),
                 "priority_waiting": raw["waiting"][s.code][1],
+                "opening": openings[s.code].as_dict(),
             }
             for s in self.hall.services
         ]
@@ -273,6 +277,7 @@ class HallStore:
                 "announcement": dict(self.hall.announcement),
             },
             "business_day": raw["business_day"],
+            "hours": hall_hours(openings),
             "categories": categories,
             "windows": window_views,
             "latest_calls": raw["calls"] or [],
