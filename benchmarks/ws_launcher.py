@@ -20,8 +20,6 @@ from collections.abc import Sequence
 from pathlib import Path
 from typing import Any, Literal, cast
 
-from load_pool import raise_open_files_limit
-
 WS_IMPLS = ("auto", "websockets-sansio", "websockets", "wsproto")  # auto: queue-server as shipped
 ServeImpl = Literal["websockets-sansio", "websockets", "wsproto"]
 
@@ -39,11 +37,12 @@ def serve(argv: Sequence[str]) -> int:
     import uvicorn
 
     from queue_server.app import create_app
+    from queue_server.cli import UVICORN_OPTIONS, tune_process
     from queue_server.clock import Clock
     from queue_server.config import load_halls
     from queue_server.embedded_redis import EmbeddedRedis
 
-    raise_open_files_limit()
+    tune_process()  # the same limits and GC thresholds as queue-server
     logging.basicConfig(level=args.log_level.upper(), format="%(asctime)s %(levelname)s %(name)s: %(message)s")
     embedded = EmbeddedRedis(args.data_dir)
     redis_url = embedded.start()
@@ -67,16 +66,9 @@ def serve(argv: Sequence[str]) -> int:
     try:
         app = create_app(load_halls(args.config), redis_url, Clock(), os.environ.get("QUEUE_ADMIN_TOKEN"))
         ws = cast(ServeImpl, args.ws)
-        # the settings of queue-server's own uvicorn.run (queue_server/cli.py), but for ws
+        # queue-server's own settings (queue_server/cli.py), but for ws
         uvicorn.run(
-            app,
-            host="127.0.0.1",
-            port=args.port,
-            log_level=args.log_level,
-            access_log=False,
-            ws=ws,
-            ws_per_message_deflate=False,
-            timeout_graceful_shutdown=3,
+            app, host="127.0.0.1", port=args.port, log_level=args.log_level, access_log=False, ws=ws, **UVICORN_OPTIONS
         )
     finally:
         embedded.stop()

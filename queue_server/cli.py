@@ -17,6 +17,7 @@ import sys
 from collections.abc import Sequence
 from datetime import datetime
 from pathlib import Path
+from typing import Any
 
 import redis
 import uvicorn
@@ -36,6 +37,24 @@ class RedisUnavailable(Exception):
 
 def _exit_on_signal(signum: int, frame: object) -> None:
     raise SystemExit(0)
+
+
+# How the server runs uvicorn, whatever host and port (the WebSocket benchmark's launcher uses these too).
+UVICORN_OPTIONS: dict[str, Any] = {
+    # Compression would cost tens of KiB per connection; the events are a few hundred bytes.
+    "ws_per_message_deflate": False,
+    # Screens are told at once that the server is going (close 1012) and reconnect elsewhere; their
+    # handlers notice only at their next send, so do not wait for them.
+    "timeout_graceful_shutdown": 3,
+}
+
+
+def tune_process() -> None:
+    """Make this process fit for thousands of connections."""
+    _raise_open_files_limit()
+    # Thousands of connections are thousands of long-lived objects; Python's default thresholds would stop the
+    # server for a full collection every few hundred allocations' worth of growth, pausing every screen.
+    gc.set_threshold(50_000, 20, 100)
 
 
 def _raise_open_files_limit() -> None:
@@ -110,10 +129,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     if argv[:1] == ["hash-password"]:
         return hash_password_command(argv[1:])
     args = parse_args(argv)
-    _raise_open_files_limit()
-    # Thousands of connections are thousands of long-lived objects; Python's default thresholds would stop the
-    # server for a full collection every few hundred allocations' worth of growth, pausing every screen.
-    gc.set_threshold(50_000, 20, 100)
+    tune_process()
     logging.basicConfig(level=args.log_level.upper(), format="%(asctime)s %(levelname)s %(name)s: %(message)s")
     try:
         halls = load_halls(args.config)
@@ -145,11 +161,7 @@ def main(argv: Sequence[str] | None = None) -> int:
             port=args.port,
             log_level=args.log_level,
             access_log=args.access_log,
-            # Compression would cost tens of KiB per connection; the events are a few hundred bytes.
-            ws_per_message_deflate=False,
-            # Screens are told at once that the server is going (close 1012) and reconnect elsewhere; their
-            # handlers notice only at their next send, so do not wait for them.
-            timeout_graceful_shutdown=3,
+            **UVICORN_OPTIONS,
         )
     except (EmbeddedRedisError, RedisUnavailable) as e:
         print(f"queue-server: {e}", file=sys.stderr)
