@@ -138,7 +138,7 @@ async def window_action(request: Request) -> JSONResponse:
     key = idempotency(request, body)
     now, n = ctx.clock.now(), window.number
     if action == "call-next":
-        data = await store.call_next(now, window, key)
+        data = await store.call_next(now, window, key, clerk=principal.name if principal.window else "")
     elif action == "recall":
         data = await store.recall(now, n, key)
     elif action == "skip":

@@ -55,6 +55,33 @@ def handling_times(hall: str) -> str:
     return f"{_hall(hall)}:handling"
 
 
+def by_day(hall: str) -> str:
+    """Sorted set of every ticket id, scored by its business day as a number (20261123): a day's tickets
+    for statistics and the overtime report without walking the whole ticket hash."""
+    return f"{_hall(hall)}:by_day"
+
+
+def bookings(hall: str) -> str:
+    """Hash booking code → booking JSON (预约)."""
+    return f"{_hall(hall)}:bookings"
+
+
+def booking_slots(hall: str) -> str:
+    """Hash "date|category|HH:MM" → bookings held in that slot, and "who|date|category" → the code of a
+    person's booking, so a slot is never overbooked and nobody books the same category twice on a day."""
+    return f"{_hall(hall)}:booking_slots"
+
+
+def booking_deadlines(hall: str) -> str:
+    """Sorted set of booking codes not yet checked in, scored by the last moment (ms) they may check in."""
+    return f"{_hall(hall)}:booking_deadlines"
+
+
+def paused_time(hall: str) -> str:
+    """Hash "business day|window" → milliseconds the window spent paused that day (for its busy ratio)."""
+    return f"{_hall(hall)}:paused_ms"
+
+
 def tidal_memory(hall: str) -> str:
     """What the hall's tidal controller remembers between ticks (congested/calm since, last switches)."""
     return f"{_hall(hall)}:tidal:memory"

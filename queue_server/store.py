@@ -9,7 +9,7 @@ from __future__ import annotations
 import hashlib
 import json
 import secrets
-from datetime import datetime, timedelta
+from datetime import date, datetime, timedelta
 from importlib import resources
 from typing import Any, cast
 
@@ -56,6 +56,15 @@ class Scripts:
         }
 
 
+def day_number(day: date) -> int:
+    """A business day as the day index scores it: 2026-11-23 → 20261123."""
+    return day.year * 10000 + day.month * 100 + day.day
+
+
+def _finished(raw: str) -> bool:
+    return bool(json.loads(raw)["state"] in FINAL_STATES)
+
+
 def new_ticket_id(hall_id: str) -> str:
     """An unguessable ticket id (128 random bits) that also says which hall it belongs to."""
     return f"{hall_id}.{secrets.token_urlsafe(16)}"
@@ -98,11 +107,16 @@ class HallStore:
             keys.idempotency(h, ""),
             keys.served(h),
             keys.handling_times(h),
+            keys.by_day(h),
+            keys.bookings(h),
+            keys.booking_slots(h),
+            keys.booking_deadlines(h),
+            keys.paused_time(h),
         ]
         for code in codes:
             self._keys += [keys.waiting(h, code, False), keys.waiting(h, code, True)]
 
-    async def _run(
+    async def run(
         self,
         name: str,
         now: datetime,
@@ -137,43 +151,54 @@ class HallStore:
         return answer
 
     async def issue(
-        self, now: datetime, service: str, priority: bool = False, idempotency: tuple[str, str] | None = None
+        self,
+        now: datetime,
+        service: str,
+        priority: bool = False,
+        idempotency: tuple[str, str] | None = None,
+        max_waiting: int | None = None,
     ) -> dict[str, Any]:
-        """取号: returns the new ticket with the number of people ahead."""
-        args: list[str | int] = [service, "1" if priority else "0", new_ticket_id(self.hall.id)]
-        return await self._run("issue", now, args, idempotency)
+        """取号: returns the new ticket with the number of people ahead.
+
+        ``max_waiting`` is the issuing cut-off (see :func:`queue_server.hours.max_waiting`): the ticket is refused
+        (``issuing_closed``) when more than that many already wait in the category; None issues regardless."""
+        args: list[str | int] = [
+            service, "1" if priority else "0", new_ticket_id(self.hall.id), "" if max_waiting is None else max_waiting
+        ]  # fmt: skip
+        return await self.run("issue", now, args, idempotency)
 
     async def call_next(
-        self, now: datetime, window: Window, idempotency: tuple[str, str] | None = None
+        self, now: datetime, window: Window, idempotency: tuple[str, str] | None = None, clerk: str = ""
     ) -> dict[str, Any]:
-        """呼叫下一位: ``{"ticket": ...}``, the ticket being ``None`` when nobody waits for the window."""
-        args: list[str | int] = [window.number, ",".join(window.services), window.policy]
-        return await self._run("call_next", now, args, idempotency)
+        """呼叫下一位: ``{"ticket": ...}``, the ticket being ``None`` when nobody waits for the window.
+        ``clerk`` (the signed-in clerk's username) is kept on the ticket for the overtime report."""
+        args: list[str | int] = [window.number, ",".join(window.services), window.policy, clerk]
+        return await self.run("call_next", now, args, idempotency)
 
     async def recall(self, now: datetime, window: int, idempotency: tuple[str, str] | None = None) -> dict[str, Any]:
-        return await self._run("recall", now, [window], idempotency)
+        return await self.run("recall", now, [window], idempotency)
 
     async def skip(self, now: datetime, window: int, idempotency: tuple[str, str] | None = None) -> dict[str, Any]:
-        return await self._run("skip", now, [window], idempotency)
+        return await self.run("skip", now, [window], idempotency)
 
     async def complete(self, now: datetime, window: int, idempotency: tuple[str, str] | None = None) -> dict[str, Any]:
-        return await self._run("complete", now, [window], idempotency)
+        return await self.run("complete", now, [window], idempotency)
 
     async def transfer(
         self, now: datetime, window: int, service: str, idempotency: tuple[str, str] | None = None
     ) -> dict[str, Any]:
-        return await self._run("transfer", now, [window, service], idempotency)
+        return await self.run("transfer", now, [window, service], idempotency)
 
     async def pause(self, now: datetime, window: int, idempotency: tuple[str, str] | None = None) -> dict[str, Any]:
-        return await self._run("pause", now, [window, "pause"], idempotency)
+        return await self.run("pause", now, [window, "pause"], idempotency)
 
     async def resume(self, now: datetime, window: int, idempotency: tuple[str, str] | None = None) -> dict[str, Any]:
-        return await self._run("pause", now, [window, "resume"], idempotency)
+        return await self.run("pause", now, [window, "resume"], idempotency)
 
     async def requeue(
         self, now: datetime, ticket_id: str, idempotency: tuple[str, str] | None = None
     ) -> dict[str, Any]:
-        return await self._run("requeue", now, [ticket_id, self.hall.requeue_after], idempotency)
+        return await self.run("requeue", now, [ticket_id, self.hall.requeue_after], idempotency)
 
     async def tidal(
         self,
@@ -195,16 +220,16 @@ class HallStore:
             window, "open" if service else "close", service or "", "1" if manual else "0", cause, reason,
             "*" if expected is None else expected,
         ]  # fmt: skip
-        return await self._run("tidal", now, args, idempotency)
+        return await self.run("tidal", now, args, idempotency)
 
     async def ticket(self, now: datetime, ticket_id: str) -> dict[str, Any]:
-        answer = await self._run("status", now, [ticket_id])
+        answer = await self.run("status", now, [ticket_id])
         ticket: dict[str, Any] = answer["ticket"]
         return ticket
 
     async def roll_over(self, now: datetime) -> None:
         """Start the new business day if it is due (the snapshot script does it on the way)."""
-        await self._run("snapshot", now, [])
+        await self.run("snapshot", now, [])
 
     async def paused_windows(self) -> set[int]:
         """The windows paused right now (暂停), which serve nobody and so count for no estimate."""
@@ -214,21 +239,38 @@ class HallStore:
     async def prune(self, now: datetime, keep_days: int = KEEP_DAYS) -> int:
         """Forget finished tickets older than ``keep_days`` business days; returns how many.
 
-        Outside Lua on purpose: it walks the whole ticket hash in small steps instead of blocking Redis. It is
-        safe because a finished ticket of an old day never changes again; a ticket still at a window is kept.
+        Outside Lua on purpose: it walks the old days of the day index in small steps instead of blocking Redis.
+        It is safe because a finished ticket of an old day never changes again; a ticket still at a window is kept.
         """
-        oldest = (business_day(now, self.hall.timezone, self.hall.rollover) - timedelta(days=keep_days)).isoformat()
-        key = keys.tickets(self.hall.id)
-        pruned = 0
-        async for ticket_id, raw in self.redis.hscan_iter(key, count=500):
-            ticket = json.loads(raw)
-            if ticket["business_day"] < oldest and ticket["state"] in FINAL_STATES:
-                pruned += await self.redis.hdel(key, ticket_id)
+        oldest = business_day(now, self.hall.timezone, self.hall.rollover) - timedelta(days=keep_days)
+        index, key = keys.by_day(self.hall.id), keys.tickets(self.hall.id)
+        pruned, start = 0, 0
+        while ids := await self._day_ids("-inf", f"({day_number(oldest)}", start, 500):
+            tickets = cast(list[str | None], await self.redis.hmget(key, ids))
+            done = [i for i, raw in zip(ids, tickets, strict=True) if raw is None or _finished(raw)]
+            if done:
+                pruned += await self.redis.hdel(key, *done)
+                await self.redis.zrem(index, *done)
+            start += len(ids) - len(done)  # the kept ones stay in the index; step past them
         return pruned
+
+    async def tickets_of_days(self, first: date, last: date) -> list[dict[str, Any]]:
+        """Every ticket of the business days ``first`` to ``last`` (inclusive), as stored, in no set order."""
+        key = keys.tickets(self.hall.id)
+        found: list[dict[str, Any]] = []
+        start = 0
+        while ids := await self._day_ids(day_number(first), day_number(last), start, 2000):
+            found += [json.loads(raw) for raw in cast(list[str | None], await self.redis.hmget(key, ids)) if raw]
+            start += len(ids)
+        return found
+
+    async def _day_ids(self, low: int | str, high: int | str, start: int, num: int) -> list[str]:
+        index = keys.by_day(self.hall.id)
+        return cast(list[str], await self.redis.zrangebyscore(index, low, high, start=start, num=num))
 
     async def snapshot(self, now: datetime) -> dict[str, Any]:
         """The hall as a screen shows it, with the id of the last event that the state includes."""
-        raw = await self._run("snapshot", now, [])
+        raw = await self.run("snapshot", now, [])
         windows = raw["windows"] or {}
         served = raw["served"] or {}
         # Opening hours (延时错时服务): open now? issuing until when? next opening? Pure, from the config.

@@ -6,7 +6,10 @@
 --   KEYS[4] business day        KEYS[5] arrival sequence            KEYS[6] numbers issued today (hash)
 --   KEYS[7] recent calls (list) KEYS[8] idempotency record          KEYS[9] served today (hash window -> n)
 --   KEYS[10] recent handling times (hash category -> JSON list of minutes)
---   KEYS[9+2i], KEYS[10+2i]     waiting lines (normal, priority) of the i-th category of ARGV[6]
+--   KEYS[11] ticket ids by business day (zset)   KEYS[12] bookings (hash code -> JSON)
+--   KEYS[13] booking slot counts and who booked (hash)   KEYS[14] booking check-in deadlines (zset)
+--   KEYS[15] paused time per day and window (hash "day|n" -> ms)
+--   KEYS[15+2i-1], KEYS[15+2i]  waiting lines (normal, priority) of the i-th category of ARGV[6]
 -- ARGV:
 --   ARGV[1] now, ms since the epoch     ARGV[2] now as ISO text in the hall's zone
 --   ARGV[3] business day of now         ARGV[4] request fingerprint for idempotency ('' = none)
@@ -19,6 +22,7 @@ local IDEM = ARGV[4]
 local IDEM_TTL = tonumber(ARGV[5])
 local STREAM_MAX = ARGV[7]
 
+local FIXED_KEYS = 15
 local CODES = {}
 local LINE = {}
 do
@@ -26,7 +30,7 @@ do
   for code in string.gmatch(ARGV[6], '[^,]+') do
     i = i + 1
     CODES[i] = code
-    LINE[code] = {normal = KEYS[9 + 2 * i], priority = KEYS[10 + 2 * i]}
+    LINE[code] = {normal = KEYS[FIXED_KEYS + 2 * i - 1], priority = KEYS[FIXED_KEYS + 2 * i]}
   end
 end
 
@@ -172,5 +176,29 @@ end
 
 local function place_in_line(t, score)
   redis.call('ZADD', LINE[t.service][lane_of(t)], score, t.id)
+end
+
+-- A business day as a number (2026-11-23 -> 20261123), the score of the day index.
+local function day_number(day)
+  return tonumber((string.gsub(day, '-', '')))
+end
+
+-- A new waiting ticket (取号), numbered per category and business day, in line and in the day's index, with
+-- its 'issued' event. ``extra`` adds fields (a booking's code). Returns the ticket with ``ahead`` set.
+local function new_ticket(code, priority, id, extra)
+  local n = redis.call('HINCRBY', KEYS[6], code, 1)
+  local t = {
+    id = id, number = string.format('%s%03d', code, n), service = code, priority = priority,
+    state = 'waiting', seq = redis.call('INCR', KEYS[5]), issued_at = AT, issued_ms = NOW_MS,
+    business_day = today(),
+  }
+  for k, v in pairs(extra or {}) do t[k] = v end
+  save_ticket(t)
+  redis.call('ZADD', KEYS[11], day_number(t.business_day), t.id)
+  place_in_line(t, t.seq)
+  local ahead = people_ahead(t)
+  emit('issued', call_fields(t, {ahead = ahead, business_day = t.business_day, booking = t.booking}))
+  t.ahead = ahead
+  return t
 end
 

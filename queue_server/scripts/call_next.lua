@@ -2,7 +2,8 @@
 -- priority tickets first, then by the window's policy ('oldest' across its categories, or 'order': the
 -- first category in its list that has anyone waiting).
 -- ARGV[8] window number   ARGV[9] the window's categories, comma-separated, in priority order
--- ARGV[10] policy ('oldest' or 'order')
+-- ARGV[10] policy ('oldest' or 'order')   ARGV[11] the signed-in clerk's username ('' for a supervisor), kept
+-- on the ticket for the clerks' overtime report
 local replay = replayed()
 if replay then return replay end
 roll_over()
@@ -41,6 +42,9 @@ t.window = tonumber(n)
 t.called_at = AT
 t.called_ms = NOW_MS
 t.recalls = 0
+if ARGV[11] ~= '' then t.clerk = ARGV[11] end
+-- Called at a tidal window while switched (潮汐窗口): counted in the statistics' tidal share.
+if w.tidal then t.tidal = true end
 save_ticket(t)
 w.current = t.id
 w.since = AT

@@ -10,11 +10,17 @@ if action == 'pause' then
   if w.state == 'paused' then return answer_error('window_paused') end
   w.state = 'paused'
   w.paused_at = AT
+  w.paused_ms = NOW_MS
+  w.paused_day = today()
   emit('paused', {window = tonumber(n)})
 else
   if w.state ~= 'paused' then return answer_error('window_not_paused') end
   w.state = 'open'
-  w.paused_at = nil
+  -- Paused time counts against the window's open time in the statistics, on the day the pause began.
+  if w.paused_ms then
+    redis.call('HINCRBY', KEYS[15], (w.paused_day or today()) .. '|' .. n, NOW_MS - w.paused_ms)
+  end
+  w.paused_at, w.paused_ms, w.paused_day = nil, nil, nil
   emit('resumed', {window = tonumber(n)})
 end
 save_window(n, w)
