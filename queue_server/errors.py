@@ -12,14 +12,21 @@ The Lua scripts answer with a code instead of raising; :func:`from_script` turns
 
 from __future__ import annotations
 
+from typing import Any
+
 
 class QueueError(Exception):
     status = 500
     code = "internal_error"
 
-    def __init__(self, message: str, code: str | None = None, status: int | None = None) -> None:
+    def __init__(
+        self, message: str, code: str | None = None, status: int | None = None, details: dict[str, Any] | None = None
+    ) -> None:
         super().__init__(message)
         self.message = message
+        # More for the client than the message says, e.g. when a closed category opens next; merged into the
+        # JSON error next to "error" and "message".
+        self.details = details or {}
         if code is not None:
             self.code = code
         if status is not None:

@@ -19,8 +19,10 @@ log = logging.getLogger("tidequeue.http")
 MAX_BODY = 16 * 1024  # every request body of this API is a few fields
 
 
-def error_response(status: int, code: str, message: str, headers: dict[str, str] | None = None) -> JSONResponse:
-    return JSONResponse({"error": code, "message": message}, status_code=status, headers=headers)
+def error_response(
+    status: int, code: str, message: str, headers: dict[str, str] | None = None, details: dict[str, Any] | None = None
+) -> JSONResponse:
+    return JSONResponse({**(details or {}), "error": code, "message": message}, status_code=status, headers=headers)
 
 
 async def read_json(request: Request, required: bool = True) -> dict[str, Any]:
@@ -91,7 +93,7 @@ def idempotency(request: Request, body: dict[str, Any]) -> tuple[str, str] | Non
 async def queue_error(request: Request, exc: Exception) -> Response:
     if not isinstance(exc, QueueError):
         raise exc
-    return error_response(exc.status, exc.code, exc.message)
+    return error_response(exc.status, exc.code, exc.message, details=exc.details)
 
 
 async def http_error(request: Request, exc: Exception) -> Response:
