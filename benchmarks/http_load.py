@@ -166,7 +166,7 @@ def parse_args(argv: Sequence[str]) -> argparse.Namespace:
         description="Load a tidequeue server over HTTP (ping, issue, call-next) and print req/s and latency.",
     )
     parser.add_argument("--server", help="URL of a running server on this machine (default: start one)")
-    parser.add_argument("--hall", default="demo", help="hall id (default demo)")
+    parser.add_argument("--hall", default="allday", help="hall id (default allday, which never closes)")
     parser.add_argument("--concurrency", type=int, default=64, help="keep-alive connections (default 64)")
     parser.add_argument("--duration", type=float, default=10.0, help="seconds per phase (default 10)")
     parser.add_argument(

@@ -11,10 +11,12 @@ from starlette.responses import JSONResponse
 from starlette.routing import Route
 
 from . import auth
+from .admission import refusal
 from .clock import Clock
 from .config import Hall, Window
 from .errors import Conflict, Forbidden, UnknownHall, UnknownService, UnknownTicket, UnknownWindow
 from .events import EventHub
+from .hours import max_waiting
 from .store import HallStore, hall_of_ticket
 from .web import bool_field, check_fields, idempotency, int_field, read_json, text_field
 
@@ -99,7 +101,16 @@ async def take_ticket(request: Request) -> JSONResponse:
     check_fields(body, ("service", "priority"))
     code = service_code(store, body)
     priority = bool_field(body, "priority")
-    data = await store.issue(context(request).clock.now(), code, priority, idempotency(request, body))
+    now = context(request).clock.now()
+    # Outside the category's sessions, or past today's cut-off (延时服务), the issue script refuses; it checks the
+    # line itself, so two kiosks cannot both take the last place, and a retried request still gets its ticket.
+    limit = max_waiting(now, store.hall, code)
+    try:
+        data = await store.issue(now, code, priority, idempotency(request, body), max_waiting=limit)
+    except Conflict as e:
+        if e.code != "issuing_closed":
+            raise
+        raise refusal(now, store.hall, code, await store.waiting(code)) from None
     ticket = data.pop("ticket")
     return answer({**data, **ticket}, status=201)
 

@@ -77,6 +77,7 @@ class Forbidden(QueueError):
 # What each code a Lua script may return means, in plain words.
 SCRIPT_ERRORS: dict[str, tuple[type[QueueError], str]] = {
     "window_paused": (Conflict, "The window is paused (暂停); resume it first."),
+    "issuing_closed": (Conflict, "This category issues no more tickets now (outside its hours or past the cut-off)."),
     "window_not_paused": (Conflict, "The window is not paused."),
     "no_current_ticket": (Conflict, "The window has no ticket at the moment; call the next visitor first."),
     "ticket_not_skipped": (Conflict, "Only a skipped (过号) ticket can be put back in line."),
@@ -90,6 +91,19 @@ SCRIPT_ERRORS: dict[str, tuple[type[QueueError], str]] = {
     "tidal_manual": (Conflict, "A supervisor switched this tidal window by hand; release it first."),
     "tidal_already_open": (Conflict, "The tidal window already serves that category."),
     "tidal_not_open": (Conflict, "The tidal window is not switched to another category."),
+    # 预约 (queue_server.bookings): a visitor sees these, so Chinese first.
+    "slot_full": (Conflict, "这个时段已约满，请选择其他时段。 / That slot is fully booked; choose another."),
+    "duplicate_booking": (Conflict, "您已预约过当天的这项业务。 / You already hold a booking for this service that day."),
+    "booking_closed": (Conflict, "这一天的预约已截止。 / Booking for that day has closed."),
+    "booking_code_taken": (Conflict, "预约码重复，请重试。 / That booking code is taken; try again."),
+    "unknown_booking": (NotFound, "没有这个预约码，请核对。 / No booking with that code."),
+    "already_checked_in": (Conflict, "该预约已签到。 / This booking is already checked in."),
+    "booking_cancelled": (Conflict, "该预约已取消。 / This booking was cancelled."),
+    "booking_missed": (Conflict, "签到时间已过，预约已失效，请现场取号。 / Check-in time has passed; take a ticket."),
+    "not_today": (Conflict, "该预约不是今天的。 / This booking is for another day."),
+    "too_early": (Conflict, "还没到签到时间。 / Check-in for this booking has not opened yet."),
+    "too_late": (Conflict, "签到时间已过，请现场取号。 / Check-in for this booking has closed; take a ticket."),
+    "booking_service_gone": (Conflict, "该业务已不再办理。 / The hall no longer offers this service."),
     "idempotency_key_reused": (
         InvalidRequest,
         "This Idempotency-Key was already used for a different request.",

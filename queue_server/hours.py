@@ -12,6 +12,7 @@ Overnight sessions (end before start) are not supported; a session ends on the d
 
 from __future__ import annotations
 
+import math
 from dataclasses import dataclass
 from datetime import date, datetime, time, timedelta
 from typing import TYPE_CHECKING, Any, Literal
@@ -169,6 +170,30 @@ def issuing_cutoff(
         raise ValueError("a session needs at least one staffed window")
     needed = (waiting + 1) * minutes_per_visitor / windows
     return min(end, end + timedelta(minutes=extension_minutes - needed))
+
+
+def max_waiting(now: datetime, hall: Hall, service: str) -> int | None:
+    """How many visitors may already wait in ``service`` for a newcomer still to be served today.
+
+    The same rule as :func:`issuing_cutoff`, turned around so that the issue script can compare it with the
+    waiting count it reads atomically: a newcomer behind ``waiting`` others is served in time when
+    ``(waiting + 1) * minutes / windows < end + extension - now``. None: no limit (a hall without sessions);
+    negative: issuing is closed whatever the line (outside a session, or past the session's end).
+    """
+    _check_aware(now)
+    category = hall.service(service)
+    if category is None:
+        raise ValueError(f"unknown category {service!r}")
+    if not hall.sessions:
+        return None
+    stretch = current_stretch(now, hall, service)
+    if stretch is None:
+        return -1
+    last = stretch.last
+    remaining = (stretch.end + timedelta(minutes=last.extension_minutes) - now).total_seconds() / 60
+    served_in_time = remaining * staffed_windows(last, hall, service) / category.minutes
+    # waiting + 1 < served_in_time  <=>  waiting <= ceil(served_in_time) - 2
+    return math.ceil(served_in_time) - 2
 
 
 def opening(now: datetime, hall: Hall, service: str, waiting: int = 0) -> Opening:

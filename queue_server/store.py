@@ -24,6 +24,7 @@ from .hours import hall_hours, opening
 
 SCRIPT_NAMES = (
     "issue", "call_next", "recall", "skip", "complete", "transfer", "pause", "requeue", "status", "snapshot", "tidal",
+    "book", "cancel_booking", "check_in", "miss_bookings",
 )  # fmt: skip
 KEEP_DAYS = 62  # finished tickets are kept this many business days (two months of statistics), then pruned
 STREAM_MAX = 100_000  # events kept per hall: several busy days, for screens that resume and for statistics
@@ -230,6 +231,12 @@ class HallStore:
     async def roll_over(self, now: datetime) -> None:
         """Start the new business day if it is due (the snapshot script does it on the way)."""
         await self.run("snapshot", now, [])
+
+    async def waiting(self, service: str) -> int:
+        """How many wait in ``service`` now, priority included."""
+        h = self.hall.id
+        counts = [await self.redis.zcard(keys.waiting(h, service, lane)) for lane in (False, True)]
+        return sum(counts)
 
     async def paused_windows(self) -> set[int]:
         """The windows paused right now (暂停), which serve nobody and so count for no estimate."""

@@ -10,13 +10,16 @@ import signal
 import subprocess
 import sys
 import threading
+from datetime import UTC, datetime, time, timedelta
 from pathlib import Path
 from types import TracebackType
 from typing import IO, Any, Self
 
 import httpx2
 
+from queue_server.config import load_halls
 from queue_server.embedded_redis import free_port
+from queue_server.hours import opening
 
 ROOT = Path(__file__).resolve().parent.parent
 READY = "Uvicorn running on"
@@ -103,8 +106,34 @@ class LineReadingProcess:
                 stream.close()
 
 
+def open_moment(after: datetime) -> datetime:
+    """The first 10:00 (hall time) at or after ``after`` when every category of the shipped ``demo`` hall is open
+    and issuing: where the test servers' clocks start, so that tests taking tickets never meet a closed hall,
+    whatever the real time. Never in the past, so an announcer comparing event times with the real clock
+    never finds them too old."""
+    hall = load_halls(ROOT / "config")["demo"]
+    day = after.astimezone(hall.timezone).date()
+    for offset in range(30):
+        moment = datetime.combine(day + timedelta(days=offset), time(10), tzinfo=hall.timezone)
+        if moment >= after and all(opening(moment, hall, s.code).issuing for s in hall.services):
+            return moment
+    raise AssertionError("the demo hall has no weekday morning in the next 30 days")
+
+
+# One timeline for every server of a test run: each starts its clock where the first one's has got to.
+STARTED = datetime.now(UTC)
+OPEN_MOMENT = open_moment(STARTED)
+
+
+def test_clock() -> str:
+    """The ``--clock`` value for a server started now: the open moment plus the time the test run has taken."""
+    return (OPEN_MOMENT + (datetime.now(UTC) - STARTED)).isoformat()
+
+
 class ServerProcess(LineReadingProcess):
-    """``queue-server`` on a free port; ``redis_url=None`` lets it start its embedded Redis in ``data_dir``."""
+    """``queue-server`` on a free port; ``redis_url=None`` lets it start its embedded Redis in ``data_dir``.
+
+    Its clock starts at an open moment of the demo hall (see :func:`open_moment`) unless ``extra_args`` set one."""
 
     name = "the server"
 
@@ -132,6 +161,8 @@ class ServerProcess(LineReadingProcess):
             "--data-dir",
             str(data_dir),
         ]
+        if "--clock" not in extra_args:
+            args += ["--clock", test_clock()]
         super().__init__([*args, "--config", str(config), *extra_args], env=env)
 
     def ready(self) -> ServerProcess:

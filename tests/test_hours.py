@@ -11,7 +11,7 @@ import pytest
 
 from queue_server.config import ConfigError, Hall, load_hall_file, load_halls, parse_hall
 from queue_server.holidays import Calendar, day_kind
-from queue_server.hours import issuing_cutoff, next_opening, opening
+from queue_server.hours import issuing_cutoff, max_waiting, next_opening, opening
 
 TZ = ZoneInfo("Asia/Shanghai")
 
@@ -200,6 +200,28 @@ def test_issuing_stops_before_a_long_line_overruns(
     assert result.open
     assert result.issuing == issuing
     assert result.issuing_until == at(until)
+
+
+@pytest.mark.parametrize(
+    ("moment", "service", "limit"),
+    [
+        ("2026-03-17 16:00", "B", 16),  # 90 min left (17:00 + 30) x 2 windows / 10 min = 18 in time: 16 may wait
+        ("2026-03-17 16:45", "B", 7),  # 45 min: 9 served in time; the 9th would finish exactly at 17:30
+        ("2026-03-17 17:00", "B", -1),  # the session has ended: nobody more, however short the line
+        ("2026-03-17 19:00", "A", 28),  # 120 min x 2 / 8 = 30: the 30th finishes exactly at the end, too late
+        ("2026-03-18 10:00", "A", -1),  # closed day
+    ],
+)
+def test_max_waiting_is_the_cutoff_turned_around(town: Hall, moment: str, service: str, limit: int) -> None:
+    assert max_waiting(at(moment), town, service) == limit
+    # The issue script refuses when more than the limit wait; that is exactly when opening() says "not issuing".
+    for waiting in range(0, 40):
+        assert (waiting <= limit) == opening(at(moment), town, service, waiting=waiting).issuing, waiting
+
+
+def test_a_hall_without_sessions_has_no_limit(config_dir: Path) -> None:
+    allday = load_halls(config_dir)["allday"]
+    assert max_waiting(at("2026-03-18 03:00"), allday, allday.services[0].code) is None
 
 
 @pytest.mark.parametrize(
