@@ -15,13 +15,14 @@ from starlette.applications import Starlette
 from caller_pad import pages as caller_pages
 from display_client import pages as display_pages
 
-from . import api, pages, ws
+from . import api, booking_api, booking_pages, pages, stats_api, stats_page, ws
 from .api import Context
+from .bookings import Bookings, keep_bookings
 from .clock import Clock
 from .config import Hall
 from .events import EventHub
 from .store import HallStore, Scripts
-from .tasks import cancel_and_wait, keep_business_day, supervise
+from .tasks import cancel_and_wait, keep_business_day, keep_hours, supervise
 from .tidal_controller import TidalController, run_controller
 from .web import EXCEPTION_HANDLERS
 
@@ -56,12 +57,20 @@ def create_app(
                 keeper = functools.partial(keep_business_day, store, clock)
                 name = f"business day keeper of {hall_id}"
                 tasks.append(asyncio.create_task(supervise(name, keeper), name=name))
+                if store.hall.sessions:
+                    name = f"hours keeper of {hall_id}"
+                    keeper = functools.partial(keep_hours, store, clock)
+                    tasks.append(asyncio.create_task(supervise(name, keeper), name=name))
                 if any(w.tidal for w in store.hall.windows):
                     controller = functools.partial(
                         run_controller, TidalController(store, store.hall.tidal_policy, store.hall.seasons), clock
                     )
                     name = f"tidal controller of {hall_id}"
                     tasks.append(asyncio.create_task(supervise(name, controller), name=name))
+                if store.hall.appointments is not None:  # 预约: no-shows are released every minute
+                    name = f"booking keeper of {hall_id}"
+                    keeper = functools.partial(keep_bookings, Bookings(store), clock)
+                    tasks.append(asyncio.create_task(supervise(name, keeper), name=name))
         # What start-up made lives as long as the server: keep the collector from walking it again and again.
         gc.freeze()
         try:
@@ -73,5 +82,7 @@ def create_app(
             await pool.aclose()
 
     # The pages live with the part that owns them; the server mounts them all.
-    routes = [*api.routes, *ws.routes, *pages.routes, *display_pages.routes, *caller_pages.routes]
+    routes = [*api.routes, *booking_api.routes, *ws.routes, *pages.routes, *booking_pages.routes]
+    routes += [*display_pages.routes, *caller_pages.routes]
+    routes += [*stats_api.routes, *stats_page.routes]
     return Starlette(routes=routes, exception_handlers=EXCEPTION_HANDLERS, lifespan=lifespan)

@@ -158,6 +158,21 @@ def next_opening(now: datetime, hall: Hall, service: str) -> datetime | None:
     return None
 
 
+def next_change(now: datetime, hall: Hall) -> datetime | None:
+    """The next moment after ``now`` at which a session of the hall starts or ends (the hall screen's session
+    line and the kiosk's open categories change then, with no ticket event to tell them); None for a hall
+    without sessions, or none within two days."""
+    _check_aware(now)
+    today = now.astimezone(hall.timezone).date()
+    moments = []
+    for day in (today, today + timedelta(days=1), today + timedelta(days=2)):
+        kind = day_kind(day, hall.calendar)
+        for s in hall.sessions:
+            if s.runs_on(day, kind):
+                moments += [datetime.combine(day, t, tzinfo=hall.timezone) for t in (s.start, s.end)]
+    return min((m for m in moments if m > now), default=None)
+
+
 def issuing_cutoff(
     end: datetime, extension_minutes: float, waiting: int, windows: int, minutes_per_visitor: float
 ) -> datetime:

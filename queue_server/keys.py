@@ -82,6 +82,12 @@ def paused_time(hall: str) -> str:
     return f"{_hall(hall)}:paused_ms"
 
 
+def hours_announced(hall: str) -> str:
+    """The last session boundary (ms since the epoch) announced with an ``hours`` event, so that of several
+    server processes only the first says it."""
+    return f"{_hall(hall)}:hours_announced"
+
+
 def tidal_memory(hall: str) -> str:
     """What the hall's tidal controller remembers between ticks (congested/calm since, last switches)."""
     return f"{_hall(hall)}:tidal:memory"

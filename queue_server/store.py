@@ -24,6 +24,7 @@ from .hours import hall_hours, opening
 
 SCRIPT_NAMES = (
     "issue", "call_next", "recall", "skip", "complete", "transfer", "pause", "requeue", "status", "snapshot", "tidal",
+    "hours",
     "book", "cancel_booking", "check_in", "miss_bookings",
 )  # fmt: skip
 KEEP_DAYS = 62  # finished tickets are kept this many business days (two months of statistics), then pruned
@@ -113,6 +114,7 @@ class HallStore:
             keys.booking_slots(h),
             keys.booking_deadlines(h),
             keys.paused_time(h),
+            keys.hours_announced(h),
         ]
         for code in codes:
             self._keys += [keys.waiting(h, code, False), keys.waiting(h, code, True)]
@@ -232,6 +234,20 @@ class HallStore:
         """Start the new business day if it is due (the snapshot script does it on the way)."""
         await self.run("snapshot", now, [])
 
+    async def announce_hours(self, now: datetime, boundary: datetime) -> bool:
+        """Tell screens and kiosks that a session started or ended at ``boundary`` (an ``hours`` event with the
+        hall's hours and each category's opening at ``now``); False if another process already did."""
+        openings = {s.code: opening(now, self.hall, s.code, await self.waiting(s.code)) for s in self.hall.services}
+        local = now.astimezone(self.hall.timezone).isoformat(timespec="milliseconds")
+        event = {
+            "type": "hours",
+            "at": local,
+            "hours": hall_hours(openings),
+            "openings": {code: o.as_dict() for code, o in openings.items()},
+        }
+        args: list[str | int] = [int(boundary.timestamp() * 1000), json.dumps(event, ensure_ascii=False)]
+        return bool((await self.run("hours", now, args))["announced"])
+
     async def waiting(self, service: str) -> int:
         """How many wait in ``service`` now, priority included."""
         h = self.hall.id
@@ -317,6 +333,10 @@ class HallStore:
                     "switched_to": switched,
                 }
             )
+        hours = hall_hours(openings)
+        # 延时服务 (当日事当日毕): no session runs, but visitors who took a ticket in time are still being served.
+        busy = any(c["waiting"] for c in categories) or any(w["ticket"] for w in window_views)
+        hours["extended"] = not hours["open"] and busy
         return {
             "hall": {
                 "id": self.hall.id,
@@ -326,7 +346,8 @@ class HallStore:
                 "announcement": dict(self.hall.announcement),
             },
             "business_day": raw["business_day"],
-            "hours": hall_hours(openings),
+            "now": now.astimezone(self.hall.timezone).isoformat(timespec="milliseconds"),  # screens show this time
+            "hours": hours,
             "categories": categories,
             "windows": window_views,
             "latest_calls": raw["calls"] or [],

@@ -8,6 +8,7 @@ from collections.abc import Awaitable, Callable
 
 from .business_day import next_rollover
 from .clock import Clock
+from .hours import next_change
 from .store import HallStore
 
 log = logging.getLogger("tidequeue.tasks")
@@ -56,3 +57,20 @@ async def keep_business_day(store: HallStore, clock: Clock) -> None:
         due = next_rollover(now, hall.timezone, hall.rollover)
         # Re-check at least hourly: the clock may be moved, and sleeping for a day is fragile.
         await asyncio.sleep(min((due - now).total_seconds() + 0.5, 3600))
+
+
+async def keep_hours(store: HallStore, clock: Clock) -> None:
+    """Announce each session start and end (an ``hours`` event) as it comes, so hall screens switch to
+    「延时服务中」 and kiosks grey out closed categories on time. Every process runs one; the store says each
+    boundary once."""
+    while True:
+        now = clock.now()
+        change = next_change(now, store.hall)
+        if change is None:
+            await asyncio.sleep(3600)
+            continue
+        # Re-check at least hourly: the clock may be moved, and a long sleep is fragile.
+        await asyncio.sleep(min((change - now).total_seconds(), 3600))
+        now = clock.now()
+        if now >= change:
+            await store.announce_hours(now, change)

@@ -125,7 +125,7 @@ STARTED = datetime.now(UTC)
 OPEN_MOMENT = open_moment(STARTED)
 
 
-def test_clock() -> str:
+def clock_now() -> str:
     """The ``--clock`` value for a server started now: the open moment plus the time the test run has taken."""
     return (OPEN_MOMENT + (datetime.now(UTC) - STARTED)).isoformat()
 
@@ -162,7 +162,7 @@ class ServerProcess(LineReadingProcess):
             str(data_dir),
         ]
         if "--clock" not in extra_args:
-            args += ["--clock", test_clock()]
+            args += ["--clock", clock_now()]
         super().__init__([*args, "--config", str(config), *extra_args], env=env)
 
     def ready(self) -> ServerProcess:

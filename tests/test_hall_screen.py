@@ -4,11 +4,13 @@ server going away and catches up by itself."""
 
 from __future__ import annotations
 
+import re
 import signal
 from collections.abc import Iterator
-from datetime import UTC, datetime
+from datetime import UTC, datetime, time, timedelta
 from pathlib import Path
 from typing import Any
+from zoneinfo import ZoneInfo
 
 import httpx2
 import pytest
@@ -17,9 +19,10 @@ from redis import Redis as SyncRedis
 
 from queue_server import keys
 
-from .server_process import ServerProcess
+from .server_process import OPEN_MOMENT, ServerProcess, clock_now
 
 FULL_HD: ViewportSize = {"width": 1920, "height": 1080}
+SHANGHAI = ZoneInfo("Asia/Shanghai")
 RECONNECT_S = 10  # the screen retries at least every ~5 s; this leaves room for a slow machine
 
 
@@ -164,13 +167,42 @@ def test_waiting_counts_recalls_and_paused_windows_follow_the_hall(
 
 
 def test_the_clock_shows_the_halls_time_not_the_browsers(screen: Screen, live_server: ServerProcess) -> None:
-    # 01:30 UTC is 09:30 in Shanghai and 20:30 the evening before in New York, where this browser thinks it is.
-    screen.page.clock.install(time=datetime(2026, 11, 23, 1, 30, 5, tzinfo=UTC))
+    # The browser believes it is in New York in 2025; the screen shows the server's time in Shanghai (the test
+    # server's clock starts at a weekday 10:00, see server_process.open_moment).
+    screen.page.clock.install(time=datetime(2025, 1, 1, 1, 30, 5, tzinfo=UTC))
     screen.open(live_server)
-    expect(screen.page.locator("#time")).to_have_text("09:30:05")
-    expect(screen.page.locator("#date")).to_contain_text("2026年11月23日")
+    expect(screen.page.locator("#date")).to_contain_text(f"{OPEN_MOMENT:%Y}年{OPEN_MOMENT.month}月{OPEN_MOMENT.day}日")
+    server_time = datetime.fromisoformat(clock_now()).astimezone(SHANGHAI).replace(tzinfo=None)
+    shown = screen.page.locator("#time").text_content() or ""
+    shown_time = datetime.combine(server_time.date(), time.fromisoformat(shown))
+    assert abs((shown_time - server_time).total_seconds()) < 3, (shown, server_time)
     screen.page.clock.fast_forward(2000)
-    expect(screen.page.locator("#time")).to_have_text("09:30:07")
+    later = (shown_time + timedelta(seconds=2)).strftime("%H:%M:%S")
+    expect(screen.page.locator("#time")).to_have_text(later)
+
+
+def test_the_screen_shows_the_session_and_extended_service_after_closing(
+    screen: Screen, redis_url: str, tmp_path: Path, artifacts: Path
+) -> None:
+    """延时错时服务: the session line changes at 17:00 with no ticket event; those who took a ticket in time are
+    still called (「延时服务中」) until the last one has been served."""
+    SyncRedis.from_url(redis_url).flushall()
+    tuesday = ("--clock", "2026-11-24T16:59:50+08:00")
+    with ServerProcess(tmp_path / "var", redis_url=redis_url, extra_args=tuesday) as server:
+        server.ready()
+        server.take("B", hall="demo")
+        screen.open(server)
+        hours = screen.page.locator("#hours")
+        expect(hours).to_have_text("工作日下午 · 办理中")
+        expect(hours).to_have_attribute("data-mode", "open")
+        expect(hours).to_have_text("延时服务中 · 已取号的群众都将办结", timeout=20_000)
+        expect(hours).to_have_attribute("data-mode", "extended")
+        call_next(server, 4, "B001")
+        expect(screen.call_text).to_have_text("请 B001 号 到 4 号窗口", timeout=1000)
+        screen.page.screenshot(path=artifacts / "hall-screen-extended.png")
+        server.act(4, "complete", hall="demo")
+        expect(hours).to_have_text(re.compile(r"^休息中 · 下次开放 11月24日.*18:30$"), timeout=1000)
+        expect(hours).to_have_attribute("data-mode", "closed")
 
 
 def test_english_screen(screen: Screen, live_server: ServerProcess, artifacts: Path) -> None:

@@ -11,7 +11,7 @@ import pytest
 
 from queue_server.config import ConfigError, Hall, load_hall_file, load_halls, parse_hall
 from queue_server.holidays import Calendar, day_kind
-from queue_server.hours import issuing_cutoff, max_waiting, next_opening, opening
+from queue_server.hours import issuing_cutoff, max_waiting, next_change, next_opening, opening
 
 TZ = ZoneInfo("Asia/Shanghai")
 
@@ -250,6 +250,27 @@ def test_a_hall_without_sessions_is_always_open(config_dir: Path) -> None:
         result = opening(at(moment), allday, "C", waiting=500)
         assert (result.open, result.issuing, result.ends_at, result.next_opening) == (True, True, None, None)
         assert result.as_dict()["open"] is True
+
+
+@pytest.mark.parametrize(
+    ("moment", "change"),
+    [
+        ("2026-11-24 16:30", "2026-11-24 17:00"),  # Tuesday: the afternoon ends
+        ("2026-11-24 17:00", "2026-11-24 18:30"),  # then the ID-card night starts
+        ("2026-11-24 20:30", "2026-11-25 09:00"),  # after the last session: tomorrow morning
+        ("2026-11-23 11:59", "2026-11-23 12:00"),  # lunch with fewer windows is a change too
+        ("2026-11-27 18:30", "2026-11-28 09:00"),  # Friday night: Saturday's session
+        ("2026-02-17 10:00", "2026-02-19 09:00"),  # closed for Spring Festival: the first holiday session
+        ("2026-02-16 10:00", None),  # nothing within two days: the keeper looks again later
+    ],
+)
+def test_the_next_change_of_hours(config_dir: Path, moment: str, change: str | None) -> None:
+    demo = load_halls(config_dir)["demo"]
+    assert next_change(at(moment), demo) == (at(change) if change else None)
+
+
+def test_a_hall_without_sessions_never_changes(config_dir: Path) -> None:
+    assert next_change(at("2026-11-24 16:30"), load_halls(config_dir)["allday"]) is None
 
 
 DEMO = [

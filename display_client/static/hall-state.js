@@ -16,6 +16,7 @@
       categories: snapshot.categories.map((c) => ({ ...c })),
       windows: snapshot.windows.map((w) => ({ ...w })),
       calls: (snapshot.latest_calls || []).slice(0, RECENT_CALLS),
+      hours: snapshot.hours || null, // sessions running, or closed and when it opens (延时错时服务)
       tidalNotice: null, // the latest tidal window switch, for the banner
     };
   }
@@ -114,6 +115,13 @@
       }
       state.tidalNotice = { window: event.window, service: event.service, opened: true, at: event.at };
     },
+    // A session started or ended: no ticket moved, but the hall's hours and the open categories changed.
+    hours(state, event) {
+      state.hours = event.hours;
+      for (const c of state.categories) {
+        if (event.openings && event.openings[c.code]) c.opening = event.openings[c.code];
+      }
+    },
     tidal_closed(state, event) {
       const w = windowOf(state, event.window);
       if (w) {
@@ -124,11 +132,22 @@
     },
   };
 
+  /*
+   * What the hall is doing now: "open" (a session runs), "extended" (no session runs but visitors who took a
+   * ticket in time are still waiting or at a window: 延时服务), or "closed". Null before the first snapshot.
+   */
+  function hoursMode(state) {
+    if (!state.hours) return null;
+    if (state.hours.open) return "open";
+    const busy = state.categories.some((c) => c.waiting > 0) || state.windows.some((w) => w.ticket);
+    return busy ? "extended" : "closed";
+  }
+
   /* Apply one event; returns the call to announce, or null. Unknown event types change nothing. */
   function apply(state, event) {
     const handler = handlers[event.type];
     return (handler && handler(state, event)) || null;
   }
 
-  window.HallState = { fromSnapshot, missedCalls, apply };
+  window.HallState = { fromSnapshot, missedCalls, apply, hoursMode };
 })();

@@ -29,6 +29,9 @@
         tidalOpened: (n, name) => `Window ${n} now also serves ${name}`,
         tidalClosed: (n) => `Window ${n} is back to its usual services`,
         people: (n) => `${n}`,
+        open: (sessions) => `Open · ${sessions}`,
+        extended: "Extended service: everyone with a ticket will be served",
+        closed: (when) => (when ? `Closed · opens ${when}` : "Closed"),
         locale: "en-GB",
       }
     : {
@@ -43,6 +46,9 @@
         tidalOpened: (n, name) => `${n}号窗口现办理${name}业务`,
         tidalClosed: (n) => `${n}号窗口恢复原业务`,
         people: (n) => `${n} 人`,
+        open: (sessions) => `${sessions} · 办理中`,
+        extended: "延时服务中 · 已取号的群众都将办结",
+        closed: (when) => (when ? `休息中 · 下次开放 ${when}` : "休息中"),
         locale: "zh-CN",
       };
 
@@ -132,8 +138,40 @@
     );
   }
 
+  // The session line (延时错时服务): which sessions run, 「延时服务中」 after closing while the line is served,
+  // or when the hall opens next.
+  function drawHours(state) {
+    const mode = HallState.hoursMode(state);
+    const line = $("hours");
+    line.hidden = mode === null;
+    if (mode === null) return;
+    line.dataset.mode = mode;
+    if (mode === "open") {
+      const names = en ? state.hours.sessions_en : state.hours.sessions;
+      line.textContent = text.open(names.join(" · ") || (en ? "all day" : "全天"));
+    } else if (mode === "extended") {
+      line.textContent = text.extended;
+    } else {
+      const next = state.hours.next_opening;
+      line.textContent = text.closed(next ? formatMoment(next, state.hall.timezone) : null);
+    }
+  }
+
+  function formatMoment(iso, zone) {
+    return new Intl.DateTimeFormat(text.locale, {
+      timeZone: zone,
+      month: "short",
+      day: "numeric",
+      weekday: "short",
+      hour: "2-digit",
+      minute: "2-digit",
+      hourCycle: "h23",
+    }).format(new Date(iso));
+  }
+
   function draw(state) {
     $("hall-name").textContent = en ? state.hall.name_en : state.hall.name;
+    drawHours(state);
     drawWindows(state);
     drawRecent(state);
     drawWaiting(state);
@@ -211,7 +249,9 @@
   function startClock() {
     const tick = () => {
       const zone = hallScreen.state ? hallScreen.state.hall.timezone : config.hall.timezone;
-      const now = new Date();
+      // The server's time, not the screen's: a screen with a wrong clock, or a training server started at
+      // another moment (queue-server --clock), still shows the hall's time.
+      const now = new Date(Date.now() + hallScreen.clockOffset);
       $("date").textContent = new Intl.DateTimeFormat(text.locale, {
         timeZone: zone,
         year: "numeric",
@@ -236,11 +276,12 @@
 
   // seenEventId: the last event this screen has shown, from a snapshot or one by one; a later snapshot's
   // calls after it are calls the screen missed.
-  const hallScreen = { state: null, seenEventId: null, feed: null };
+  const hallScreen = { state: null, seenEventId: null, feed: null, clockOffset: 0 };
 
   function onSnapshot(snapshot) {
     const missed = HallState.missedCalls(snapshot, hallScreen.seenEventId);
     hallScreen.seenEventId = snapshot.event_id;
+    if (snapshot.now) hallScreen.clockOffset = Date.parse(snapshot.now) - Date.now();
     const first = hallScreen.state === null;
     const newDay = !first && hallScreen.state.businessDay !== snapshot.business_day;
     hallScreen.state = HallState.fromSnapshot(snapshot);

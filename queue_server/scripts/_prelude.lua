@@ -9,7 +9,8 @@
 --   KEYS[11] ticket ids by business day (zset)   KEYS[12] bookings (hash code -> JSON)
 --   KEYS[13] booking slot counts and who booked (hash)   KEYS[14] booking check-in deadlines (zset)
 --   KEYS[15] paused time per day and window (hash "day|n" -> ms)
---   KEYS[15+2i-1], KEYS[15+2i]  waiting lines (normal, priority) of the i-th category of ARGV[6]
+--   KEYS[16] the last session boundary announced (ms)
+--   KEYS[16+2i-1], KEYS[16+2i]  waiting lines (normal, priority) of the i-th category of ARGV[6]
 -- ARGV:
 --   ARGV[1] now, ms since the epoch     ARGV[2] now as ISO text in the hall's zone
 --   ARGV[3] business day of now         ARGV[4] request fingerprint for idempotency ('' = none)
@@ -22,7 +23,7 @@ local IDEM = ARGV[4]
 local IDEM_TTL = tonumber(ARGV[5])
 local STREAM_MAX = ARGV[7]
 
-local FIXED_KEYS = 15
+local FIXED_KEYS = 16
 local CODES = {}
 local LINE = {}
 do
