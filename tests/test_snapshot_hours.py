@@ -5,6 +5,7 @@ from __future__ import annotations
 import json
 from datetime import datetime
 from pathlib import Path
+from typing import cast
 from zoneinfo import ZoneInfo
 
 import pytest
@@ -76,7 +77,7 @@ async def test_a_session_boundary_is_announced_once(redis: Redis, config_dir: Pa
     boundary = datetime(2026, 11, 24, 17, 0, tzinfo=SHANGHAI)
     assert await one.announce_hours(boundary, boundary) is True
     assert await two.announce_hours(boundary.replace(second=1), boundary) is False
-    events = await redis.xrange(f"tq:{{{hall.id}}}:events")
+    events = cast(list[tuple[str, dict[str, str]]], await redis.xrange(f"tq:{{{hall.id}}}:events"))
     assert [fields["type"] for _, fields in events] == ["hours"]
     data = json.loads(events[0][1]["data"])
     assert data["hours"] == {
