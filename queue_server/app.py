@@ -15,7 +15,7 @@ from starlette.applications import Starlette
 from caller_pad import pages as caller_pages
 from display_client import pages as display_pages
 
-from . import api, booking_api, booking_pages, pages, stats_api, stats_page, ws
+from . import api, booking_api, booking_pages, pages, staff_api, stats_api, stats_page, ws
 from .api import Context
 from .bookings import Bookings, keep_bookings
 from .clock import Clock
@@ -84,5 +84,5 @@ def create_app(
     # The pages live with the part that owns them; the server mounts them all.
     routes = [*api.routes, *booking_api.routes, *ws.routes, *pages.routes, *booking_pages.routes]
     routes += [*display_pages.routes, *caller_pages.routes]
-    routes += [*stats_api.routes, *stats_page.routes]
+    routes += [*stats_api.routes, *stats_page.routes, *staff_api.routes]
     return Starlette(routes=routes, exception_handlers=EXCEPTION_HANDLERS, lifespan=lifespan)

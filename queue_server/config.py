@@ -19,6 +19,8 @@ from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from display_client.announcement import TemplateError, check_template
 
+from .appointments import AppointmentPolicy
+from .appointments_config import parse_appointments
 from .holidays import Calendar
 from .hours import SESSION_DAYS, WEEKDAYS, Session
 from .passwords import parse_hash
@@ -83,6 +85,7 @@ class Hall:
     calendar: Calendar = field(default_factory=Calendar)
     tidal_policy: TidalPolicy = field(default_factory=TidalPolicy)  # when to switch tidal windows (潮汐窗口)
     seasons: tuple[Seasonal, ...] = ()  # seasonal plans that pre-assign tidal windows
+    appointments: AppointmentPolicy | None = None  # 预约 (queue_server.appointments); None: no bookings
 
     def service(self, code: str) -> Service | None:
         return next((s for s in self.services if s.code == code), None)
@@ -288,7 +291,7 @@ def _parse_calendar(table: _Table) -> Calendar:
 def parse_hall(source: str, data: Mapping[str, Any]) -> Hall:
     """Build a :class:`Hall` from one parsed TOML document; ``source`` names it in errors."""
     root = _Table(source, "", data)
-    root.check_known("hall", "services", "windows", "clerks", "sessions", "calendar", "tidal")
+    root.check_known("hall", "services", "windows", "clerks", "sessions", "calendar", "tidal", "appointments")
     head = _Table(source, "hall", root.get("hall", dict, what="a [hall] table"))
     head.check_known(
         "id", "name", "name_en", "timezone", "rollover", "requeue_after", "announcement", "announcement_en"
@@ -362,6 +365,7 @@ def parse_hall(source: str, data: Mapping[str, Any]) -> Hall:
         calendar=calendar,
         tidal_policy=policy,
         seasons=seasons,
+        appointments=parse_appointments(root, sessions, set(codes)),
     )
 
 

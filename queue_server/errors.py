@@ -93,7 +93,7 @@ SCRIPT_ERRORS: dict[str, tuple[type[QueueError], str]] = {
     "tidal_not_open": (Conflict, "The tidal window is not switched to another category."),
     # 预约 (queue_server.bookings): a visitor sees these, so Chinese first.
     "slot_full": (Conflict, "这个时段已约满，请选择其他时段。 / That slot is fully booked; choose another."),
-    "duplicate_booking": (Conflict, "您已预约过当天的这项业务。 / You already hold a booking for this service that day."),
+    "duplicate_booking": (Conflict, "您已预约过当天的这项业务。 / You already booked this service for that day."),
     "booking_closed": (Conflict, "这一天的预约已截止。 / Booking for that day has closed."),
     "booking_code_taken": (Conflict, "预约码重复，请重试。 / That booking code is taken; try again."),
     "unknown_booking": (NotFound, "没有这个预约码，请核对。 / No booking with that code."),

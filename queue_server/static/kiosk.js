@@ -1,48 +1,36 @@
 // The kiosk (取号机): category buttons with live waiting counts; a press takes a ticket and shows it with a
-// QR code for the visitor's phone, then the kiosk returns to the buttons by itself.
+// QR code for the visitor's phone, then the kiosk returns to the buttons by itself. A category outside its hours
+// is greyed out with its next opening; a booked visitor types the booking code (预约签到) and gets a priority ticket.
 "use strict";
 
 (function () {
   const config = JSON.parse(document.getElementById("kiosk-config").textContent);
   const en = config.lang === "en";
   const RETURN_AFTER_SECONDS = 20;
+  const CODE_DIGITS = 8;
+  const KEYPAD_IDLE_MS = 60000; // a keypad left alone goes back to the buttons, so the next visitor starts clean
   // Network failures and 5xx are retried with the same Idempotency-Key, so a retry never makes a second ticket.
   const RETRY_DELAYS_MS = [700, 1500];
 
-  const TEXT = en
-    ? {
-        people: (n) => `${n} ${n === 1 ? "person" : "people"}`,
-        minutes: (n) => (n === 0 ? "You are next" : `about ${n} min`),
-        noWindow: "No window open for this service right now",
-        ahead: (n) => `People ahead: ${n}`,
-        issued: (t) => `Issued ${t}`,
-        returning: (s) => `Back to the start in ${s} s`,
-        unreachable: "Cannot reach the ticket server. Please try again, or ask the staff for help.",
-        refused: (status) => `The server refused the ticket (${status}).`,
-        reconnecting: "Connection lost, reconnecting… waiting counts may be out of date.",
-      }
-    : {
-        people: (n) => `${n} 人`,
-        minutes: (n) => (n === 0 ? "马上就到您" : `约 ${n} 分钟`),
-        noWindow: "暂无窗口办理",
-        ahead: (n) => `前面还有 ${n} 人`,
-        issued: (t) => `取号时间 ${t}`,
-        returning: (s) => `${s} 秒后自动返回`,
-        unreachable: "无法连接取号服务器，请稍后重试或联系工作人员。Cannot reach the ticket server.",
-        refused: (status) => `服务器拒绝了取号请求（${status}）。`,
-        reconnecting: "连接中断，正在重连…等候人数可能不是最新。Reconnecting…",
-      };
+  const TEXT = window.KioskText.words(en);
 
   // --- the hall as the kiosk needs it: waiting per category, and which windows serve and are paused -----
 
   const hall = {
     waiting: {},
     windows: config.windows.map((w) => ({ number: w.number, services: w.services, paused: false })),
+    openings: {}, // per category: open, issuing, next_opening … (the server's opening hours)
+    today: null, // the hall's date, "2026-12-05", for "today" and "tomorrow"
   };
 
   function applySnapshot(snapshot) {
     hall.waiting = {};
-    for (const c of snapshot.categories) hall.waiting[c.code] = c.waiting;
+    hall.openings = {};
+    for (const c of snapshot.categories) {
+      hall.waiting[c.code] = c.waiting;
+      if (c.opening) hall.openings[c.code] = c.opening;
+    }
+    hall.today = String(snapshot.now || snapshot.business_day || "").slice(0, 10) || null;
     hall.windows = snapshot.windows.map((w) => ({
       number: w.number,
       services: w.services,
@@ -63,6 +51,11 @@
       const w = hall.windows.find((x) => x.number === event.window);
       if (w) w.paused = event.type === "paused";
     }
+    // A session started or ended (延时错时服务): the categories open and closed change with no ticket event.
+    if (event.type === "hours" && event.openings) {
+      hall.openings = { ...hall.openings, ...event.openings };
+      if (event.at) hall.today = String(event.at).slice(0, 10);
+    }
   }
 
   function minutesOf(code) {
@@ -82,13 +75,31 @@
   const $ = (id) => document.getElementById(id);
 
   function show(screen) {
-    for (const id of ["choose", "busy", "ticket", "error"]) $(id).hidden = id !== screen;
+    for (const id of ["choose", "busy", "ticket", "error", "checkin", "closed"]) {
+      if ($(id)) $(id).hidden = id !== screen;
+    }
+  }
+
+  function openingText(iso) {
+    return window.KioskText.openingText(iso, hall.today, TEXT);
   }
 
   function renderCounts() {
     for (const button of document.querySelectorAll(".category")) {
-      const count = hall.waiting[button.dataset.code];
+      const code = button.dataset.code;
+      const count = hall.waiting[code];
       button.querySelector(".count").textContent = count === undefined ? "–" : String(count);
+      // Greyed out but still pressable: the server's answer says why, and where to book.
+      const opening = hall.openings[code];
+      const closed = Boolean(opening) && !opening.open;
+      const stopped = Boolean(opening) && opening.open && !opening.issuing;
+      button.classList.toggle("closed", closed);
+      button.classList.toggle("stopped", stopped);
+      const note = button.querySelector(".note");
+      note.hidden = !(closed || stopped);
+      if (closed) note.textContent = opening.next_opening ? TEXT.opensNext(openingText(opening.next_opening)) : TEXT.notScheduled;
+      else if (stopped) note.textContent = TEXT.stopped;
+      else note.textContent = "";
     }
   }
 
@@ -111,6 +122,8 @@
 
   function renderTicket(ticket) {
     const wait = estimatedWait(ticket.service, ticket.ahead);
+    $("ticket-booked").hidden = !ticket.booking;
+    $("p-booked").hidden = !ticket.booking;
     const qr = `/qr/${encodeURIComponent(ticket.id)}.svg`;
     $("ticket-number").textContent = ticket.number;
     $("ticket-category").textContent = categoryLabel(ticket.service);
@@ -129,24 +142,33 @@
   const { ApiError } = window.TideApi;
   const newKey = () => window.TideApi.newKey("kiosk");
 
-  async function postTicket(code, key) {
-    const response = await fetch(`/api/halls/${encodeURIComponent(config.hall)}/tickets`, {
+  const hallPath = `/api/halls/${encodeURIComponent(config.hall)}`;
+
+  // A ticket for a category, or, for a booked visitor, the check-in that turns the booking into one.
+  async function postTicket(request, key) {
+    const checkIn = request.booking !== undefined;
+    const url = checkIn ? `${hallPath}/bookings/${encodeURIComponent(request.booking)}/check-in` : `${hallPath}/tickets`;
+    const response = await fetch(url, {
       method: "POST",
       headers: { "Content-Type": "application/json", "Idempotency-Key": key },
-      body: JSON.stringify({ service: code }),
+      body: checkIn ? "" : JSON.stringify({ service: request.code }),
     });
     const body = await response.json().catch(() => null);
-    if (!response.ok) throw new ApiError(response.status, body);
+    if (!response.ok) {
+      const error = new ApiError(response.status, body);
+      error.body = body || {}; // the details: next opening, booking page, check-in window …
+      throw error;
+    }
     return body;
   }
 
   const wait = (ms) => new Promise((resolve) => setTimeout(resolve, ms));
   const retryable = (err) => !(err instanceof ApiError) || err.status >= 500;
 
-  async function postWithRetries(code, key) {
+  async function postWithRetries(request, key) {
     for (let attempt = 0; ; attempt++) {
       try {
-        return await postTicket(code, key);
+        return await postTicket(request, key);
       } catch (err) {
         if (!retryable(err) || attempt >= RETRY_DELAYS_MS.length) throw err;
         await wait(RETRY_DELAYS_MS[attempt]);
@@ -169,20 +191,114 @@
     stopCountdown();
     show("busy");
     try {
-      const ticket = await postWithRetries(pending.code, pending.key);
+      const ticket = await postWithRetries(pending, pending.key);
       renderTicket(ticket);
       show("ticket");
       startCountdown();
     } catch (err) {
+      if (pending && err instanceof ApiError) pending.refused = true;
       showError(err);
     }
   }
 
+  // "中文 / English": the half in the page's language.
+  function ownLanguage(message) {
+    const parts = String(message || "").split(" / ");
+    return parts.length === 2 ? parts[en ? 1 : 0] : String(message || "");
+  }
+
   function showError(err) {
-    const text = err instanceof ApiError ? `${TEXT.refused(err.status)} ${err.message}` : TEXT.unreachable;
+    const checkIn = pending && pending.booking !== undefined;
+    if (!checkIn && err instanceof ApiError && (err.code === "closed" || err.code === "issuing_closed")) {
+      showClosed(err);
+      return;
+    }
+    let text = err instanceof ApiError ? `${TEXT.refused(err.status)} ${err.message}` : TEXT.unreachable;
+    if (checkIn && err instanceof ApiError) {
+      const explain = TEXT.checkIn[err.code];
+      text = explain ? explain(err.body || {}) : ownLanguage(err.message);
+    }
+    $("error-title").textContent = checkIn ? TEXT.checkInFailed : TEXT.ticketFailed;
     $("error-text").textContent = text;
     show("error");
     startCountdown();
+  }
+
+  // 409 closed / issuing_closed: when the category opens next and, if that session takes bookings, where to book.
+  function showClosed(err) {
+    const body = err.body || {};
+    $("closed-title").textContent = err.code === "closed" ? TEXT.closedTitle : TEXT.stoppedTitle;
+    $("closed-text").textContent = ownLanguage(err.message);
+    const booking = body.booking;
+    $("closed-booking").hidden = !booking;
+    if (booking) {
+      const service = new URL(booking, location.origin).searchParams.get("service") || "";
+      const lang = en ? "&lang=en" : "";
+      $("closed-qr").src = `/qr/book/${encodeURIComponent(config.hall)}.svg?service=${encodeURIComponent(service)}${lang}`;
+      $("closed-link").textContent = new URL(booking, location.origin).href;
+    }
+    show("closed");
+    startCountdown();
+    // The buttons may be out of date (the line grew past the cut-off): take a fresh look at the hall.
+    if (feed) feed.resync();
+  }
+
+  // --- 预约签到: the booking code on an on-screen keypad ----------------------------------------------------
+
+  let typed = "";
+  let keypadIdle = null;
+
+  function renderCode() {
+    const digits = document.querySelectorAll("#checkin-code .digit");
+    digits.forEach((box, i) => {
+      box.textContent = typed[i] || "";
+      box.classList.toggle("filled", i < typed.length);
+    });
+    $("checkin-submit").disabled = typed.length !== CODE_DIGITS;
+  }
+
+  function watchKeypad() {
+    clearTimeout(keypadIdle);
+    keypadIdle = setTimeout(backToStart, KEYPAD_IDLE_MS);
+  }
+
+  function openCheckIn(keep) {
+    if (pending && !keep) return;
+    stopCountdown();
+    pending = null;
+    if (!keep) typed = "";
+    renderCode();
+    show("checkin");
+    watchKeypad();
+  }
+
+  function onKey(event) {
+    const key = event.target.closest(".key");
+    if (!key) return;
+    const value = key.dataset.key;
+    if (value === "clear") typed = "";
+    else if (value === "back") typed = typed.slice(0, -1);
+    else if (typed.length < CODE_DIGITS) typed += value;
+    renderCode();
+    watchKeypad();
+  }
+
+  // A kiosk with a keyboard (or a barcode reader that types) works too.
+  function onKeyboard(event) {
+    if ($("checkin").hidden) return;
+    if (/^[0-9]$/.test(event.key) && typed.length < CODE_DIGITS) typed += event.key;
+    else if (event.key === "Backspace") typed = typed.slice(0, -1);
+    else if (event.key === "Enter") return submitCheckIn();
+    else return;
+    renderCode();
+    watchKeypad();
+  }
+
+  function submitCheckIn() {
+    if (typed.length !== CODE_DIGITS || pending) return;
+    clearTimeout(keypadIdle);
+    pending = { booking: typed, key: newKey() };
+    submit();
   }
 
   function startCountdown() {
@@ -203,20 +319,43 @@
 
   function backToStart() {
     stopCountdown();
+    clearTimeout(keypadIdle);
     pending = null;
+    typed = "";
     show("choose");
   }
 
+  // After a refused check-in, "try again" goes back to the keypad with the digits kept, to correct one; after a
+  // network failure it sends the same request again (same key: never two tickets).
+  function retry() {
+    if (!pending) return;
+    if (pending.booking !== undefined && pending.refused) {
+      openCheckIn(true);
+      return;
+    }
+    submit();
+  }
+
   // --- following the hall -------------------------------------------------------------------------------
+
+  let feed = null;
 
   function start() {
     document.querySelector(".categories").addEventListener("click", onCategory);
     $("done").addEventListener("click", backToStart);
     $("back").addEventListener("click", backToStart);
+    $("closed-back").addEventListener("click", backToStart);
     $("print").addEventListener("click", () => window.print());
     // The same key again: if the first attempt did reach the server, this returns that ticket.
-    $("retry").addEventListener("click", () => pending && submit());
-    window.TideFeed.followHall(config.hall, {
+    $("retry").addEventListener("click", retry);
+    if ($("checkin")) {
+      $("checkin-open").addEventListener("click", () => openCheckIn(false));
+      document.querySelector(".keypad").addEventListener("click", onKey);
+      $("checkin-cancel").addEventListener("click", backToStart);
+      $("checkin-submit").addEventListener("click", submitCheckIn);
+      document.addEventListener("keydown", onKeyboard);
+    }
+    feed = window.TideFeed.followHall(config.hall, {
       onSnapshot: (snapshot) => {
         applySnapshot(snapshot);
         renderCounts();

@@ -1,0 +1,266 @@
+"""Bookings (预约) against a real Redis: capacity under concurrent booking, one booking per person, cancelling,
+the cut-off, check-in to a priority ticket, no-shows and idempotent retries. The clock is fixed per call."""
+
+from __future__ import annotations
+
+import asyncio
+import json
+from datetime import date, datetime, timedelta
+from pathlib import Path
+from typing import Any, cast
+from zoneinfo import ZoneInfo
+
+import pytest
+from redis.asyncio import Redis
+
+from display_client.announcer import announcement_for
+from queue_server import keys
+from queue_server.bookings import Bookings
+from queue_server.config import Hall, load_halls
+from queue_server.errors import QueueError
+from queue_server.store import HallStore, Scripts
+
+TZ = ZoneInfo("Asia/Shanghai")
+FRIDAY = datetime(2026, 12, 4, 10, 0, tzinfo=TZ)  # booking for the weekend is open until 16:00
+SATURDAY = date(2026, 12, 5)
+
+
+def saturday_at(hhmm: str) -> datetime:
+    return datetime.fromisoformat(f"2026-12-05T{hhmm}").replace(tzinfo=TZ)
+
+
+@pytest.fixture
+def demo(config_dir: Path) -> Hall:
+    return load_halls(config_dir)["demo"]
+
+
+@pytest.fixture
+def hall_store(redis: Redis, demo: Hall) -> HallStore:
+    return HallStore(redis, Scripts(redis), demo)
+
+
+@pytest.fixture
+def bookings(hall_store: HallStore) -> Bookings:
+    return Bookings(hall_store)
+
+
+async def book(
+    bookings: Bookings,
+    name: str = "张三",
+    service: str = "B",
+    slot: str = "09:00",
+    phone: str = "1234",
+    now: datetime = FRIDAY,
+    day: date = SATURDAY,
+    key: tuple[str, str] | None = None,
+) -> dict[str, Any]:
+    return await bookings.book(now, service, day, slot, name, phone, key)
+
+
+async def refused(call: Any) -> QueueError:
+    with pytest.raises(QueueError) as caught:
+        await call
+    return caught.value
+
+
+async def events(redis: Redis, hall: Hall) -> list[dict[str, Any]]:
+    entries = cast(list[tuple[str, dict[str, str]]], await redis.xrange(keys.events(hall.id)))
+    return [json.loads(fields["data"]) for _, fields in entries]
+
+
+async def test_a_booking_holds_a_place_and_answers_a_code(bookings: Bookings, redis: Redis, demo: Hall) -> None:
+    booking = await book(bookings, name="  Li   Lei ", phone="138 0013 8000")
+    code = booking["code"]
+    assert len(code) == 8 and code.isdigit()
+    assert {k: booking[k] for k in ("service", "date", "slot", "slot_end", "name", "phone", "state")} == {
+        "service": "B", "date": "2026-12-05", "slot": "09:00", "slot_end": "09:30", "name": "Li Lei",
+        "phone": "8000", "state": "booked",
+    }  # fmt: skip
+    assert booking["booked_at"].startswith("2026-12-04T10:00:00")
+    assert (booking["checked_in_at"], booking["ticket_id"]) == (None, None)
+    assert (booking["check_in_opens"], booking["check_in_closes"]) == (
+        "2026-12-05T08:30:00+08:00",
+        "2026-12-05T09:15:00+08:00",
+    )
+    assert "who" not in booking and "deadline_ms" not in booking
+    assert await bookings.held(SATURDAY, "B", ["09:00", "09:30"]) == [1, 0]
+
+    # What the statistics read: the stored JSON, with the whole number never kept.
+    stored = json.loads(await redis.hget(keys.bookings(demo.id), code) or "{}")
+    statistics_fields = ("code", "service", "date", "slot", "slot_end", "name", "phone", "state", "booked_at")
+    assert {k: stored[k] for k in statistics_fields} == {k: booking[k] for k in statistics_fields}
+    assert "13800138000" not in json.dumps(stored) and "0013" not in json.dumps(stored)
+
+    status = await bookings.status(code)
+    assert (status["state"], status["name"]) == ("booked", "L*****")  # whoever holds the code sees part of it
+
+    # The public hall channel learns that a slot filled, never who booked or the code.
+    (event,) = await events(redis, demo)
+    assert (event["type"], event["service"], event["date"], event["slot"], event["held"]) == (
+        "booked", "B", "2026-12-05", "09:00", 1,
+    )  # fmt: skip
+    assert code not in json.dumps(event) and "Li" not in json.dumps(event)
+
+
+async def test_concurrent_bookings_never_overbook_a_slot(bookings: Bookings, demo: Hall) -> None:
+    capacity = demo.appointments.capacity_of("B") if demo.appointments else 0
+    assert capacity == 3
+    results = await asyncio.gather(
+        *(book(bookings, name=f"访客{i}", phone=f"{1000 + i}") for i in range(20)), return_exceptions=True
+    )
+    booked = [r for r in results if isinstance(r, dict)]
+    full = [r for r in results if isinstance(r, QueueError)]
+    assert len(booked) == capacity and len({b["code"] for b in booked}) == capacity
+    assert {(e.code, e.status) for e in full} == {("slot_full", 409)} and len(full) == 20 - capacity
+    assert await bookings.held(SATURDAY, "B", ["09:00"]) == [capacity]
+
+
+async def test_one_person_books_a_category_once_a_day(bookings: Bookings) -> None:
+    await book(bookings, name="Li Lei", slot="09:00")
+    again = await refused(book(bookings, name="li  lei", slot="10:00"))
+    assert (again.code, again.status) == ("duplicate_booking", 409)
+    await book(bookings, name="Li Lei", service="A", slot="10:00")  # another category
+    await book(bookings, name="Li Lei", day=SATURDAY + timedelta(days=1))  # another day
+    await book(bookings, name="Li Lei", phone="9999", slot="10:00")  # another person of that name
+
+
+async def test_cancelling_frees_the_place_and_the_person(bookings: Bookings, redis: Redis, demo: Hall) -> None:
+    first = await book(bookings, name="甲", service="D")
+    await book(bookings, name="乙", service="D")
+    full = await refused(book(bookings, name="丙", service="D"))
+    assert full.code == "slot_full"
+
+    cancelled = await bookings.cancel(FRIDAY, first["code"])
+    assert cancelled["state"] == "cancelled" and cancelled["cancelled_at"].startswith("2026-12-04T10:00")
+    assert await bookings.held(SATURDAY, "D", ["09:00"]) == [1]
+    await book(bookings, name="丙", service="D")  # the place is free again
+    await book(bookings, name="甲", service="D", slot="09:30")  # and 甲 may book again
+
+    twice = await refused(bookings.cancel(FRIDAY, first["code"]))
+    assert (twice.code, twice.status) == ("booking_cancelled", 409)
+    check_in = await refused(bookings.check_in(saturday_at("09:00"), first["code"]))
+    assert check_in.code == "booking_cancelled"
+    assert [e["type"] for e in await events(redis, demo)].count("booking_cancelled") == 1
+
+
+async def test_unknown_codes(bookings: Bookings) -> None:
+    for call in (bookings.cancel(FRIDAY, "12345678"), bookings.check_in(FRIDAY, "1234"), bookings.status("abc")):
+        error = await refused(call)
+        assert (error.code, error.status) == ("unknown_booking", 404)
+
+
+async def test_booking_for_the_weekend_closes_on_friday_at_16_00(bookings: Bookings) -> None:
+    await book(bookings, name="赶在截止前", now=FRIDAY.replace(hour=15, minute=59, second=59))
+    late = await refused(book(bookings, name="晚了一秒", now=FRIDAY.replace(hour=16)))
+    assert (late.code, late.status, late.details) == ("booking_closed", 409, {"closes_at": "2026-12-04T16:00:00+08:00"})
+
+
+async def test_a_retry_after_the_cut_off_still_gets_its_booking(bookings: Bookings) -> None:
+    key = ("POST /api/halls/demo/bookings {...}", "phone-retry-1")
+    first = await book(bookings, now=FRIDAY.replace(hour=15, minute=59, second=59), key=key)
+    retry = await book(bookings, now=FRIDAY.replace(hour=16, second=1), key=key)
+    assert retry["code"] == first["code"] and retry.get("replayed") is True
+    assert await bookings.held(SATURDAY, "B", ["09:00"]) == [1]
+
+
+async def test_a_checked_in_visitor_is_called_before_earlier_walk_ins(
+    bookings: Bookings, hall_store: HallStore, demo: Hall
+) -> None:
+    booking = await book(bookings, name="预约的人")
+    walk_ins = [(await hall_store.issue(saturday_at("08:59"), "B"))["ticket"] for _ in range(2)]
+
+    answer = await bookings.check_in(saturday_at("09:05"), booking["code"])
+    ticket = answer["ticket"]
+    assert (ticket["number"], ticket["service"], ticket["priority"], ticket["ahead"]) == ("B003", "B", True, 0)
+    assert ticket["booking"] == booking["code"] and ticket["state"] == "waiting"
+    assert answer["booking"]["state"] == "checked_in" and answer["booking"]["ticket_id"] == ticket["id"]
+    status = await bookings.status(booking["code"])
+    assert (status["checked_in_at"][:16], status["ticket_number"]) == ("2026-12-05T09:05", "B003")
+
+    window = demo.window(4)
+    assert window is not None
+    called = [(await hall_store.call_next(saturday_at("09:06"), window))["ticket"]["number"] for _ in range(3)]
+    assert called == ["B003", walk_ins[0]["number"], walk_ins[1]["number"]]
+
+
+@pytest.mark.parametrize(
+    ("moment", "code"),
+    [
+        ("2026-12-04T10:00", "not_today"),  # the Friday before
+        ("2026-12-05T08:29:59", "too_early"),  # check-in opens 30 min before 09:00
+        ("2026-12-05T09:15", "too_late"),  # and closes 15 min after (exclusive)
+        ("2026-12-06T09:00", "not_today"),  # the Sunday after, before any no-show run
+    ],
+)
+async def test_check_in_only_in_its_window(bookings: Bookings, moment: str, code: str) -> None:
+    booking = await book(bookings)
+    error = await refused(bookings.check_in(datetime.fromisoformat(moment).replace(tzinfo=TZ), booking["code"]))
+    assert (error.code, error.status) == (code, 409)
+    assert error.details["check_in_opens"] == "2026-12-05T08:30:00+08:00"
+    assert error.details["check_in_closes"] == "2026-12-05T09:15:00+08:00"
+    assert error.details["date"] == "2026-12-05" and error.details["slot"] == "09:00"
+
+
+async def test_check_in_at_the_edges_of_the_window(bookings: Bookings) -> None:
+    first, second = await book(bookings, name="早"), await book(bookings, name="晚")
+    assert (await bookings.check_in(saturday_at("08:30"), first["code"]))["ticket"]["priority"] is True
+    assert (await bookings.check_in(saturday_at("09:14:59"), second["code"]))["ticket"]["number"] == "B002"
+
+
+async def test_a_retried_check_in_gives_the_same_ticket(bookings: Bookings, hall_store: HallStore) -> None:
+    booking = await book(bookings)
+    key = ("POST check-in", "kiosk-abc")
+    first = await bookings.check_in(saturday_at("08:50"), booking["code"], key)
+    retry = await bookings.check_in(saturday_at("08:51"), booking["code"], key)
+    assert retry["ticket"]["id"] == first["ticket"]["id"] and retry.get("replayed") is True
+    assert (await hall_store.snapshot(saturday_at("08:51")))["categories"][1]["priority_waiting"] == 1
+
+    again = await refused(bookings.check_in(saturday_at("08:52"), booking["code"]))  # a new key: typed again
+    assert (again.code, again.status) == ("already_checked_in", 409)
+    assert again.details["ticket_number"] == first["ticket"]["number"]
+    cancel = await refused(bookings.cancel(saturday_at("08:53"), booking["code"]))
+    assert cancel.code == "already_checked_in"
+
+
+async def test_a_booking_not_checked_in_in_time_is_released_as_a_no_show(
+    bookings: Bookings, redis: Redis, demo: Hall
+) -> None:
+    kept = await book(bookings, name="来了", service="D")
+    missed = await book(bookings, name="没来", service="D")
+    later = await book(bookings, name="十点的", service="D", slot="10:00")
+    await bookings.check_in(saturday_at("09:10"), kept["code"])
+    assert await bookings.held(SATURDAY, "D", ["09:00", "10:00"]) == [2, 1]
+
+    assert await bookings.miss(saturday_at("09:14:59")) == 0
+    assert await bookings.miss(saturday_at("09:15")) == 1
+    assert await bookings.miss(saturday_at("09:16")) == 0  # once only
+    assert await bookings.held(SATURDAY, "D", ["09:00", "10:00"]) == [1, 1]  # the no-show's place is released
+    states = {b["code"]: (await bookings.get(b["code"]))["state"] for b in (kept, missed, later)}
+    assert states == {kept["code"]: "checked_in", missed["code"]: "no_show", later["code"]: "booked"}
+    assert (await bookings.get(missed["code"]))["missed_at"].startswith("2026-12-05T09:15")
+
+    late = await refused(bookings.check_in(saturday_at("09:20"), missed["code"]))
+    assert (late.code, late.status) == ("booking_missed", 409)
+    kinds = [e["type"] for e in await events(redis, demo)]
+    assert kinds.count("booking_missed") == 1
+
+
+async def test_many_no_shows_are_handled_in_batches(bookings: Bookings) -> None:
+    for i in range(5):
+        await book(bookings, name=f"没来{i}", service="A", slot=f"{9 + i // 4:02d}:{30 * (i % 2):02d}")
+    assert await bookings.miss(saturday_at("12:00"), batch=2) == 5
+
+
+async def test_old_bookings_are_forgotten(bookings: Bookings, redis: Redis, demo: Hall) -> None:
+    old = await book(bookings)
+    await bookings.miss(saturday_at("12:00"))
+    assert await bookings.prune(datetime(2027, 1, 20, tzinfo=TZ)) == 0  # kept for two months, like tickets
+    assert await bookings.prune(datetime(2027, 2, 10, tzinfo=TZ)) == 1
+    assert await redis.hlen(keys.bookings(demo.id)) == 0 and await redis.hlen(keys.booking_slots(demo.id)) == 0
+    assert (await refused(bookings.status(old["code"]))).code == "unknown_booking"
+
+
+@pytest.mark.parametrize("kind", ["booked", "booking_cancelled", "booking_missed"])
+def test_the_announcer_passes_over_booking_events(kind: str) -> None:
+    event = {"type": kind, "event_id": "1-0", "service": "B", "date": "2026-12-05", "slot": "09:00", "at": "x"}
+    assert announcement_for(event, None, "zh", FRIDAY, 0) is None
