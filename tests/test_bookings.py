@@ -176,6 +176,11 @@ async def test_a_checked_in_visitor_is_called_before_earlier_walk_ins(
     assert answer["booking"]["state"] == "checked_in" and answer["booking"]["ticket_id"] == ticket["id"]
     status = await bookings.status(booking["code"])
     assert (status["checked_in_at"][:16], status["ticket_number"]) == ("2026-12-05T09:05", "B003")
+    # The hall's public channel says the ticket is a booked one, but never the booking's code.
+    events = cast(list[tuple[str, dict[str, str]]], await hall_store.redis.xrange(keys.events(demo.id)))
+    issued = [json.loads(fields["data"]) for _, fields in events if fields["type"] == "issued"]
+    assert issued[-1]["number"] == "B003" and issued[-1]["booked"] is True
+    assert all(booking["code"] not in json.dumps(event) for event in issued)
 
     window = demo.window(4)
     assert window is not None

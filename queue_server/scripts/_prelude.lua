@@ -198,7 +198,8 @@ local function new_ticket(code, priority, id, extra)
   redis.call('ZADD', KEYS[11], day_number(t.business_day), t.id)
   place_in_line(t, t.seq)
   local ahead = people_ahead(t)
-  emit('issued', call_fields(t, {ahead = ahead, business_day = t.business_day, booking = t.booking}))
+  -- the public channel says that a ticket is a booked one, never the booking's code
+  emit('issued', call_fields(t, {ahead = ahead, business_day = t.business_day, booked = t.booking and true or nil}))
   t.ahead = ahead
   return t
 end
