@@ -182,9 +182,7 @@ def test_the_clock_shows_the_halls_time_not_the_browsers(screen: Screen, live_se
     shown_time = datetime.combine(before.date(), time.fromisoformat(shown))
     # Whole seconds, and the snapshot's time is a little old when it arrives: allow for both, not for 2025.
     assert before - timedelta(seconds=3) <= shown_time <= after + timedelta(seconds=1), (shown, before, after)
-    screen.page.clock.fast_forward(2000)
-    later = (shown_time + timedelta(seconds=2)).strftime("%H:%M:%S")
-    expect(screen.page.locator("#time")).to_have_text(later)
+    expect(screen.page.locator("#time")).not_to_have_text(shown, timeout=3000)  # and it ticks
 
 
 def test_the_screen_shows_the_session_and_extended_service_after_closing(
