@@ -1,6 +1,7 @@
 """``queue-server``: run the ticket server, on REDIS_URL or on its own embedded Redis.
 
 ``queue-server hash-password`` makes a password hash for a clerk account in a hall file.
+``queue-server simulate`` tries a hall day on a virtual clock, with and without tidal windows (docs/simulator.md).
 """
 
 from __future__ import annotations
@@ -80,7 +81,8 @@ def parse_args(argv: Sequence[str]) -> argparse.Namespace:
     parser = argparse.ArgumentParser(
         prog="queue-server",
         description="tidequeue ticket server. Uses the Redis in REDIS_URL, or starts its own in --data-dir.",
-        epilog="`queue-server hash-password` prints a password hash for a clerk account.",
+        epilog="`queue-server hash-password` prints a password hash for a clerk account; `queue-server simulate "
+        "--help` tries a hall day on a virtual clock.",
     )
     parser.add_argument("--host", default="127.0.0.1", help="address to listen on (default 127.0.0.1)")
     parser.add_argument("--port", type=int, default=8000, help="port to listen on (default 8000)")
@@ -128,6 +130,10 @@ def main(argv: Sequence[str] | None = None) -> int:
     argv = list(sys.argv[1:] if argv is None else argv)
     if argv[:1] == ["hash-password"]:
         return hash_password_command(argv[1:])
+    if argv[:1] == ["simulate"]:
+        from .simulator.command import simulate_command  # only this subcommand needs it
+
+        return simulate_command(argv[1:])
     args = parse_args(argv)
     tune_process()
     logging.basicConfig(level=args.log_level.upper(), format="%(asctime)s %(levelname)s %(name)s: %(message)s")
