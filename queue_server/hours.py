@@ -187,6 +187,21 @@ def issuing_cutoff(
     return min(end, end + timedelta(minutes=extension_minutes - needed))
 
 
+def windows_staffed(now: datetime, hall: Hall) -> set[int]:
+    """The windows some running session staffs at ``now`` (all of them for a hall without sessions). A window
+    nobody staffs serves no one, however idle it looks: no tidal switch may count on it."""
+    _check_aware(now)
+    if not hall.sessions:
+        return {w.number for w in hall.windows}
+    local = now.astimezone(hall.timezone)
+    kind = day_kind(local.date(), hall.calendar)
+    staffed: set[int] = set()
+    for s in hall.sessions:
+        if s.runs_on(local.date(), kind) and s.start <= local.time() < s.end:
+            staffed.update(s.windows or (w.number for w in hall.windows))
+    return staffed
+
+
 def max_waiting(now: datetime, hall: Hall, service: str) -> int | None:
     """How many visitors may already wait in ``service`` for a newcomer still to be served today.
 

@@ -24,6 +24,7 @@ from . import keys
 from .business_day import business_day
 from .clock import Clock
 from .errors import Conflict
+from .hours import windows_staffed
 from .store import HallStore
 from .tidal import Action, Line, Memory, Seasonal, TidalPolicy, TidalWindow, decide
 
@@ -66,8 +67,14 @@ class TidalController:
         snapshot = await self.store.snapshot(now)
         handling = await self._handling_minutes()
         lines = [Line(c["code"], c["waiting"], handling.get(c["code"]) or c["minutes"]) for c in snapshot["categories"]]
+        # A window no running session staffs (lunch on fewer windows, a weekend session) counts as paused: it
+        # serves nobody, so it neither shortens a line's predicted wait nor may be switched to help one. A
+        # switched window that is still serving keeps its state, so its visitor is finished.
+        staffed = windows_staffed(now, hall)
         windows, regular = [], {s.code: 0 for s in hall.services}
         for w in snapshot["windows"]:
+            if w["number"] not in staffed and w["state"] == "idle":
+                w = {**w, "state": "paused"}
             if w["tidal"]:
                 windows.append(_tidal_window(w))
             elif w["state"] != "paused":

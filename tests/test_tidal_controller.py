@@ -100,3 +100,24 @@ async def test_a_seasonal_plan_from_the_hall_file_switches_its_window(redis: Red
     assert [(a.window, a.service, a.cause) for a in opened] == [(14, "D", "seasonal")]
     assert "报税季" in opened[0].reason
     assert (await controller.tick(spring.replace(month=6)))[0].kind == "close"  # the season is over
+
+
+@pytest.mark.parametrize(
+    ("moment", "switched"),
+    [
+        (datetime(2026, 11, 23, 10, 0, tzinfo=ZoneInfo("Asia/Shanghai")), True),  # a weekday: 13 and 14 staffed
+        (datetime(2026, 11, 28, 10, 0, tzinfo=ZoneInfo("Asia/Shanghai")), False),  # Saturday: staffed 1, 3, 4, 6, 10
+    ],
+)
+async def test_an_unstaffed_tidal_window_is_never_switched(
+    redis: Redis, config_dir: Path, moment: datetime, switched: bool
+) -> None:
+    """A tidal window that no running session staffs looks idle, but nobody sits there to call anyone."""
+    hall = load_halls(config_dir)["demo"]
+    store = HallStore(redis, Scripts(redis), hall)
+    controller = TidalController(store, hall.tidal_policy, hall.seasons)
+    for _ in range(40):
+        await store.issue(moment, "B")  # social insurance: far past the congestion threshold
+    await controller.tick(moment)
+    opened = await controller.tick(moment + minutes(4))
+    assert [a.service for a in opened] == (["B"] if switched else [])
