@@ -106,7 +106,7 @@ async def test_a_seasonal_plan_from_the_hall_file_switches_its_window(redis: Red
     ("moment", "switched"),
     [
         (datetime(2026, 11, 23, 10, 0, tzinfo=ZoneInfo("Asia/Shanghai")), True),  # a weekday: 13 and 14 staffed
-        (datetime(2026, 11, 28, 10, 0, tzinfo=ZoneInfo("Asia/Shanghai")), False),  # Saturday: staffed 1, 3, 4, 6, 10
+        (datetime(2026, 11, 23, 12, 30, tzinfo=ZoneInfo("Asia/Shanghai")), False),  # lunch: 1, 6, 7, 10, 12 only
     ],
 )
 async def test_an_unstaffed_tidal_window_is_never_switched(
