@@ -13,6 +13,7 @@ from typing import Any
 
 from .appointments import AppointmentPolicy
 from .hours import Session
+from .toml_table import Table
 
 # key: (lowest, highest) for the whole-number keys
 LIMITS = {
@@ -24,7 +25,7 @@ LIMITS = {
 }
 
 
-def parse_appointments(root: Any, sessions: Sequence[Session], codes: set[str]) -> AppointmentPolicy | None:
+def parse_appointments(root: Table, sessions: Sequence[Session], codes: set[str]) -> AppointmentPolicy | None:
     """``root`` is config's table reader for the whole file; errors name the file and the key. None: the hall
     takes no appointments."""
     booked = any(s.appointments for s in sessions)
@@ -34,8 +35,7 @@ def parse_appointments(root: Any, sessions: Sequence[Session], codes: set[str]) 
         raise root.fail(
             "appointments", "no [[sessions]] entry has appointments = true; mark the sessions that take bookings"
         )
-    # The same reader class as root's (config's _Table), without importing config, which imports this module.
-    table = type(root)(root.source, root.key("appointments"), root.data["appointments"])
+    table = root.table("appointments")
     table.check_known(*LIMITS, "capacities", "close_time")
     values: dict[str, Any] = {}
     for key, (low, high) in LIMITS.items():
@@ -55,7 +55,7 @@ def parse_appointments(root: Any, sessions: Sequence[Session], codes: set[str]) 
     return AppointmentPolicy(**values)
 
 
-def _capacities(table: Any, codes: set[str]) -> dict[str, int]:
+def _capacities(table: Table, codes: set[str]) -> dict[str, int]:
     raw = table.get("capacities", dict, what="a table of category code = bookings per slot, like {C = 4}")
     low, high = LIMITS["capacity"]
     found: dict[str, int] = {}

@@ -9,7 +9,6 @@ from __future__ import annotations
 
 import functools
 import re
-import tomllib
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 from datetime import date, datetime, time, timedelta
@@ -26,6 +25,7 @@ from .hours import SESSION_DAYS, WEEKDAYS, Session
 from .passwords import parse_hash
 from .tidal import Seasonal, TidalPolicy
 from .tidal_config import parse_tidal
+from .toml_table import Table, load_toml
 
 HALL_ID = re.compile(r"^[a-z0-9][a-z0-9_-]{0,31}$")
 SERVICE_CODE = re.compile(r"^[A-Z]$")
@@ -105,56 +105,8 @@ class Hall:
         return tuple(s.code for s in self.services)
 
 
-class _Table:
-    """Reads typed values out of one TOML table and names the file and key in every error."""
-
-    def __init__(self, source: str, path: str, data: Any) -> None:
-        if not isinstance(data, Mapping):
-            raise ConfigError(f"{source}: {path or 'file'}: expected a table, got {_kind(data)}")
-        self.source, self.path, self.data = source, path, data
-
-    def key(self, name: str) -> str:
-        return f"{self.path}.{name}" if self.path else name
-
-    def fail(self, name: str, what: str) -> ConfigError:
-        return ConfigError(f"{self.source}: {self.key(name)}: {what}")
-
-    def check_known(self, *allowed: str) -> None:
-        for name in self.data:
-            if name not in allowed:
-                raise self.fail(name, f"unknown key (allowed: {', '.join(allowed)})")
-
-    def get(self, name: str, kind: type | tuple[type, ...], default: Any = ..., what: str = "") -> Any:
-        if name not in self.data:
-            if default is ...:
-                raise self.fail(name, "missing")
-            return default
-        value = self.data[name]
-        # bool is an int in Python; a number key must not accept true/false
-        if isinstance(value, bool) and bool not in (kind if isinstance(kind, tuple) else (kind,)):
-            raise self.fail(name, f"expected {what or _kind_name(kind)}, got a boolean")
-        if not isinstance(value, kind):
-            raise self.fail(name, f"expected {what or _kind_name(kind)}, got {_kind(value)}")
-        return value
-
-    def text(self, name: str, default: Any = ...) -> Any:
-        value = self.get(name, str, default, "a string")
-        if isinstance(value, str) and not value.strip():
-            raise self.fail(name, "must not be empty")
-        return value
-
-    def tables(self, name: str) -> list[_Table]:
-        items = self.get(name, list, [], "an array of tables ([[...]])")
-        return [_Table(self.source, f"{self.key(name)}[{i}]", item) for i, item in enumerate(items)]
-
-
-def _kind_name(kind: type | tuple[type, ...]) -> str:
-    kinds = kind if isinstance(kind, tuple) else (kind,)
-    return " or ".join(k.__name__ for k in kinds)
-
-
-def _kind(value: Any) -> str:
-    return f"{type(value).__name__} {value!r}"[:80]
+class _Table(Table):
+    error = ConfigError
 
 
 def _parse_time(table: _Table, name: str, default: Any = ...) -> time:
@@ -370,14 +322,7 @@ def parse_hall(source: str, data: Mapping[str, Any]) -> Hall:
 
 
 def load_hall_file(path: Path) -> Hall:
-    try:
-        with path.open("rb") as f:
-            data = tomllib.load(f)
-    except tomllib.TOMLDecodeError as e:
-        raise ConfigError(f"{path}: not valid TOML: {e}") from None
-    except OSError as e:
-        raise ConfigError(f"{path}: cannot read: {e.strerror}") from None
-    return parse_hall(str(path), data)
+    return parse_hall(str(path), load_toml(path, ConfigError))
 
 
 def load_halls(directory: Path) -> dict[str, Hall]:

@@ -6,6 +6,7 @@ from datetime import date, datetime, timedelta
 from typing import Any
 
 from .tidal import Seasonal, TidalPolicy
+from .toml_table import Table
 
 POLICY_KEYS = {
     # key in the file: (field of TidalPolicy, minutes turned into a timedelta?)
@@ -17,7 +18,7 @@ POLICY_KEYS = {
 }
 
 
-def parse_tidal(table: Any, codes: set[str], tidal_windows: set[int]) -> tuple[TidalPolicy, tuple[Seasonal, ...]]:
+def parse_tidal(table: Table, codes: set[str], tidal_windows: set[int]) -> tuple[TidalPolicy, tuple[Seasonal, ...]]:
     """``table`` is config's table reader for ``[tidal]``; errors name the file and the key."""
     table.check_known(*POLICY_KEYS, "max_per_service", "seasons")
     values: dict[str, Any] = {}

@@ -26,12 +26,13 @@ Every error names the file and the key. Pure: no Redis; :func:`load_profile` rea
 
 from __future__ import annotations
 
-import tomllib
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 from datetime import date, datetime
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
+
+from ..toml_table import Table, load_toml
 
 if TYPE_CHECKING:
     from ..config import Hall
@@ -82,19 +83,8 @@ class Profile:
                     )
 
 
-class _Table:
-    def __init__(self, source: str, path: str, data: Any) -> None:
-        if not isinstance(data, Mapping):
-            raise ProfileError(f"{source}: {path}: expected a table")
-        self.source, self.path, self.data = source, path, data
-
-    def fail(self, name: str, what: str) -> ProfileError:
-        return ProfileError(f"{self.source}: {self.path}.{name}: {what}" if self.path else f"{self.source}: {what}")
-
-    def check_known(self, *allowed: str) -> None:
-        for name in self.data:
-            if name not in allowed:
-                raise self.fail(name, f"unknown key (allowed: {', '.join(allowed)})")
+class _Table(Table):
+    error = ProfileError
 
     def number(self, name: str, default: float, low: float, high: float) -> float:
         value = self.data.get(name, default)
@@ -103,9 +93,6 @@ class _Table:
         if not low <= value <= high:
             raise self.fail(name, f"expected {low:g} to {high:g}, got {value!r}")
         return float(value)
-
-    def table(self, name: str) -> _Table:
-        return _Table(self.source, f"{self.path}.{name}" if self.path else name, self.data.get(name, {}))
 
 
 def parse_profile(source: str, data: Mapping[str, Any]) -> Profile:
@@ -170,11 +157,4 @@ def _arrivals(table: _Table) -> dict[str, dict[int, float]]:
 
 
 def load_profile(path: Path) -> Profile:
-    try:
-        with path.open("rb") as f:
-            data = tomllib.load(f)
-    except tomllib.TOMLDecodeError as e:
-        raise ProfileError(f"{path}: not valid TOML: {e}") from None
-    except OSError as e:
-        raise ProfileError(f"{path}: cannot read the profile: {e.strerror}") from None
-    return parse_profile(str(path), data)
+    return parse_profile(str(path), load_toml(path, ProfileError, "the profile"))
