@@ -18,7 +18,7 @@ from starlette.websockets import WebSocket, WebSocketDisconnect
 
 from .api import Context
 from .errors import UnknownTicket
-from .estimates import estimated_wait_minutes
+from .estimates import waiting_time
 from .events import CLOSED, RESYNC, Event, Subscription, event_id_key, events_after, heartbeat, valid_event_id
 from .store import HallStore
 
@@ -125,17 +125,16 @@ def concerns(event: Event, ticket: dict[str, Any]) -> bool:
         event is RESYNC
         or data.get("ticket_id") == ticket["id"]
         or data.get("service") == ticket["service"]
-        or data["type"] in ("paused", "resumed", "day_started")
+        or data["type"] in ("paused", "resumed", "day_started", "hours")
     )
 
 
 async def ticket_view(store: HallStore, ctx: Context, ticket_id: str) -> dict[str, Any]:
-    ticket = await store.ticket(ctx.clock.now(), ticket_id)
-    service = store.hall.service(ticket["service"])
-    if ticket["state"] == "waiting" and service is not None:
+    now = ctx.clock.now()
+    ticket = await store.ticket(now, ticket_id)
+    if ticket["state"] == "waiting":
         paused = await store.paused_windows()
-        serving = sum(1 for w in store.hall.windows if service.code in w.services and w.number not in paused)
-        ticket["estimated_wait_minutes"] = estimated_wait_minutes(ticket["ahead"], service.minutes, serving)
+        ticket["estimated_wait_minutes"] = waiting_time(now, store.hall, ticket["service"], ticket["ahead"], paused)
     return ticket
 
 
