@@ -31,7 +31,7 @@ from datetime import date, datetime, timedelta
 from typing import Literal
 
 WindowState = Literal["idle", "serving", "paused"]
-Cause = Literal["congested", "calm", "seasonal", "seasonal_ended"]
+Cause = Literal["congested", "calm", "seasonal", "seasonal_ended", "unstaffed"]
 
 
 @dataclass(frozen=True)

@@ -31,6 +31,7 @@ from .tidal import Action, Line, Memory, Seasonal, TidalPolicy, TidalWindow, dec
 log = logging.getLogger("tidequeue.tidal")
 
 TICK_SECONDS = 15
+UNSTAFFED = "时段结束，窗口恢复原业务 / the session ended: the window is back to its own categories"
 LEASE_MS = 45_000  # three missed ticks: then another process takes the hall over
 # Renew the lease only if it is still ours (a process that paused for too long must not steal it back).
 RENEW = "if redis.call('GET', KEYS[1]) == ARGV[1] then return redis.call('PEXPIRE', KEYS[1], ARGV[2]) end return 0"
@@ -72,9 +73,13 @@ class TidalController:
         # switched window that is still serving keeps its state, so its visitor is finished.
         staffed = windows_staffed(now, hall)
         windows, regular = [], {s.code: 0 for s in hall.services}
+        done: list[Action] = []
         for w in snapshot["windows"]:
             if w["number"] not in staffed and w["state"] == "idle":
                 w = {**w, "state": "paused"}
+                if w["tidal"] and await self._release_unstaffed(now, w):
+                    done.append(Action("close", w["number"], w["switched_to"]["service"], "unstaffed", UNSTAFFED))
+                    w = {**w, "switched_to": None}
             if w["tidal"]:
                 windows.append(_tidal_window(w))
             elif w["state"] != "paused":
@@ -84,7 +89,6 @@ class TidalController:
         day = business_day(now, hall.timezone, hall.rollover)
         decision = decide(lines, windows, regular, self.policy, memory, now, self.seasonal, day=day)
         seen = {w.number: w.assigned or "" for w in windows}
-        done = []
         for action in decision.actions:
             service = action.service if action.kind == "open" else None
             try:
@@ -101,6 +105,20 @@ class TidalController:
             log.info("%s: window %d %s %s: %s", hall.id, action.window, action.kind, action.service, action.reason)
         await self._save_memory(decision.memory)
         return done
+
+    async def _release_unstaffed(self, now: datetime, w: dict[str, Any]) -> bool:
+        """Send a switched tidal window home once its session has ended and its last visitor is done, so screens
+        stop pointing people to a window nobody sits at. A supervisor's switch stays until released by hand."""
+        switched = w.get("switched_to")
+        if not switched or switched.get("manual"):
+            return False
+        try:
+            await self.store.tidal(
+                now, w["number"], None, manual=False, cause="unstaffed", reason=UNSTAFFED, expected=switched["service"]
+            )
+        except Conflict:
+            return False  # switched meanwhile: the next tick looks again
+        return True
 
     async def _handling_minutes(self) -> dict[str, float]:
         raw = cast(dict[str, str], await self.redis.hgetall(keys.handling_times(self.store.hall.id)))

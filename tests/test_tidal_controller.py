@@ -121,3 +121,34 @@ async def test_an_unstaffed_tidal_window_is_never_switched(
     await controller.tick(moment)
     opened = await controller.tick(moment + minutes(4))
     assert [a.service for a in opened] == (["B"] if switched else [])
+
+
+async def test_a_switched_window_goes_home_when_its_session_ends(redis: Redis, config_dir: Path) -> None:
+    """Tuesday: window 13 was switched to ID cards; at 17:00 nobody staffs it any more, so once it has finished its
+    visitor the screens must stop sending people there."""
+    hall = load_halls(config_dir)["demo"]
+    store = HallStore(redis, Scripts(redis), hall)
+    controller = TidalController(store, hall.tidal_policy, hall.seasons)
+    afternoon = datetime(2026, 11, 24, 16, 30, tzinfo=ZoneInfo("Asia/Shanghai"))
+    for _ in range(30):
+        await store.issue(afternoon, "A")  # the line is still long at closing: it is not "calm"
+    await store.tidal(afternoon, 13, "A", manual=False, cause="congested", reason="test")
+    window = hall.window(13)
+    assert window is not None
+    await store.call_next(afternoon, window)
+    evening = afternoon.replace(hour=17, minute=5)
+    assert await controller.tick(evening) == []  # still serving its visitor after hours: it finishes first
+    await store.complete(evening, 13)
+    released = await controller.tick(evening + minutes(1))
+    assert [(a.kind, a.window, a.cause) for a in released] == [("close", 13, "unstaffed")]
+    assert (await store.snapshot(evening))["windows"][12]["switched_to"] is None
+    assert [e["type"] for e in await tidal_events(redis, hall.id)][-1] == "tidal_closed"
+
+
+async def test_a_hand_made_switch_outlives_the_session(redis: Redis, config_dir: Path) -> None:
+    hall = load_halls(config_dir)["demo"]
+    store = HallStore(redis, Scripts(redis), hall)
+    evening = datetime(2026, 11, 24, 17, 30, tzinfo=ZoneInfo("Asia/Shanghai"))
+    await store.tidal(evening, 13, "A", manual=True, cause="manual", reason="test")
+    assert await TidalController(store, hall.tidal_policy, hall.seasons).tick(evening) == []
+    assert (await store.snapshot(evening))["windows"][12]["switched_to"]["manual"] is True
