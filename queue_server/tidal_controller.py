@@ -70,14 +70,16 @@ class TidalController:
         lines = [Line(c["code"], c["waiting"], handling.get(c["code"]) or c["minutes"]) for c in snapshot["categories"]]
         # A window no running session staffs (lunch on fewer windows, a weekend session) counts as paused: it
         # serves nobody, so it neither shortens a line's predicted wait nor may be switched to help one. A
-        # switched window that is still serving keeps its state, so its visitor is finished.
+        # switched window that still has a visitor keeps its state, so that visitor is finished.
         staffed = windows_staffed(now, hall)
+        memory = await self._load_memory()
         windows, regular = [], {s.code: 0 for s in hall.services}
         done: list[Action] = []
         for w in snapshot["windows"]:
-            if w["number"] not in staffed and w["state"] == "idle":
+            if w["number"] not in staffed and not w["ticket"]:
                 w = {**w, "state": "paused"}
-                if w["tidal"] and await self._release_unstaffed(now, w):
+                # A seasonal plan's window stays assigned for the whole season, staffed or not.
+                if w["tidal"] and w["number"] not in memory.planned and await self._release_unstaffed(now, w):
                     done.append(Action("close", w["number"], w["switched_to"]["service"], "unstaffed", UNSTAFFED))
                     w = {**w, "switched_to": None}
             if w["tidal"]:
@@ -85,7 +87,6 @@ class TidalController:
             elif w["state"] != "paused":
                 for code in w["services"]:
                     regular[code] += 1
-        memory = await self._load_memory()
         day = business_day(now, hall.timezone, hall.rollover)
         decision = decide(lines, windows, regular, self.policy, memory, now, self.seasonal, day=day)
         seen = {w.number: w.assigned or "" for w in windows}

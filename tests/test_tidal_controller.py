@@ -138,6 +138,7 @@ async def test_a_switched_window_goes_home_when_its_session_ends(redis: Redis, c
     await store.call_next(afternoon, window)
     evening = afternoon.replace(hour=17, minute=5)
     assert await controller.tick(evening) == []  # still serving its visitor after hours: it finishes first
+    await store.pause(evening, 13)  # the clerk pauses the window on the way out: no one at it any more either
     await store.complete(evening, 13)
     released = await controller.tick(evening + minutes(1))
     assert [(a.kind, a.window, a.cause) for a in released] == [("close", 13, "unstaffed")]
@@ -152,3 +153,16 @@ async def test_a_hand_made_switch_outlives_the_session(redis: Redis, config_dir:
     await store.tidal(evening, 13, "A", manual=True, cause="manual", reason="test")
     assert await TidalController(store, hall.tidal_policy, hall.seasons).tick(evening) == []
     assert (await store.snapshot(evening))["windows"][12]["switched_to"]["manual"] is True
+
+
+async def test_a_seasonal_window_stays_assigned_overnight(redis: Redis, config_dir: Path) -> None:
+    """A seasonal plan (报税季) assigns its window for the season: it is not sent home each evening only to be
+    switched again (and announced) the next tick."""
+    hall = load_halls(config_dir)["demo"]
+    store = HallStore(redis, Scripts(redis), hall)
+    controller = TidalController(store, hall.tidal_policy, hall.seasons)
+    wednesday = datetime(2026, 4, 1, 9, 30, tzinfo=ZoneInfo("Asia/Shanghai"))
+    assert [(a.window, a.cause) for a in await controller.tick(wednesday)] == [(14, "seasonal")]
+    for later in (wednesday.replace(hour=19), wednesday.replace(hour=19, minute=1), wednesday + timedelta(days=1)):
+        assert await controller.tick(later) == []
+    assert (await store.snapshot(wednesday + timedelta(days=1)))["windows"][13]["switched_to"]["service"] == "D"
