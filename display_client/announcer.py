@@ -16,6 +16,7 @@ that have moved on.
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import json
 import logging
 import os
@@ -168,7 +169,7 @@ class Announcer:
         state_file: Path | None = None,
         max_age: float = 300,
         retry_seconds: float = RETRY_SPEECH_SECONDS,
-        clock: Callable[[], datetime] = lambda: datetime.now(UTC),
+        clock: Callable[[], datetime] | None = None,
         out: TextIO | None = None,
     ) -> None:
         self.server, self.hall, self.speaker = server, hall, speaker
@@ -176,7 +177,10 @@ class Announcer:
         self.hall_template: str | None = None  # the hall config's, used when no --template is given
         self.names: dict[str, str] = {}  # category code -> name, for tidal window announcements
         self.state_file, self.max_age, self.retry_seconds = state_file, max_age, retry_seconds
-        self.clock = clock
+        # How far the server's clock is from ours (a server on --clock for a demo or a test): an event's age
+        # is judged on the server's time, so its calls are not dropped as too old.
+        self.skew = timedelta(0)
+        self.clock = clock or (lambda: datetime.now(UTC) + self.skew)
         self.out = out or sys.stdout  # held now: the speech thread hides pyttsx3's own prints
         self.last_seen = read_state(state_file)  # the newest event read from the channel
         self.queue: asyncio.Queue[Announcement | str] = asyncio.Queue()
@@ -208,6 +212,8 @@ class Announcer:
                     online, attempt = True, 0
                     # The hall's own wording and category names may have changed while we were away.
                     snapshot = await asyncio.to_thread(fetch_hall, self.server, self.hall)
+                    with contextlib.suppress(KeyError, TypeError, ValueError):  # an older server sends no time
+                        self.skew = datetime.fromisoformat(snapshot["now"]) - datetime.now(UTC)
                     self.hall_template = hall_templates(self.server, self.hall, snapshot).get(self.lang)
                     self.names = service_names(snapshot, self.lang) or self.names
                     if self.last_seen:

@@ -15,7 +15,7 @@ from starlette.applications import Starlette
 from caller_pad import pages as caller_pages
 from display_client import pages as display_pages
 
-from . import api, booking_api, booking_pages, pages, staff_api, stats_api, stats_page, ws
+from . import api, booking_api, booking_pages, clock_hook, pages, staff_api, stats_api, stats_page, ws
 from .api import Context
 from .bookings import Bookings, keep_bookings
 from .clock import Clock
@@ -35,8 +35,10 @@ def create_app(
     clock: Clock | None = None,
     admin_token: str | None = None,
     background: bool = True,
+    test_hooks: bool = False,
 ) -> Starlette:
-    """The server for ``halls`` on the Redis at ``redis_url``; ``background=False`` leaves out the timers."""
+    """The server for ``halls`` on the Redis at ``redis_url``; ``background=False`` leaves out the timers, and
+    ``test_hooks=True`` mounts the route that moves the clock (acceptance tests only)."""
     clock = clock or Clock()
 
     @contextlib.asynccontextmanager
@@ -85,4 +87,6 @@ def create_app(
     routes = [*api.routes, *booking_api.routes, *ws.routes, *pages.routes, *booking_pages.routes]
     routes += [*display_pages.routes, *caller_pages.routes]
     routes += [*stats_api.routes, *stats_page.routes, *staff_api.routes]
+    if test_hooks:
+        routes += clock_hook.routes
     return Starlette(routes=routes, exception_handlers=EXCEPTION_HANDLERS, lifespan=lifespan)

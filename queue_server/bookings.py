@@ -9,7 +9,6 @@ statistics read are ``code``, ``service``, ``date``, ``slot``, ``slot_end``, ``n
 
 from __future__ import annotations
 
-import asyncio
 import json
 import logging
 import secrets
@@ -195,7 +194,7 @@ async def keep_bookings(bookings: Bookings, clock: Clock, every: float = MISS_EV
         if pruned_on != now.date():
             await bookings.prune(now)
             pruned_on = now.date()
-        await asyncio.sleep(every)
+        await clock.sleep(every)
 
 
 def _with_replay(view: dict[str, Any], answer: dict[str, Any]) -> dict[str, Any]:

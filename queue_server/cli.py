@@ -23,6 +23,7 @@ from typing import Any
 import redis
 import uvicorn
 
+from . import clock_hook
 from .app import create_app
 from .clock import Clock
 from .config import ConfigError, load_halls
@@ -41,6 +42,7 @@ def _exit_on_signal(signum: int, frame: object) -> None:
 
 
 # How the server runs uvicorn, whatever host and port (the WebSocket benchmark's launcher uses these too).
+LOOPBACK = ("127.0.0.1", "::1", "localhost")
 UVICORN_OPTIONS: dict[str, Any] = {
     # Compression would cost tens of KiB per connection; the events are a few hundred bytes.
     "ws_per_message_deflate": False,
@@ -135,6 +137,9 @@ def main(argv: Sequence[str] | None = None) -> int:
 
         return simulate_command(argv[1:])
     args = parse_args(argv)
+    if os.environ.get(clock_hook.ENABLE) == "1" and args.host not in LOOPBACK:
+        print(f"queue-server: {clock_hook.ENABLE}=1 is for tests on loopback, not {args.host}", file=sys.stderr)
+        return 2
     tune_process()
     logging.basicConfig(level=args.log_level.upper(), format="%(asctime)s %(levelname)s %(name)s: %(message)s")
     try:
@@ -160,7 +165,10 @@ def main(argv: Sequence[str] | None = None) -> int:
         clock = Clock(args.clock)
         if clock.shifted:
             log.info("clock starts at %s and runs from there", args.clock.isoformat())
-        app = create_app(halls, redis_url, clock, os.environ.get("QUEUE_ADMIN_TOKEN"))
+        test_hooks = os.environ.get(clock_hook.ENABLE) == "1"
+        if test_hooks:
+            log.warning("test hooks are on: POST /_test/clock moves this server's clock (never in production)")
+        app = create_app(halls, redis_url, clock, os.environ.get("QUEUE_ADMIN_TOKEN"), test_hooks=test_hooks)
         uvicorn.run(
             app,
             host=args.host,

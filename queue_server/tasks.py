@@ -5,6 +5,7 @@ from __future__ import annotations
 import asyncio
 import logging
 from collections.abc import Awaitable, Callable
+from datetime import timedelta
 
 from .business_day import next_rollover
 from .clock import Clock
@@ -56,7 +57,7 @@ async def keep_business_day(store: HallStore, clock: Clock) -> None:
             log.info("%s: forgot %d finished tickets older than the retention period", hall.id, pruned)
         due = next_rollover(now, hall.timezone, hall.rollover)
         # Re-check at least hourly: the clock may be moved, and sleeping for a day is fragile.
-        await asyncio.sleep(min((due - now).total_seconds() + 0.5, 3600))
+        await clock.sleep(min((due - now).total_seconds() + 0.5, 3600))
 
 
 async def keep_hours(store: HallStore, clock: Clock) -> None:
@@ -67,10 +68,10 @@ async def keep_hours(store: HallStore, clock: Clock) -> None:
         now = clock.now()
         change = next_change(now, store.hall)
         if change is None:
-            await asyncio.sleep(3600)
+            await clock.sleep(3600)
             continue
         # Re-check at least hourly: the clock may be moved, and a long sleep is fragile.
-        await asyncio.sleep(min((change - now).total_seconds(), 3600))
+        await clock.sleep_until(min(change, now + timedelta(hours=1)))
         now = clock.now()
         if now >= change:
             await store.announce_hours(now, change)

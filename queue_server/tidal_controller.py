@@ -9,7 +9,6 @@ the lease runs out and another process takes over.
 
 from __future__ import annotations
 
-import asyncio
 import json
 import logging
 import secrets
@@ -174,7 +173,7 @@ async def run_controller(controller: TidalController, clock: Clock) -> None:
         while True:
             if await controller.hold_lease():
                 await controller.tick(clock.now())
-            await asyncio.sleep(TICK_SECONDS)
+            await clock.sleep(TICK_SECONDS)
     finally:
         try:
             await controller.release_lease()

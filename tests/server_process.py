@@ -109,8 +109,7 @@ class LineReadingProcess:
 def open_moment(after: datetime) -> datetime:
     """The first 10:00 (hall time) at or after ``after`` when every category of the shipped ``demo`` hall is open
     and issuing: where the test servers' clocks start, so that tests taking tickets never meet a closed hall,
-    whatever the real time. Never in the past, so an announcer comparing event times with the real clock
-    never finds them too old."""
+    whatever the date."""
     hall = load_halls(ROOT / "config")["demo"]
     day = after.astimezone(hall.timezone).date()
     for offset in range(30):
@@ -120,9 +119,28 @@ def open_moment(after: datetime) -> datetime:
     raise AssertionError("the demo hall has no weekday morning in the next 30 days")
 
 
+def run_start() -> datetime:
+    """The moment this test run takes as "now": ``TIDEQUEUE_TEST_NOW`` when set (CI runs the suite again from
+    awkward moments: a Sunday night, the business-day rollover, a holiday), else the real time. Every clock of
+    the tests derives from it, so no test depends on today's real date."""
+    text = os.environ.get("TIDEQUEUE_TEST_NOW")
+    if not text:
+        return datetime.now(UTC)
+    moment = datetime.fromisoformat(text)
+    if moment.tzinfo is None:
+        raise ValueError(f"TIDEQUEUE_TEST_NOW needs a UTC offset, e.g. 2026-11-29T23:59+08:00, not {text!r}")
+    return moment
+
+
 # One timeline for every server of a test run: each starts its clock where the first one's has got to.
 STARTED = datetime.now(UTC)
-OPEN_MOMENT = open_moment(STARTED)
+RUN_START = run_start()
+OPEN_MOMENT = open_moment(RUN_START)
+
+
+def run_now() -> datetime:
+    """The test run's "now": its start moment plus the real time the run has taken so far."""
+    return RUN_START + (datetime.now(UTC) - STARTED)
 
 
 def clock_now() -> str:
@@ -150,6 +168,7 @@ class ServerProcess(LineReadingProcess):
         self.url = f"http://127.0.0.1:{self.port}"
         env = {k: v for k, v in os.environ.items() if k not in ("REDIS_URL", "QUEUE_ADMIN_TOKEN")}
         env["QUEUE_ADMIN_TOKEN"] = admin_token
+        env["TIDEQUEUE_TEST_HOOKS"] = "1"  # so a test can move the clock (POST /_test/clock)
         if redis_url:
             env["REDIS_URL"] = redis_url
         args = [
@@ -168,6 +187,12 @@ class ServerProcess(LineReadingProcess):
     def ready(self) -> ServerProcess:
         self.wait_for(READY)
         return self
+
+    def move_clock(self, seconds: float) -> datetime:
+        """Move the server's clock forward, waking its timers; answer the server's new time."""
+        answer = httpx2.post(f"{self.url}/_test/clock", json={"seconds": seconds})
+        assert answer.status_code == 200, answer.text
+        return datetime.fromisoformat(answer.json()["now"])
 
     def redis_child(self) -> int:
         """The pid of the embedded redis-server this server started."""

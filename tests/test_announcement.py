@@ -21,6 +21,8 @@ from display_client.speaker import DEFAULT_VOICES, Speaker, SpeechError
 
 from .server_process import ServerProcess
 
+pytestmark = [pytest.mark.speech]
+
 SHANGHAI = ZoneInfo("Asia/Shanghai")
 
 

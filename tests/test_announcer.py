@@ -30,6 +30,8 @@ from queue_server.embedded_redis import free_port
 from .server_process import LineReadingProcess, ServerProcess
 from .test_announcement import assert_speech
 
+pytestmark = [pytest.mark.process, pytest.mark.speech]
+
 SHANGHAI = ZoneInfo("Asia/Shanghai")
 NOW = datetime(2026, 11, 22, 9, 30, tzinfo=SHANGHAI)
 LINE = re.compile(r"announced (\w+) at window (\d+) \((called|recalled \d+)\)(?:: (.+))?")

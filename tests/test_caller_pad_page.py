@@ -12,6 +12,8 @@ from playwright.sync_api import Browser, Page, ViewportSize, expect
 
 from .server_process import ServerProcess
 
+pytestmark = [pytest.mark.browser, pytest.mark.process]
+
 DESK: ViewportSize = {"width": 1280, "height": 900}
 NARROW: ViewportSize = {"width": 800, "height": 1000}
 PORTRAIT: ViewportSize = {"width": 1080, "height": 1920}

@@ -20,7 +20,7 @@ from queue_server.events import QUEUE_SIZE, RESYNC, Event, Subscription
 
 from .server_process import ServerProcess
 
-pytestmark = pytest.mark.asyncio
+pytestmark = [pytest.mark.process, pytest.mark.asyncio]
 
 
 def ws_url(server: ServerProcess, path: str) -> str:

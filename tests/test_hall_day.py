@@ -8,9 +8,12 @@ import time
 from pathlib import Path
 from typing import Any
 
+import pytest
 from playwright.sync_api import expect
 
 from .server_process import ServerProcess
+
+pytestmark = [pytest.mark.browser, pytest.mark.process]
 
 WITHIN_A_SECOND = 1000  # ms
 

@@ -21,6 +21,8 @@ from queue_server import keys
 
 from .server_process import OPEN_MOMENT, ServerProcess, clock_now
 
+pytestmark = [pytest.mark.browser, pytest.mark.process]
+
 FULL_HD: ViewportSize = {"width": 1920, "height": 1080}
 SHANGHAI = ZoneInfo("Asia/Shanghai")
 RECONNECT_S = 10  # the screen retries at least every ~5 s; this leaves room for a slow machine
@@ -199,7 +201,8 @@ def test_the_screen_shows_the_session_and_extended_service_after_closing(
         hours = screen.page.locator("#hours")
         expect(hours).to_have_text("工作日下午 · 办理中")
         expect(hours).to_have_attribute("data-mode", "open")
-        expect(hours).to_have_text("延时服务中 · 已取号的群众都将办结", timeout=20_000)
+        server.move_clock(15)  # past 17:00
+        expect(hours).to_have_text("延时服务中 · 已取号的群众都将办结", timeout=5000)
         expect(hours).to_have_attribute("data-mode", "extended")
         call_next(server, 4, "B001")
         expect(screen.call_text).to_have_text("请 B001 号 到 4 号窗口", timeout=1000)

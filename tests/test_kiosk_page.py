@@ -16,6 +16,8 @@ from playwright.sync_api import Browser, Page, ViewportSize, expect
 
 from .server_process import ServerProcess
 
+pytestmark = [pytest.mark.browser, pytest.mark.process]
+
 PORTRAIT: ViewportSize = {"width": 1080, "height": 1920}
 LANDSCAPE: ViewportSize = {"width": 1920, "height": 1080}
 

@@ -15,6 +15,8 @@ from playwright.sync_api import Browser, Locator, Page, ViewportSize, expect
 
 from .server_process import ServerProcess
 
+pytestmark = [pytest.mark.browser, pytest.mark.process]
+
 ADMIN = {"Authorization": "Bearer supervisor-secret"}
 PHONE: ViewportSize = {"width": 390, "height": 844}
 RECONNECT_S = 10

@@ -18,6 +18,8 @@ from queue_server.passwords import verify_password
 from .history import check_history
 from .server_process import ServerProcess, wait_until_gone
 
+pytestmark = [pytest.mark.process]
+
 ADMIN = {"Authorization": "Bearer supervisor-secret"}
 
 

@@ -20,6 +20,8 @@ from queue_server.store import HallStore, Scripts
 from .conftest import SHANGHAI
 from .server_process import ServerProcess
 
+pytestmark = [pytest.mark.browser, pytest.mark.process]
+
 DAY = date(2026, 11, 20)  # a Friday
 SCREEN: ViewportSize = {"width": 1920, "height": 1080}
 

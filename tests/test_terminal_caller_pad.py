@@ -20,6 +20,8 @@ import pytest
 
 from .server_process import ServerProcess
 
+pytestmark = [pytest.mark.process]
+
 HALL = "allday"  # open around the clock, so the test does not depend on the time of day
 
 
