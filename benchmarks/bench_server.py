@@ -59,7 +59,7 @@ def free_port() -> int:
 def server_command() -> list[str]:
     """``queue-server`` as installed beside this Python, or its module when the script is missing."""
     script = Path(sys.executable).with_name("queue-server")
-    return [str(script)] if script.exists() else [sys.executable, "-m", "queue_server.cli"]
+    return [str(script)] if script.exists() else [sys.executable, "-m", "queue_server.server.cli"]
 
 
 def start_server(

@@ -35,14 +35,15 @@ from typing import Any
 from redis.asyncio import Redis
 from stats import machine_facts
 
-from queue_server.config import Hall, load_halls
-from queue_server.embedded_redis import EmbeddedRedis
-from queue_server.statistics import summarise
-from queue_server.statistics_windows import staffs
-from queue_server.stats_api import load_statistics, paused_time, stored_bookings
-from queue_server.stats_charts import CHARTS, render_chart
-from queue_server.stats_csv import statistics_csv
-from queue_server.store import HallStore, Scripts
+from queue_server.config.loader import load_halls
+from queue_server.core.hall import Hall
+from queue_server.core.statistics.summary import summarise
+from queue_server.core.statistics.windows import staffs
+from queue_server.store.embedded_redis import EmbeddedRedis
+from queue_server.store.hall_store import HallStore, Scripts
+from queue_server.web.stats.api import load_statistics, paused_time, stored_bookings
+from queue_server.web.stats.charts import CHARTS, render_chart
+from queue_server.web.stats.export import statistics_csv
 
 ROOT = Path(__file__).resolve().parent.parent
 DAY = date(2026, 11, 23)  # a Monday: morning, lunch (five windows), afternoon and the evening extension

@@ -21,7 +21,7 @@ the machine with the server: their CPU is reported beside the results.
 ``--ws-impl`` picks uvicorn's WebSocket implementation: ``auto`` runs ``queue-server`` as shipped (uvicorn's
 default, today ``websockets-sansio``); the others run the same app from this script's ``serve`` launcher
 (``uvicorn.run(create_app(...), ws=...)`` with ``queue-server``'s other settings: no per-message-deflate, no
-access log, 3 s graceful shutdown; keep them in step with queue_server/cli.py). Several, comma
+access log, 3 s graceful shutdown; keep them in step with queue_server/server/cli.py). Several, comma
 separated, are measured one after another. The launcher also records every garbage collection of the server
 (``gc.callbacks``), and the report shows those that began while calling, connecting or holding: on a heap of
 thousands of connections a full collection stops the server for a long time. ``wsproto`` is not a dependency

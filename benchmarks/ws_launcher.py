@@ -1,7 +1,7 @@
 """The ``ws_fanout.py serve IMPL`` launcher: tidequeue's server with another uvicorn WebSocket implementation.
 
 It runs the same app as ``queue-server`` on its own embedded Redis, with ``queue-server``'s uvicorn settings (no
-per-message-deflate, no access log, 3 s graceful shutdown; keep them in step with queue_server/cli.py) but
+per-message-deflate, no access log, 3 s graceful shutdown; keep them in step with queue_server/server/cli.py) but
 for ``ws=IMPL``. With ``--gc-log`` it records every garbage collection of the server (``gc.callbacks``) and
 writes them out at exit, one ``generation start_ns took_ns`` line each; ``gc_in_window`` reads them back.
 """
@@ -36,11 +36,11 @@ def serve(argv: Sequence[str]) -> int:
     args = parser.parse_args(argv)
     import uvicorn
 
-    from queue_server.app import create_app
-    from queue_server.cli import UVICORN_OPTIONS, tune_process
-    from queue_server.clock import Clock
-    from queue_server.config import load_halls
-    from queue_server.embedded_redis import EmbeddedRedis
+    from queue_server.config.loader import load_halls
+    from queue_server.runtime.clock import Clock
+    from queue_server.server.app import create_app
+    from queue_server.server.cli import UVICORN_OPTIONS, tune_process
+    from queue_server.store.embedded_redis import EmbeddedRedis
 
     tune_process()  # the same limits and GC thresholds as queue-server
     logging.basicConfig(level=args.log_level.upper(), format="%(asctime)s %(levelname)s %(name)s: %(message)s")
@@ -66,7 +66,7 @@ def serve(argv: Sequence[str]) -> int:
     try:
         app = create_app(load_halls(args.config), redis_url, Clock(), os.environ.get("QUEUE_ADMIN_TOKEN"))
         ws = cast(ServeImpl, args.ws)
-        # queue-server's own settings (queue_server/cli.py), but for ws
+        # queue-server's own settings (queue_server/server/cli.py), but for ws
         uvicorn.run(
             app, host="127.0.0.1", port=args.port, log_level=args.log_level, access_log=False, ws=ws, **UVICORN_OPTIONS
         )

@@ -15,8 +15,8 @@ import signal
 import sys
 from collections.abc import Sequence
 
-from .client import ApiError, HallClient, Unreachable
-from .terminal import Pad, plain_words, run, unreachable_words
+from caller_pad.client import ApiError, HallClient, Unreachable
+from caller_pad.terminal import Pad, plain_words, run, unreachable_words
 
 
 class Refused(Exception):

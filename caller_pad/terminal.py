@@ -16,7 +16,7 @@ from collections.abc import Iterator
 from contextlib import contextmanager
 from typing import Any, TextIO
 
-from .client import ApiError, HallClient, Unreachable, new_key
+from caller_pad.client import ApiError, HallClient, Unreachable, new_key
 
 REFRESH_SECONDS = 3.0  # other windows call too: keep the waiting count fresh while the clerk is idle
 ESC = "esc"

@@ -33,8 +33,8 @@ from urllib.parse import quote, urlsplit, urlunsplit
 from websockets.asyncio.client import ClientConnection, connect
 from websockets.exceptions import InvalidStatus, WebSocketException
 
-from .announcement import announcement_text, tidal_text, wav_name
-from .speaker import Speaker, SpeechError
+from display_client.speaker import Speaker, SpeechError
+from queue_server.core.announcement import announcement_text, tidal_text, wav_name
 
 log = logging.getLogger("tidequeue.announcer")
 

@@ -16,9 +16,9 @@ import sys
 from collections.abc import Sequence
 from pathlib import Path
 
-from .announcement import LANGUAGES, TemplateError, check_template
-from .announcer import Announcer, UnknownHall
-from .speaker import DEFAULT_RATE, DEFAULT_VOICES, Speaker
+from display_client.announcer import Announcer, UnknownHall
+from display_client.speaker import DEFAULT_RATE, DEFAULT_VOICES, Speaker
+from queue_server.core.announcement import LANGUAGES, TemplateError, check_template
 
 
 def parse_args(argv: Sequence[str]) -> argparse.Namespace:

@@ -12,11 +12,10 @@ import pytest
 from redis import Redis as SyncRedis
 from redis.asyncio import Redis
 
-from queue_server.config import Hall, Service, Window
-from queue_server.embedded_redis import EmbeddedRedis
-from queue_server.store import HallStore, Scripts
-
-from .server_process import ServerProcess
+from queue_server.core.hall import Hall, Service, Window
+from queue_server.store.embedded_redis import EmbeddedRedis
+from queue_server.store.hall_store import HallStore, Scripts
+from tests.server_process import ServerProcess
 
 SHANGHAI = ZoneInfo("Asia/Shanghai")
 # A fixed moment in the hall's zone; tests move it explicitly.

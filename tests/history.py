@@ -14,7 +14,7 @@ from typing import Any, cast
 
 from redis import Redis
 
-from queue_server import keys
+from queue_server.store import keys
 
 
 @dataclass

@@ -17,9 +17,9 @@ from typing import IO, Any, Self
 
 import httpx2
 
-from queue_server.config import load_halls
-from queue_server.embedded_redis import free_port
-from queue_server.hours import opening
+from queue_server.config.loader import load_halls
+from queue_server.core.hours import opening
+from queue_server.store.embedded_redis import free_port
 
 ROOT = Path(__file__).resolve().parent.parent
 READY = "Uvicorn running on"
@@ -174,7 +174,7 @@ class ServerProcess(LineReadingProcess):
         args = [
             sys.executable,
             "-m",
-            "queue_server.cli",
+            "queue_server.server.cli",
             "--port",
             str(self.port),
             "--data-dir",

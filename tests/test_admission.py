@@ -14,12 +14,12 @@ from redis import Redis as SyncRedis
 from redis.asyncio import Redis
 from starlette.testclient import TestClient
 
-from queue_server.app import create_app
-from queue_server.clock import Clock
-from queue_server.config import load_halls
-from queue_server.errors import Conflict
-from queue_server.hours import max_waiting
-from queue_server.store import HallStore, Scripts
+from queue_server.config.loader import load_halls
+from queue_server.core.errors import Conflict
+from queue_server.core.hours import max_waiting
+from queue_server.runtime.clock import Clock
+from queue_server.server.app import create_app
+from queue_server.store.hall_store import HallStore, Scripts
 
 SHANGHAI = ZoneInfo("Asia/Shanghai")
 SUNDAY_AFTERNOON = datetime(2026, 11, 22, 12, 30, tzinfo=SHANGHAI)  # the weekend session ended at 12:00

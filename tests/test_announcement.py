@@ -15,11 +15,10 @@ from zoneinfo import ZoneInfo
 
 import pytest
 
-from display_client.announcement import TemplateError, announcement_text, spoken_number, wav_name
 from display_client.announcer import announcement_for, hall_templates
 from display_client.speaker import DEFAULT_VOICES, Speaker, SpeechError
-
-from .server_process import ServerProcess
+from queue_server.core.announcement import TemplateError, announcement_text, spoken_number, wav_name
+from tests.server_process import ServerProcess
 
 pytestmark = [pytest.mark.speech]
 

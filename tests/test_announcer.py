@@ -25,10 +25,9 @@ import pytest
 
 from display_client.announcer import Announcer, announcement_for, backoff, channel_url
 from display_client.speaker import Speaker
-from queue_server.embedded_redis import free_port
-
-from .server_process import LineReadingProcess, ServerProcess
-from .test_announcement import assert_speech
+from queue_server.store.embedded_redis import free_port
+from tests.server_process import LineReadingProcess, ServerProcess
+from tests.test_announcement import assert_speech
 
 pytestmark = [pytest.mark.process, pytest.mark.speech]
 

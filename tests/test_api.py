@@ -14,12 +14,11 @@ import pytest
 from redis import Redis
 from starlette.testclient import TestClient
 
-from queue_server.app import create_app
-from queue_server.clock import Clock
-from queue_server.config import load_halls
-
-from .conftest import MORNING
-from .history import check_history
+from queue_server.config.loader import load_halls
+from queue_server.runtime.clock import Clock
+from queue_server.server.app import create_app
+from tests.conftest import MORNING
+from tests.history import check_history
 
 ADMIN = {"Authorization": "Bearer supervisor-secret"}
 

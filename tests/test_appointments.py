@@ -11,8 +11,8 @@ from zoneinfo import ZoneInfo
 
 import pytest
 
-from queue_server.appointments import (
-    AppointmentPolicy,
+from queue_server.config.loader import ConfigError, load_halls, parse_hall
+from queue_server.core.appointments import (
     bookable_services,
     booking_closes_at,
     booking_days,
@@ -25,8 +25,8 @@ from queue_server.appointments import (
     requested_slot,
     slots,
 )
-from queue_server.config import ConfigError, Hall, load_halls, parse_hall
-from queue_server.errors import QueueError
+from queue_server.core.errors import QueueError
+from queue_server.core.hall import AppointmentPolicy, Hall
 
 TZ = ZoneInfo("Asia/Shanghai")
 

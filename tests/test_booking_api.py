@@ -14,9 +14,9 @@ import pytest
 from redis import Redis
 from starlette.testclient import TestClient
 
-from queue_server.app import create_app
-from queue_server.clock import Clock
-from queue_server.config import load_halls
+from queue_server.config.loader import load_halls
+from queue_server.runtime.clock import Clock
+from queue_server.server.app import create_app
 
 TZ = ZoneInfo("Asia/Shanghai")
 FRIDAY = datetime(2026, 12, 4, 10, 0, tzinfo=TZ)  # booking for Saturday 5 December is open until 16:00

@@ -15,7 +15,7 @@ import pytest
 from playwright.sync_api import Browser, Page, ViewportSize, expect
 from redis import Redis as SyncRedis
 
-from .server_process import ServerProcess
+from tests.server_process import ServerProcess
 
 pytestmark = [pytest.mark.browser, pytest.mark.process]
 

@@ -14,11 +14,12 @@ import pytest
 from redis.asyncio import Redis
 
 from display_client.announcer import announcement_for
-from queue_server import keys
-from queue_server.bookings import Bookings
-from queue_server.config import Hall, load_halls
-from queue_server.errors import QueueError
-from queue_server.store import HallStore, Scripts
+from queue_server.config.loader import load_halls
+from queue_server.core.errors import QueueError
+from queue_server.core.hall import Hall
+from queue_server.store import keys
+from queue_server.store.bookings import Bookings
+from queue_server.store.hall_store import HallStore, Scripts
 
 TZ = ZoneInfo("Asia/Shanghai")
 FRIDAY = datetime(2026, 12, 4, 10, 0, tzinfo=TZ)  # booking for the weekend is open until 16:00

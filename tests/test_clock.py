@@ -13,11 +13,10 @@ from pathlib import Path
 import pytest
 from starlette.testclient import TestClient
 
-from queue_server.app import create_app
-from queue_server.clock import Clock
-from queue_server.config import load_halls
-
-from .server_process import LineReadingProcess, run_start
+from queue_server.config.loader import load_halls
+from queue_server.runtime.clock import Clock
+from queue_server.server.app import create_app
+from tests.server_process import LineReadingProcess, run_start
 
 START = datetime(2026, 11, 24, 16, 59, 50, tzinfo=UTC)
 
@@ -79,7 +78,7 @@ def test_the_test_hook_is_absent_unless_asked_for(redis_url: str, config_dir: Pa
 
 def test_the_server_refuses_test_hooks_on_a_public_address(tmp_path: Path) -> None:
     env = {**os.environ, "TIDEQUEUE_TEST_HOOKS": "1"}
-    args = [sys.executable, "-m", "queue_server.cli", "--host", "0.0.0.0", "--data-dir", str(tmp_path)]
+    args = [sys.executable, "-m", "queue_server.server.cli", "--host", "0.0.0.0", "--data-dir", str(tmp_path)]
     with LineReadingProcess(args, env=env) as server:
         assert server.process.wait(30) == 2
         assert "TIDEQUEUE_TEST_HOOKS=1 is for tests on loopback" in server.output

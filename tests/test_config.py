@@ -8,8 +8,8 @@ from pathlib import Path
 
 import pytest
 
-from queue_server.config import ConfigError, load_hall_file, load_halls
-from queue_server.passwords import hash_password, verify_password
+from queue_server.config.loader import ConfigError, load_hall_file, load_halls
+from queue_server.core.passwords import hash_password, verify_password
 
 GOOD = """
 [hall]

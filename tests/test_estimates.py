@@ -8,8 +8,9 @@ from zoneinfo import ZoneInfo
 
 import pytest
 
-from queue_server.config import Hall, load_halls
-from queue_server.estimates import estimated_wait_minutes, waiting_time
+from queue_server.config.loader import load_halls
+from queue_server.core.estimates import estimated_wait_minutes, waiting_time
+from queue_server.core.hall import Hall
 
 SHANGHAI = ZoneInfo("Asia/Shanghai")
 

@@ -15,10 +15,9 @@ import pytest
 from redis import Redis
 from websockets.asyncio.client import ClientConnection, connect
 
-from queue_server import keys
-from queue_server.events import QUEUE_SIZE, RESYNC, Event, Subscription
-
-from .server_process import ServerProcess
+from queue_server.feed.hub import QUEUE_SIZE, RESYNC, Event, Subscription
+from queue_server.store import keys
+from tests.server_process import ServerProcess
 
 pytestmark = [pytest.mark.process, pytest.mark.asyncio]
 

@@ -13,12 +13,12 @@ import pytest
 from redis import Redis as SyncRedis
 from redis.asyncio import Redis
 
-from queue_server.config import Window, load_halls
-from queue_server.errors import Conflict
-from queue_server.store import HallStore, Scripts
-
-from .conftest import MORNING
-from .history import check_history
+from queue_server.config.loader import load_halls
+from queue_server.core.errors import Conflict
+from queue_server.core.hall import Window
+from queue_server.store.hall_store import HallStore, Scripts
+from tests.conftest import MORNING
+from tests.history import check_history
 
 pytestmark = pytest.mark.asyncio
 

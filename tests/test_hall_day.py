@@ -11,7 +11,7 @@ from typing import Any
 import pytest
 from playwright.sync_api import expect
 
-from .server_process import ServerProcess
+from tests.server_process import ServerProcess
 
 pytestmark = [pytest.mark.browser, pytest.mark.process]
 

@@ -17,9 +17,8 @@ import pytest
 from playwright.sync_api import Browser, Locator, Page, ViewportSize, expect
 from redis import Redis as SyncRedis
 
-from queue_server import keys
-
-from .server_process import OPEN_MOMENT, ServerProcess, clock_now
+from queue_server.store import keys
+from tests.server_process import OPEN_MOMENT, ServerProcess, clock_now
 
 pytestmark = [pytest.mark.browser, pytest.mark.process]
 

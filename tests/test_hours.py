@@ -9,9 +9,10 @@ from zoneinfo import ZoneInfo
 
 import pytest
 
-from queue_server.config import ConfigError, Hall, load_hall_file, load_halls, parse_hall
-from queue_server.holidays import Calendar, day_kind
-from queue_server.hours import issuing_cutoff, max_waiting, next_change, next_opening, opening
+from queue_server.config.loader import ConfigError, load_hall_file, load_halls, parse_hall
+from queue_server.core.hall import Calendar, Hall
+from queue_server.core.holidays import day_kind
+from queue_server.core.hours import issuing_cutoff, max_waiting, next_change, next_opening, opening
 
 TZ = ZoneInfo("Asia/Shanghai")
 

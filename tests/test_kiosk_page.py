@@ -14,7 +14,7 @@ import pytest
 import segno
 from playwright.sync_api import Browser, Page, ViewportSize, expect
 
-from .server_process import ServerProcess
+from tests.server_process import ServerProcess
 
 pytestmark = [pytest.mark.browser, pytest.mark.process]
 

@@ -13,11 +13,12 @@ from redis import Redis as SyncRedis
 from redis.asyncio import Redis
 from starlette.testclient import TestClient
 
-from queue_server.app import create_app
-from queue_server.clock import Clock
-from queue_server.config import Hall, load_halls
-from queue_server.overtime import hall_stretches, overtime
-from queue_server.store import HallStore, Scripts
+from queue_server.config.loader import load_halls
+from queue_server.core.hall import Hall
+from queue_server.core.overtime import hall_stretches, overtime
+from queue_server.runtime.clock import Clock
+from queue_server.server.app import create_app
+from queue_server.store.hall_store import HallStore, Scripts
 
 SHANGHAI = ZoneInfo("Asia/Shanghai")
 ADMIN = {"Authorization": "Bearer supervisor-secret"}

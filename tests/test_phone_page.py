@@ -13,7 +13,7 @@ import httpx2
 import pytest
 from playwright.sync_api import Browser, Locator, Page, ViewportSize, expect
 
-from .server_process import ServerProcess
+from tests.server_process import ServerProcess
 
 pytestmark = [pytest.mark.browser, pytest.mark.process]
 

@@ -12,11 +12,10 @@ import httpx2
 import pytest
 from redis import Redis
 
-from queue_server.embedded_redis import EmbeddedRedis, find_redis_server, free_port
-from queue_server.passwords import verify_password
-
-from .history import check_history
-from .server_process import ServerProcess, wait_until_gone
+from queue_server.core.passwords import verify_password
+from queue_server.store.embedded_redis import EmbeddedRedis, find_redis_server, free_port
+from tests.history import check_history
+from tests.server_process import ServerProcess, wait_until_gone
 
 pytestmark = [pytest.mark.process]
 
@@ -81,7 +80,7 @@ def test_an_unreachable_redis_is_reported(tmp_path: Path) -> None:
 
 def test_hash_password_command() -> None:
     made = subprocess.run(
-        [sys.executable, "-m", "queue_server.cli", "hash-password"],
+        [sys.executable, "-m", "queue_server.server.cli", "hash-password"],
         input="counter-7 secret\n",
         capture_output=True,
         text=True,

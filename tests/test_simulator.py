@@ -12,15 +12,14 @@ from typing import Any
 import pytest
 from redis import Redis as SyncRedis
 
-from queue_server.cli import main
-from queue_server.config import load_hall_file, load_halls
-from queue_server.holidays import day_kind
+from queue_server.config.loader import load_hall_file, load_halls
+from queue_server.core.holidays import day_kind
+from queue_server.server.cli import main
 from queue_server.simulator.profile import ProfileError, load_profile, parse_profile
 from queue_server.simulator.staffing import closed_categories, closing_moments, on_duty
 from queue_server.simulator.trial import TrialError, apply_trial
 from queue_server.simulator.visitors import draw_visitors
-
-from .conftest import SHANGHAI
+from tests.conftest import SHANGHAI
 
 # A one-hour hall: A has two windows and is swamped; window 3 (B, quiet) is tidal and may help A.
 TINY_HALL = """

@@ -11,10 +11,9 @@ from zoneinfo import ZoneInfo
 import pytest
 from redis.asyncio import Redis
 
-from queue_server.config import load_halls
-from queue_server.store import HallStore, Scripts
-
-from .conftest import MORNING
+from queue_server.config.loader import load_halls
+from queue_server.store.hall_store import HallStore, Scripts
+from tests.conftest import MORNING
 
 pytestmark = pytest.mark.asyncio
 SHANGHAI = ZoneInfo("Asia/Shanghai")

@@ -10,16 +10,14 @@ from typing import Any
 import pytest
 from redis.asyncio import Redis
 
-from queue_server import keys
-from queue_server.config import Hall, Service, Window
-from queue_server.hours import Session
-from queue_server.statistics import summarise
-from queue_server.statistics_visits import nearest_rank
-from queue_server.statistics_windows import open_intervals
-from queue_server.stats_api import load_statistics
-from queue_server.store import HallStore, Scripts
-
-from .conftest import SHANGHAI
+from queue_server.core.hall import Hall, Service, Session, Window
+from queue_server.core.statistics.summary import summarise
+from queue_server.core.statistics.visits import nearest_rank
+from queue_server.core.statistics.windows import open_intervals
+from queue_server.store import keys
+from queue_server.store.hall_store import HallStore, Scripts
+from queue_server.web.stats.api import load_statistics
+from tests.conftest import SHANGHAI
 
 DAY = date(2026, 11, 23)  # a Monday: the morning session runs
 MORNING_SESSION = Session("上午", "Morning", time(9, 0), time(12, 0))  # all windows, 30 min extension

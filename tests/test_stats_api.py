@@ -14,12 +14,11 @@ import pytest
 from redis import Redis
 from starlette.testclient import TestClient
 
-from queue_server.app import create_app
-from queue_server.clock import Clock
-from queue_server.config import load_halls
-from queue_server.stats_csv import cell
-
-from .conftest import MORNING
+from queue_server.config.loader import load_halls
+from queue_server.runtime.clock import Clock
+from queue_server.server.app import create_app
+from queue_server.web.stats.export import cell
+from tests.conftest import MORNING
 
 ADMIN = {"Authorization": "Bearer supervisor-secret"}
 STATS = "/api/halls/allday/stats"

@@ -14,11 +14,10 @@ from playwright.sync_api import Browser, Page, ViewportSize, expect
 from redis import Redis as SyncRedis
 from redis.asyncio import Redis
 
-from queue_server.config import load_halls
-from queue_server.store import HallStore, Scripts
-
-from .conftest import SHANGHAI
-from .server_process import ServerProcess
+from queue_server.config.loader import load_halls
+from queue_server.store.hall_store import HallStore, Scripts
+from tests.conftest import SHANGHAI
+from tests.server_process import ServerProcess
 
 pytestmark = [pytest.mark.browser, pytest.mark.process]
 

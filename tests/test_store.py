@@ -9,12 +9,11 @@ from typing import Any, cast
 import pytest
 from redis.asyncio import Redis
 
-from queue_server import keys
-from queue_server.config import Hall
-from queue_server.errors import Conflict, InvalidRequest, UnknownTicket
-from queue_server.store import HallStore
-
-from .conftest import MORNING
+from queue_server.core.errors import Conflict, InvalidRequest, UnknownTicket
+from queue_server.core.hall import Hall
+from queue_server.store import keys
+from queue_server.store.hall_store import HallStore
+from tests.conftest import MORNING
 
 pytestmark = pytest.mark.asyncio
 

@@ -18,7 +18,7 @@ from typing import Any
 import httpx2
 import pytest
 
-from .server_process import ServerProcess
+from tests.server_process import ServerProcess
 
 pytestmark = [pytest.mark.process]
 

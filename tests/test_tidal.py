@@ -8,12 +8,11 @@ from zoneinfo import ZoneInfo
 
 import pytest
 
-from queue_server.tidal import (
+from queue_server.core.hall import Seasonal, TidalPolicy
+from queue_server.core.tidal import (
     Action,
     Line,
     Memory,
-    Seasonal,
-    TidalPolicy,
     TidalWindow,
     decide,
     predicted_wait,

@@ -11,12 +11,11 @@ from zoneinfo import ZoneInfo
 import pytest
 from redis.asyncio import Redis
 
-from queue_server import keys
-from queue_server.config import load_halls
-from queue_server.store import HallStore, Scripts
-from queue_server.tidal_controller import TidalController
-
-from .conftest import MORNING
+from queue_server.config.loader import load_halls
+from queue_server.store import keys
+from queue_server.store.hall_store import HallStore, Scripts
+from queue_server.store.tidal_controller import TidalController
+from tests.conftest import MORNING
 
 pytestmark = pytest.mark.asyncio
 

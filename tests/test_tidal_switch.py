@@ -13,14 +13,13 @@ from redis import Redis as SyncRedis
 from redis.asyncio import Redis
 from starlette.testclient import TestClient
 
-from queue_server import keys
-from queue_server.app import create_app
-from queue_server.clock import Clock
-from queue_server.config import load_halls
-from queue_server.errors import Conflict
-from queue_server.store import HallStore
-
-from .conftest import MORNING
+from queue_server.config.loader import load_halls
+from queue_server.core.errors import Conflict
+from queue_server.runtime.clock import Clock
+from queue_server.server.app import create_app
+from queue_server.store import keys
+from queue_server.store.hall_store import HallStore
+from tests.conftest import MORNING
 
 ADMIN = {"Authorization": "Bearer supervisor-secret"}
 

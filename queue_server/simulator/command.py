@@ -21,14 +21,15 @@ from typing import Any
 
 import redis
 
-from ..config import ConfigError, Hall, load_halls
-from ..embedded_redis import EmbeddedRedisError
-from .engine import POLICIES, Policy
-from .profile import Profile, ProfileError, load_profile
-from .report import build_report, render_text
-from .runner import embedded_redis, simulate
-from .staffing import boundaries
-from .trial import TrialError, apply_trial, staffing_option, window_list
+from queue_server.config.loader import ConfigError, load_halls
+from queue_server.core.hall import Hall
+from queue_server.simulator.engine import POLICIES, Policy
+from queue_server.simulator.profile import Profile, ProfileError, load_profile
+from queue_server.simulator.report import build_report, render_text
+from queue_server.simulator.runner import embedded_redis, simulate
+from queue_server.simulator.staffing import boundaries
+from queue_server.simulator.trial import TrialError, apply_trial, staffing_option, window_list
+from queue_server.store.embedded_redis import EmbeddedRedisError
 
 PROG = "queue-server simulate"
 

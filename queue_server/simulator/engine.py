@@ -20,15 +20,15 @@ from dataclasses import dataclass, field
 from datetime import date, datetime, timedelta
 from typing import Any, Literal
 
-from ..appointments import booking_closes_at
-from ..bookings import Bookings
-from ..config import Window
-from ..errors import Conflict, QueueError
-from ..hours import max_waiting
-from ..store import HallStore
-from ..tidal_controller import TICK_SECONDS, TidalController
-from .staffing import boundaries, closed_categories, closing_moments, on_duty, window_for
-from .visitors import Visitor
+from queue_server.core.appointments import booking_closes_at
+from queue_server.core.errors import Conflict, QueueError
+from queue_server.core.hall import Window
+from queue_server.core.hours import max_waiting
+from queue_server.simulator.staffing import boundaries, closed_categories, closing_moments, on_duty, window_for
+from queue_server.simulator.visitors import Visitor
+from queue_server.store.bookings import Bookings
+from queue_server.store.hall_store import HallStore
+from queue_server.store.tidal_controller import TICK_SECONDS, TidalController
 
 Policy = Literal["static", "tidal"]
 POLICIES: tuple[Policy, ...] = ("static", "tidal")

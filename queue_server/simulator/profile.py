@@ -32,10 +32,10 @@ from datetime import date, datetime
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
-from ..toml_table import Table, load_toml
+from queue_server.config.table import Table, load_toml
 
 if TYPE_CHECKING:
-    from ..config import Hall
+    from queue_server.core.hall import Hall
 
 MAX_PER_HOUR = 2000.0  # far above any hall; a typo like 4000 instead of 40 is caught
 

@@ -14,13 +14,13 @@ from collections.abc import Callable, Mapping, Sequence
 from datetime import date, datetime
 from typing import Any
 
-from ..config import Hall
-from ..holidays import day_kind
-from ..overtime import overtime
-from ..statistics import summarise
-from .engine import Policy
-from .profile import Profile
-from .runner import Outcome
+from queue_server.core.hall import Hall
+from queue_server.core.holidays import day_kind
+from queue_server.core.overtime import overtime
+from queue_server.core.statistics.summary import summarise
+from queue_server.simulator.engine import Policy
+from queue_server.simulator.profile import Profile
+from queue_server.simulator.runner import Outcome
 
 WEEKDAYS = ("Mon", "Tue", "Wed", "Thu", "Fri", "Sat", "Sun")
 CATEGORY_FIELDS = ("issued", "served", "skipped", "wait_p50", "wait_p90", "wait_max", "wait_mean")

@@ -19,14 +19,14 @@ from typing import Any, cast
 
 from redis.asyncio import Redis
 
-from .. import keys
-from ..config import Hall
-from ..embedded_redis import EmbeddedRedis
-from ..store import HallStore, Scripts
-from ..tidal_controller import TidalController
-from .engine import DayLog, HallDay, Policy, Progress
-from .profile import Profile
-from .visitors import Visitor, draw_visitors
+from queue_server.core.hall import Hall
+from queue_server.simulator.engine import DayLog, HallDay, Policy, Progress
+from queue_server.simulator.profile import Profile
+from queue_server.simulator.visitors import Visitor, draw_visitors
+from queue_server.store import keys
+from queue_server.store.embedded_redis import EmbeddedRedis
+from queue_server.store.hall_store import HallStore, Scripts
+from queue_server.store.tidal_controller import TidalController
 
 
 @dataclass(frozen=True)

@@ -13,11 +13,12 @@ from dataclasses import replace
 from datetime import date, datetime
 from typing import TYPE_CHECKING
 
-from ..holidays import day_kind
-from ..hours import Session, current_stretch, stretches_on
+from queue_server.core.hall import Session
+from queue_server.core.holidays import day_kind
+from queue_server.core.hours import current_stretch, stretches_on
 
 if TYPE_CHECKING:
-    from ..config import Hall, Window
+    from queue_server.core.hall import Hall, Window
 
 
 def sessions_of_day(hall: Hall, day: date) -> list[Session]:

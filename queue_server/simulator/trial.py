@@ -9,10 +9,10 @@ from collections.abc import Mapping, Sequence
 from dataclasses import replace
 from typing import TYPE_CHECKING
 
-from ..hours import serves
+from queue_server.core.hours import serves
 
 if TYPE_CHECKING:
-    from ..config import Hall
+    from queue_server.core.hall import Hall
 
 
 class TrialError(ValueError):

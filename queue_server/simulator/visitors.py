@@ -16,12 +16,12 @@ from dataclasses import dataclass, replace
 from datetime import date, datetime, time, timedelta
 from typing import TYPE_CHECKING
 
-from ..appointments import check_in_window, slots
+from queue_server.core.appointments import check_in_window, slots
 
 if TYPE_CHECKING:
-    from ..appointments import Slot
-    from ..config import Hall
-    from .profile import Profile
+    from queue_server.core.appointments import Slot
+    from queue_server.core.hall import Hall
+    from queue_server.simulator.profile import Profile
 
 SHORTEST_MINUTES = 0.5  # nobody is done at a window in less
 

@@ -1,0 +1,172 @@
+"""The hall model (政务服务中心): its categories, windows, clerks, sessions, calendar, tidal policy and
+appointment policy, as read from a hall file by :mod:`queue_server.config`.
+
+Plain frozen records with no behaviour beyond looking things up; the rules that read them are the other modules
+of the core. Imports nothing of tidequeue's.
+"""
+
+from __future__ import annotations
+
+import functools
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+from datetime import date, time, timedelta
+from typing import Literal
+from zoneinfo import ZoneInfo
+
+DayKind = Literal["workday", "restday", "closed"]
+SessionDays = Literal["workdays", "restdays", "daily", "dates"]
+SESSION_DAYS: tuple[SessionDays, ...] = ("workdays", "restdays", "daily", "dates")
+WEEKDAYS = ("mon", "tue", "wed", "thu", "fri", "sat", "sun")
+
+
+@dataclass(frozen=True)
+class Session:
+    """One session (办理时段) of the hall; times are in the hall's time zone, end exclusive."""
+
+    name: str
+    name_en: str
+    start: time
+    end: time
+    on: SessionDays = "workdays"
+    weekdays: frozenset[int] | None = None  # Mon=0; None: every weekday that matches ``on``
+    dates: frozenset[date] = frozenset()  # the dates of an ``on = "dates"`` session (赶场日, special events)
+    services: tuple[str, ...] = ()  # empty: every category its staffed windows serve
+    windows: tuple[int, ...] = ()  # staffed windows; empty: all
+    extension_minutes: int = 30  # serving may run this long past the end (延时服务)
+    appointments: bool = False  # 预约: bookings are taken for this session
+
+    def runs_on(self, day: date, kind: DayKind) -> bool:
+        if kind == "closed":
+            return False
+        if self.on == "dates":
+            return day in self.dates
+        if self.weekdays is not None and day.weekday() not in self.weekdays:
+            return False
+        return self.on == "daily" or (self.on == "workdays") == (kind == "workday")
+
+
+@dataclass(frozen=True)
+class Calendar:
+    holidays: frozenset[date] = frozenset()  # rest days, even on a weekday
+    workdays: frozenset[date] = frozenset()  # 调休: a Saturday or Sunday that is a working day
+    closed: frozenset[date] = frozenset()  # no session at all, whatever else says
+
+
+@dataclass(frozen=True)
+class TidalPolicy:
+    """When to switch. Defaults follow a district hall: open at 30 min predicted wait held for 5 min, go back
+    below 10 min held for 10 min, a window switches at most every 15 min, at most 2 tidal windows a category."""
+
+    open_at_minutes: float = 30.0
+    open_after: timedelta = timedelta(minutes=5)
+    close_below_minutes: float = 10.0
+    close_after: timedelta = timedelta(minutes=10)
+    min_between_switches: timedelta = timedelta(minutes=15)
+    max_per_service: int = 2
+
+    def __post_init__(self) -> None:
+        # without a gap between the thresholds a line near one value would switch back and forth
+        if not 0 <= self.close_below_minutes < self.open_at_minutes:
+            raise ValueError("close_below_minutes must be at least 0 and below open_at_minutes")
+        if self.max_per_service < 0:
+            raise ValueError("max_per_service must not be negative")
+
+
+@dataclass(frozen=True)
+class Seasonal:
+    """A seasonal plan (季节性潮汐计划): ``windows`` serve ``service`` from ``start`` to ``end``, both included.
+    When two plans name one window on the same day, the first plan given wins."""
+
+    name: str
+    service: str
+    start: date
+    end: date
+    windows: tuple[int, ...]
+
+    def covers(self, day: date) -> bool:
+        return self.start <= day <= self.end
+
+
+@dataclass(frozen=True)
+class AppointmentPolicy:
+    """The hall's ``[appointments]`` table: how slots are cut, how many bookings each holds, and the deadlines."""
+
+    slot_minutes: int = 30
+    capacity: int = 2  # bookings per slot per category
+    capacities: Mapping[str, int] = field(default_factory=dict)  # per-category overrides of ``capacity``
+    grace_minutes: int = 15  # a booking not checked in by slot start + grace is a no-show
+    early_minutes: int = 30  # check-in opens this long before the slot starts
+    close_time: time = time(16, 0)  # on the last working day before the booked day
+    days_ahead: int = 14  # how far ahead a day can be booked
+
+    def capacity_of(self, service: str) -> int:
+        return self.capacities.get(service, self.capacity)
+
+
+@dataclass(frozen=True)
+class Service:
+    """A service category (业务类别); its code letter prefixes the ticket number."""
+
+    code: str
+    name: str
+    name_en: str
+    minutes: float  # typical minutes per visitor, used for estimates
+
+
+@dataclass(frozen=True)
+class Window:
+    """A numbered window (窗口) and the categories it serves, in priority order."""
+
+    number: int
+    services: tuple[str, ...]
+    policy: str = "oldest"  # "oldest": longest wait across its categories; "order": first category with anyone
+    tidal: bool = False  # 潮汐窗口: may be switched to a congested category
+
+
+@dataclass(frozen=True)
+class Clerk:
+    """A clerk account; ``windows`` limits where the clerk may sign in (empty: any window)."""
+
+    username: str
+    name: str
+    password_hash: str
+    windows: tuple[int, ...] = ()
+
+
+@dataclass(frozen=True)
+class Hall:
+    id: str
+    name: str
+    name_en: str
+    timezone: ZoneInfo
+    rollover: time  # the business day starts here, so an evening session never splits a day
+    services: tuple[Service, ...]
+    windows: tuple[Window, ...]
+    clerks: tuple[Clerk, ...] = ()
+    requeue_after: int = 2  # a skipped visitor who comes back waits behind at most this many (过号顺延)
+    # What the voice announcer says, per language ("zh", "en"), with {number} and {window}; unset: its default.
+    announcement: Mapping[str, str] = field(default_factory=dict)
+    # Opening hours (queue_server.hours); a hall without sessions is open at all times.
+    sessions: tuple[Session, ...] = ()
+    calendar: Calendar = field(default_factory=Calendar)
+    tidal_policy: TidalPolicy = field(default_factory=TidalPolicy)  # when to switch tidal windows (潮汐窗口)
+    seasons: tuple[Seasonal, ...] = ()  # seasonal plans that pre-assign tidal windows
+    appointments: AppointmentPolicy | None = None  # 预约 (queue_server.appointments); None: no bookings
+
+    def service(self, code: str) -> Service | None:
+        return next((s for s in self.services if s.code == code), None)
+
+    def window(self, number: int) -> Window | None:
+        return self._windows_by_number.get(number)
+
+    @functools.cached_property
+    def _windows_by_number(self) -> dict[int, Window]:
+        return {w.number: w for w in self.windows}
+
+    def clerk(self, username: str) -> Clerk | None:
+        return next((c for c in self.clerks if c.username == username), None)
+
+    @property
+    def service_codes(self) -> tuple[str, ...]:
+        return tuple(s.code for s in self.services)

@@ -1,0 +1,92 @@
+"""The Starlette application: routes, error handlers, and a lifespan that owns Redis and background tasks."""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import functools
+import gc
+from collections.abc import AsyncIterator, Mapping
+from typing import Any
+
+from redis.asyncio import BlockingConnectionPool, Redis
+from starlette.applications import Starlette
+
+from queue_server.core.hall import Hall
+from queue_server.feed.hub import EventHub
+from queue_server.runtime.clock import Clock
+from queue_server.runtime.supervisor import cancel_and_wait, supervise
+from queue_server.server.tasks import keep_bookings, keep_business_day, keep_hours, run_controller
+from queue_server.store.bookings import Bookings
+from queue_server.store.hall_store import HallStore, Scripts
+from queue_server.store.tidal_controller import TidalController
+from queue_server.web import api, booking_api, booking_pages, client_pages, clock_hook, pages, staff_api
+from queue_server.web import channels as ws
+from queue_server.web.api import Context
+from queue_server.web.responses import EXCEPTION_HANDLERS
+from queue_server.web.stats import api as stats_api
+from queue_server.web.stats import page as stats_page
+
+REDIS_CONNECTIONS = 256  # per process; each request holds one only while its script runs
+
+
+def create_app(
+    halls: Mapping[str, Hall],
+    redis_url: str,
+    clock: Clock | None = None,
+    admin_token: str | None = None,
+    background: bool = True,
+    test_hooks: bool = False,
+) -> Starlette:
+    """The server for ``halls`` on the Redis at ``redis_url``; ``background=False`` leaves out the timers, and
+    ``test_hooks=True`` mounts the route that moves the clock (acceptance tests only)."""
+    clock = clock or Clock()
+
+    @contextlib.asynccontextmanager
+    async def lifespan(app: Starlette) -> AsyncIterator[dict[str, Any]]:
+        # A bounded pool that makes a request wait for a free connection rather than fail under a burst.
+        pool = BlockingConnectionPool.from_url(
+            redis_url, max_connections=REDIS_CONNECTIONS, timeout=10, decode_responses=True, health_check_interval=30
+        )
+        redis = Redis(connection_pool=pool)
+        scripts = Scripts(redis)
+        stores = {hall_id: HallStore(redis, scripts, hall) for hall_id, hall in halls.items()}
+        hub = EventHub(redis, list(halls), clock.now)
+        await hub.start()
+        ctx = Context(dict(halls), stores, redis, clock, admin_token or None, hub)
+        tasks: list[asyncio.Task[None]] = []
+        if background:
+            for hall_id, store in stores.items():
+                keeper = functools.partial(keep_business_day, store, clock)
+                name = f"business day keeper of {hall_id}"
+                tasks.append(asyncio.create_task(supervise(name, keeper), name=name))
+                if store.hall.sessions:
+                    name = f"hours keeper of {hall_id}"
+                    keeper = functools.partial(keep_hours, store, clock)
+                    tasks.append(asyncio.create_task(supervise(name, keeper), name=name))
+                if any(w.tidal for w in store.hall.windows):
+                    controller = functools.partial(
+                        run_controller, TidalController(store, store.hall.tidal_policy, store.hall.seasons), clock
+                    )
+                    name = f"tidal controller of {hall_id}"
+                    tasks.append(asyncio.create_task(supervise(name, controller), name=name))
+                if store.hall.appointments is not None:  # 预约: no-shows are released every minute
+                    name = f"booking keeper of {hall_id}"
+                    keeper = functools.partial(keep_bookings, Bookings(store), clock)
+                    tasks.append(asyncio.create_task(supervise(name, keeper), name=name))
+        # What start-up made lives as long as the server: keep the collector from walking it again and again.
+        gc.freeze()
+        try:
+            yield {"ctx": ctx}
+        finally:
+            await cancel_and_wait(tasks)
+            await hub.stop()
+            await redis.aclose()
+            await pool.aclose()
+
+    routes = [*api.routes, *booking_api.routes, *ws.routes, *pages.routes, *booking_pages.routes]
+    routes += client_pages.routes
+    routes += [*stats_api.routes, *stats_page.routes, *staff_api.routes]
+    if test_hooks:
+        routes += clock_hook.routes
+    return Starlette(routes=routes, exception_handlers=EXCEPTION_HANDLERS, lifespan=lifespan)

@@ -1,0 +1,200 @@
+"""``queue-server``: run the ticket server, on REDIS_URL or on its own embedded Redis.
+
+``queue-server hash-password`` makes a password hash for a clerk account in a hall file.
+``queue-server simulate`` tries a hall day on a virtual clock, with and without tidal windows (docs/simulator.md).
+"""
+
+from __future__ import annotations
+
+import argparse
+import contextlib
+import gc
+import getpass
+import logging
+import os
+import resource
+import signal
+import sys
+from collections.abc import Sequence
+from datetime import datetime
+from pathlib import Path
+from typing import Any
+
+import redis
+import uvicorn
+
+from queue_server.config.loader import ConfigError, load_halls
+from queue_server.core.passwords import hash_password
+from queue_server.runtime.clock import Clock
+from queue_server.server.app import create_app
+from queue_server.store.embedded_redis import EmbeddedRedis, EmbeddedRedisError
+from queue_server.web import clock_hook
+
+log = logging.getLogger("tidequeue")
+
+
+class RedisUnavailable(Exception):
+    """REDIS_URL names a Redis that does not answer."""
+
+
+def _exit_on_signal(signum: int, frame: object) -> None:
+    raise SystemExit(0)
+
+
+# How the server runs uvicorn, whatever host and port (the WebSocket benchmark's launcher uses these too).
+LOOPBACK = ("127.0.0.1", "::1", "localhost")
+UVICORN_OPTIONS: dict[str, Any] = {
+    # Compression would cost tens of KiB per connection; the events are a few hundred bytes.
+    "ws_per_message_deflate": False,
+    # Screens are told at once that the server is going (close 1012) and reconnect elsewhere; their
+    # handlers notice only at their next send, so do not wait for them.
+    "timeout_graceful_shutdown": 3,
+}
+
+
+def tune_process() -> None:
+    """Make this process fit for thousands of connections."""
+    _raise_open_files_limit()
+    # Thousands of connections are thousands of long-lived objects; Python's default thresholds would stop the
+    # server for a full collection every few hundred allocations' worth of growth, pausing every screen.
+    gc.set_threshold(50_000, 20, 100)
+
+
+def _raise_open_files_limit() -> None:
+    # Every hall screen, phone and announcer holds a socket: allow as many as the system lets this process have.
+    soft, hard = resource.getrlimit(resource.RLIMIT_NOFILE)
+    if hard == resource.RLIM_INFINITY or hard > soft:
+        target = hard if hard != resource.RLIM_INFINITY else 1_048_576
+        with contextlib.suppress(ValueError, OSError):
+            resource.setrlimit(resource.RLIMIT_NOFILE, (target, hard))
+
+
+def _moment(text: str) -> datetime:
+    try:
+        moment = datetime.fromisoformat(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"not a time like 2026-11-28T11:55+08:00: {text!r}") from None
+    if moment.tzinfo is None:
+        raise argparse.ArgumentTypeError(f"give the UTC offset too, e.g. {text}+08:00")
+    return moment
+
+
+def parse_args(argv: Sequence[str]) -> argparse.Namespace:
+    parser = argparse.ArgumentParser(
+        prog="queue-server",
+        description="tidequeue ticket server. Uses the Redis in REDIS_URL, or starts its own in --data-dir.",
+        epilog="`queue-server hash-password` prints a password hash for a clerk account; `queue-server simulate "
+        "--help` tries a hall day on a virtual clock.",
+    )
+    parser.add_argument("--host", default="127.0.0.1", help="address to listen on (default 127.0.0.1)")
+    parser.add_argument("--port", type=int, default=8000, help="port to listen on (default 8000)")
+    parser.add_argument("--config", type=Path, default=Path("config"), help="folder of hall files (default config/)")
+    parser.add_argument(
+        "--data-dir",
+        type=Path,
+        default=Path("var"),
+        help="where the embedded Redis keeps its data (default ./var/)",
+    )
+    parser.add_argument(
+        "--clock",
+        type=_moment,
+        metavar="TIME",
+        help="start the server's clock at this moment, e.g. 2026-11-28T11:55+08:00, and let it run from there "
+        "(for demos, training and acceptance tests)",
+    )
+    parser.add_argument("--log-level", default="info", choices=["debug", "info", "warning", "error"])
+    parser.add_argument("--access-log", action="store_true", help="log every HTTP request (costs ~15%% throughput)")
+    return parser.parse_args(argv)
+
+
+def hash_password_command(argv: Sequence[str]) -> int:
+    parser = argparse.ArgumentParser(
+        prog="queue-server hash-password",
+        description="Print a password hash for a [[clerks]] entry. Reads the password from standard input "
+        "when it is not a terminal, else asks for it twice.",
+    )
+    parser.parse_args(argv)
+    if sys.stdin.isatty():
+        password = getpass.getpass("Password: ")
+        if getpass.getpass("Again: ") != password:
+            print("queue-server: the two passwords differ", file=sys.stderr)
+            return 2
+    else:
+        password = sys.stdin.readline().rstrip("\r\n")
+    if len(password) < 6:
+        print("queue-server: use a password of at least 6 characters", file=sys.stderr)
+        return 2
+    print(hash_password(password))
+    return 0
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    argv = list(sys.argv[1:] if argv is None else argv)
+    if argv[:1] == ["hash-password"]:
+        return hash_password_command(argv[1:])
+    if argv[:1] == ["simulate"]:
+        from queue_server.simulator.command import simulate_command  # only this subcommand needs it
+
+        return simulate_command(argv[1:])
+    args = parse_args(argv)
+    if os.environ.get(clock_hook.ENABLE) == "1" and args.host not in LOOPBACK:
+        print(f"queue-server: {clock_hook.ENABLE}=1 is for tests on loopback, not {args.host}", file=sys.stderr)
+        return 2
+    tune_process()
+    logging.basicConfig(level=args.log_level.upper(), format="%(asctime)s %(levelname)s %(name)s: %(message)s")
+    try:
+        halls = load_halls(args.config)
+    except ConfigError as e:
+        print(f"queue-server: configuration error: {e}", file=sys.stderr)
+        return 2
+
+    embedded: EmbeddedRedis | None = None
+    redis_url = os.environ.get("REDIS_URL", "")
+    try:
+        if redis_url:
+            where = f"Redis at {redis_url}"
+            _check_redis(redis_url)
+        else:
+            embedded = EmbeddedRedis(args.data_dir)
+            redis_url = embedded.start()
+            where = f"embedded Redis in {embedded.data_dir}"
+        log.info("halls: %s; %s", ", ".join(sorted(halls)), where)
+        # uvicorn shuts down gracefully on SIGTERM, then raises the signal again: let that end in our
+        # `finally` (which stops the embedded Redis) instead of killing the process outright.
+        signal.signal(signal.SIGTERM, _exit_on_signal)
+        clock = Clock(args.clock)
+        if clock.shifted:
+            log.info("clock starts at %s and runs from there", args.clock.isoformat())
+        test_hooks = os.environ.get(clock_hook.ENABLE) == "1"
+        if test_hooks:
+            log.warning("test hooks are on: POST /_test/clock moves this server's clock (never in production)")
+        app = create_app(halls, redis_url, clock, os.environ.get("QUEUE_ADMIN_TOKEN"), test_hooks=test_hooks)
+        uvicorn.run(
+            app,
+            host=args.host,
+            port=args.port,
+            log_level=args.log_level,
+            access_log=args.access_log,
+            **UVICORN_OPTIONS,
+        )
+    except (EmbeddedRedisError, RedisUnavailable) as e:
+        print(f"queue-server: {e}", file=sys.stderr)
+        return 1
+    finally:
+        if embedded is not None:
+            embedded.stop()
+            log.info("embedded Redis stopped at %s", datetime.now().isoformat(timespec="seconds"))
+    return 0
+
+
+def _check_redis(url: str) -> None:
+    try:
+        client = redis.Redis.from_url(url, socket_connect_timeout=5, socket_timeout=5)
+        client.ping()
+        client.close()
+    except (redis.RedisError, ValueError, OSError) as e:
+        raise RedisUnavailable(f"cannot reach the Redis in REDIS_URL ({url}): {e}") from None
+
+
+if __name__ == "__main__":
+    sys.exit(main())

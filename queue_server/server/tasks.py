@@ -1,0 +1,81 @@
+"""The server's timers: the business-day rollover, session starts and ends, the tidal controller's ticks and
+the release of no-show bookings. Each runs forever under :func:`queue_server.runtime.supervisor.supervise`."""
+
+from __future__ import annotations
+
+import logging
+from datetime import date, timedelta
+
+from queue_server.core.business_day import next_rollover
+from queue_server.core.hours import next_change
+from queue_server.runtime.clock import Clock
+from queue_server.store.bookings import MISS_EVERY_SECONDS, Bookings
+from queue_server.store.hall_store import HallStore
+from queue_server.store.tidal_controller import TICK_SECONDS, TidalController
+
+log = logging.getLogger("tidequeue.tasks")
+
+
+async def keep_business_day(store: HallStore, clock: Clock) -> None:
+    """Roll the hall over to the new business day on time, so yesterday's line expires even if nobody acts.
+
+    Every script also rolls over on its way, so this only makes it punctual; several processes doing it
+    at once is harmless. It also prunes finished tickets past the retention period, so Redis does not grow
+    without bound.
+    """
+    hall = store.hall
+    while True:
+        now = clock.now()
+        await store.roll_over(now)
+        pruned = await store.prune(now)
+        if pruned:
+            log.info("%s: forgot %d finished tickets older than the retention period", hall.id, pruned)
+        due = next_rollover(now, hall.timezone, hall.rollover)
+        # Re-check at least hourly: the clock may be moved, and sleeping for a day is fragile.
+        await clock.sleep(min((due - now).total_seconds() + 0.5, 3600))
+
+
+async def keep_hours(store: HallStore, clock: Clock) -> None:
+    """Announce each session start and end (an ``hours`` event) as it comes, so hall screens switch to
+    「延时服务中」 and kiosks grey out closed categories on time. Every process runs one; the store says each
+    boundary once."""
+    while True:
+        now = clock.now()
+        change = next_change(now, store.hall)
+        if change is None:
+            await clock.sleep(3600)
+            continue
+        # Re-check at least hourly: the clock may be moved, and a long sleep is fragile.
+        await clock.sleep_until(min(change, now + timedelta(hours=1)))
+        now = clock.now()
+        if now >= change:
+            await store.announce_hours(now, change)
+
+
+async def keep_bookings(bookings: Bookings, clock: Clock, every: float = MISS_EVERY_SECONDS) -> None:
+    """Every minute: bookings past their check-in deadline become no-shows (their places go to walk-ins), and
+    once a day bookings older than the retention period are forgotten. Several processes doing it is harmless."""
+    pruned_on: date | None = None
+    while True:
+        now = clock.now()
+        missed = await bookings.miss(now)
+        if missed:
+            log.info("%s: %d bookings not checked in in time (no-shows)", bookings.hall.id, missed)
+        if pruned_on != now.date():
+            await bookings.prune(now)
+            pruned_on = now.date()
+        await clock.sleep(every)
+
+
+async def run_controller(controller: TidalController, clock: Clock) -> None:
+    """Tick forever while this process holds the hall's lease; stand by while another does."""
+    try:
+        while True:
+            if await controller.hold_lease():
+                await controller.tick(clock.now())
+            await clock.sleep(TICK_SECONDS)
+    finally:
+        try:
+            await controller.release_lease()
+        except Exception:  # shutting down: the lease runs out by itself anyway
+            log.debug("could not release the tidal lease", exc_info=True)

@@ -1,0 +1,214 @@
+"""Bookings (预约) in Redis: book, cancel, check in, and turn the bookings nobody came for into no-shows.
+
+Each change is one Lua script (``book``, ``cancel_booking``, ``check_in``, ``miss_bookings``) run through
+:meth:`HallStore.run`, so it happens atomically with its event. What may be booked, and until when, is decided
+by the pure :mod:`queue_server.appointments`. A booking is stored as JSON under its code; the fields the
+statistics read are ``code``, ``service``, ``date``, ``slot``, ``slot_end``, ``name``, ``phone`` (last 4 digits),
+``state`` ('booked' | 'checked_in' | 'cancelled' | 'no_show'), ``booked_at``, ``checked_in_at``, ``ticket_id``.
+"""
+
+from __future__ import annotations
+
+import json
+import logging
+import secrets
+from datetime import date, datetime, timedelta
+from typing import Any, cast
+
+from queue_server.core.appointments import (
+    check_in_window,
+    clean_name,
+    clean_phone,
+    closed_error,
+    mask_name,
+    person,
+    requested_slot,
+)
+from queue_server.core.errors import Conflict, QueueError
+from queue_server.store import keys
+from queue_server.store.hall_store import KEEP_DAYS, HallStore, new_ticket_id
+
+log = logging.getLogger("tidequeue.bookings")
+
+CODE_DIGITS = 8  # typable on a kiosk keypad; 10^8 codes for a few hundred bookings a week
+CODE_ATTEMPTS = 5  # a new code is drawn when one is taken; five collisions in a row do not happen
+MISS_BATCH = 500
+MISS_EVERY_SECONDS = 60.0
+PRIVATE_FIELDS = ("who", "opens_ms", "deadline_ms")
+
+
+def new_code() -> str:
+    return f"{secrets.randbelow(10**CODE_DIGITS):0{CODE_DIGITS}d}"
+
+
+def valid_code(code: str) -> bool:
+    return len(code) == CODE_DIGITS and code.isascii() and code.isdigit()
+
+
+def public_booking(booking: dict[str, Any], masked: bool = False) -> dict[str, Any]:
+    """A booking as the API shows it: without the fields only the store needs; ``masked`` hides most of the
+    name, for whoever holds the code but may not be the visitor."""
+    view = {k: v for k, v in booking.items() if k not in PRIVATE_FIELDS}
+    if masked:
+        view["name"] = mask_name(str(view.get("name", "")))
+    return view
+
+
+class Bookings:
+    """One hall's bookings; every method takes ``now``, so tests fix the clock."""
+
+    def __init__(self, store: HallStore) -> None:
+        self.store = store
+        self.hall = store.hall
+
+    async def book(
+        self,
+        now: datetime,
+        service: str,
+        day: date,
+        slot_label: str,
+        name: object,
+        phone: object,
+        idempotency: tuple[str, str] | None = None,
+    ) -> dict[str, Any]:
+        """Book a place: the new booking with its ``code``. Refuses, with a clear code, an unknown category or
+        slot, a day without appointments or too far ahead, a full slot, a closed day and a second booking."""
+        clean, digits = clean_name(name), clean_phone(phone)
+        slot = requested_slot(self.hall, service, day, slot_label, now)
+        closed = closed_error(self.hall, day, now) is not None
+        opens, closes = check_in_window(self.hall, slot)
+        args: list[str | int] = [
+            "", service, day.isoformat(), slot.label, f"{slot.end:%H:%M}", slot.capacity, person(clean, digits),
+            clean, digits, _ms(opens), _ms(closes), opens.isoformat(), closes.isoformat(), "1" if closed else "0",
+        ]  # fmt: skip
+        for _ in range(CODE_ATTEMPTS):
+            args[0] = new_code()
+            try:
+                answer = await self.store.run("book", now, args, idempotency)
+            except QueueError as e:
+                if e.code == "booking_code_taken":
+                    continue
+                if e.code == "booking_closed":
+                    raise closed_error(self.hall, day, now) or e from None
+                raise
+            return _with_replay(public_booking(answer["booking"]), answer)
+        raise Conflict("预约码重复，请重试。 / No free booking code was found; try again.", "booking_code_taken")
+
+    async def held(self, day: date, service: str, labels: list[str]) -> list[int]:
+        """How many bookings each of these slots of ``service`` on ``day`` holds."""
+        if not labels:
+            return []
+        fields = [f"{day.isoformat()}|{service}|{label}" for label in labels]
+        raw = cast(list[str | None], await self.store.redis.hmget(keys.booking_slots(self.hall.id), fields))
+        return [int(n or 0) for n in raw]
+
+    async def get(self, code: str) -> dict[str, Any]:
+        """The stored booking (private fields included); ``unknown_booking`` for a code nobody holds."""
+        raw = await self.store.redis.hget(keys.bookings(self.hall.id), code) if valid_code(code) else None
+        if raw is None:
+            raise _unknown()
+        booking: dict[str, Any] = json.loads(raw)
+        return booking
+
+    async def status(self, code: str) -> dict[str, Any]:
+        """The booking as its status page shows it, with the ticket's number once checked in."""
+        booking = await self.get(code)
+        view = public_booking(booking, masked=True)
+        if booking.get("ticket_id"):
+            view["ticket_number"] = await self._ticket_number(booking["ticket_id"])
+        return view
+
+    async def cancel(self, now: datetime, code: str, idempotency: tuple[str, str] | None = None) -> dict[str, Any]:
+        """取消预约: the place is free again at once."""
+        if not valid_code(code):
+            raise _unknown()
+        try:
+            answer = await self.store.run("cancel_booking", now, [code], idempotency)
+        except QueueError as e:
+            raise await self._explained(e, code) from None
+        return _with_replay(public_booking(answer["booking"], masked=True), answer)
+
+    async def check_in(self, now: datetime, code: str, idempotency: tuple[str, str] | None = None) -> dict[str, Any]:
+        """预约签到: ``{"ticket": ..., "booking": ...}``, the ticket a priority one of the booking's category."""
+        if not valid_code(code):
+            raise _unknown()
+        try:
+            answer = await self.store.run("check_in", now, [code, new_ticket_id(self.hall.id)], idempotency)
+        except QueueError as e:
+            raise await self._explained(e, code) from None
+        answer["booking"] = public_booking(answer["booking"], masked=True)
+        return answer
+
+    async def miss(self, now: datetime, batch: int = MISS_BATCH) -> int:
+        """Turn every booking past its check-in deadline into a no-show; returns how many."""
+        total = 0
+        while True:
+            missed = int((await self.store.run("miss_bookings", now, [batch]))["missed"])
+            total += missed
+            if missed < batch:
+                return total
+
+    async def prune(self, now: datetime, keep_days: int = KEEP_DAYS) -> int:
+        """Forget bookings (and their slot counts) of days more than ``keep_days`` ago, as tickets are forgotten.
+
+        Outside Lua on purpose, in small steps: a booking of an old day never changes again."""
+        oldest = (now.astimezone(self.hall.timezone).date() - timedelta(days=keep_days)).isoformat()
+        booked, held = keys.bookings(self.hall.id), keys.booking_slots(self.hall.id)
+        old_codes = [code for code, raw in await self._scan(booked) if _booking_day(raw) < oldest]
+        old_fields = [field for field, _ in await self._scan(held) if _field_day(field) < oldest]
+        for key, old in ((booked, old_codes), (held, old_fields)):
+            for i in range(0, len(old), 500):
+                await self.store.redis.hdel(key, *old[i : i + 500])
+        return len(old_codes)
+
+    async def _scan(self, key: str) -> list[tuple[str, str]]:
+        found: list[tuple[str, str]] = []
+        async for item in self.store.redis.hscan_iter(key, count=500):
+            found.append(cast(tuple[str, str], item))
+        return found
+
+    async def _explained(self, error: QueueError, code: str) -> QueueError:
+        """The script's refusal, with what the visitor needs to know next: the check-in window, the day, or the
+        ticket already given."""
+        if error.code not in ("too_early", "too_late", "booking_missed", "not_today", "already_checked_in"):
+            return error
+        booking = await self.get(code)
+        error.details = {
+            "date": booking["date"],
+            "slot": booking["slot"],
+            "check_in_opens": booking["check_in_opens"],
+            "check_in_closes": booking["check_in_closes"],
+        }
+        if error.code == "already_checked_in" and booking.get("ticket_id"):
+            error.details["ticket_id"] = booking["ticket_id"]
+            error.details["ticket_number"] = await self._ticket_number(booking["ticket_id"])
+        return error
+
+    async def _ticket_number(self, ticket_id: str) -> str | None:
+        raw = await self.store.redis.hget(keys.tickets(self.hall.id), ticket_id)
+        return str(json.loads(raw)["number"]) if raw else None
+
+
+def _with_replay(view: dict[str, Any], answer: dict[str, Any]) -> dict[str, Any]:
+    """A replayed answer says so (the API turns it into the Idempotent-Replayed header)."""
+    if answer.get("replayed"):
+        view["replayed"] = True
+    return view
+
+
+def _unknown() -> QueueError:
+    return QueueError("没有这个预约码，请核对。 / No booking with that code.", "unknown_booking", 404)
+
+
+def _ms(moment: datetime) -> int:
+    return int(moment.timestamp() * 1000)
+
+
+def _booking_day(raw: str) -> str:
+    return str(json.loads(raw).get("date", ""))
+
+
+def _field_day(field: str) -> str:
+    """The day of a slots-hash field: "2026-12-05|B|09:00" or "who|2026-12-05|B"."""
+    parts = field.split("|")
+    return parts[1] if "#" in parts[0] else parts[0]

@@ -1,0 +1,355 @@
+"""The hall's state in Redis: every change is one Lua script, called here with its keys and the time.
+
+:class:`HallStore` is the only place that knows the scripts' KEYS/ARGV layout (described in
+``scripts/_prelude.lua``). Each method takes ``now`` so that callers, and tests, control the clock.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import secrets
+from datetime import date, datetime, timedelta
+from importlib import resources
+from typing import Any, cast
+
+from redis.asyncio import Redis
+from redis.commands.core import AsyncScript
+
+from queue_server.core.business_day import business_day
+from queue_server.core.errors import UnknownTicket, from_script
+from queue_server.core.hall import Hall, Window
+from queue_server.core.hours import hall_hours, opening
+from queue_server.store import keys
+
+SCRIPT_NAMES = (
+    "issue", "call_next", "recall", "skip", "complete", "transfer", "pause", "requeue", "status", "snapshot", "tidal",
+    "hours",
+    "book", "cancel_booking", "check_in", "miss_bookings",
+)  # fmt: skip
+KEEP_DAYS = 62  # finished tickets are kept this many business days (two months of statistics), then pruned
+STREAM_MAX = 100_000  # events kept per hall: several busy days, for screens that resume and for statistics
+IDEMPOTENCY_TTL = 24 * 3600
+# Fields that only the store needs; the API shows the rest, these first.
+PRIVATE_FIELDS = ("seq", "issued_ms", "called_ms")
+FINAL_STATES = ("served", "skipped", "expired")
+LEADING_FIELDS = (
+    "id",
+    "number",
+    "service",
+    "priority",
+    "state",
+    "ahead",
+    "window",
+    "business_day",
+    "issued_at",
+)
+
+
+class Scripts:
+    """The Lua scripts, registered once per Redis client (redis-py reloads them after a Redis restart)."""
+
+    def __init__(self, redis: Redis) -> None:
+        folder = resources.files("queue_server.store.scripts")
+        prelude = folder.joinpath("_prelude.lua").read_text(encoding="utf-8")
+        self.by_name: dict[str, AsyncScript] = {
+            name: redis.register_script(prelude + folder.joinpath(f"{name}.lua").read_text(encoding="utf-8"))
+            for name in SCRIPT_NAMES
+        }
+
+
+def day_number(day: date) -> int:
+    """A business day as the day index scores it: 2026-11-23 → 20261123."""
+    return day.year * 10000 + day.month * 100 + day.day
+
+
+def _finished(raw: str) -> bool:
+    return bool(json.loads(raw)["state"] in FINAL_STATES)
+
+
+def new_ticket_id(hall_id: str) -> str:
+    """An unguessable ticket id (128 random bits) that also says which hall it belongs to."""
+    return f"{hall_id}.{secrets.token_urlsafe(16)}"
+
+
+def hall_of_ticket(ticket_id: str) -> str:
+    hall_id, sep, token = ticket_id.partition(".")
+    if not sep or not token:
+        raise UnknownTicket("No such ticket.")
+    return hall_id
+
+
+def public_ticket(ticket: dict[str, Any] | None) -> dict[str, Any] | None:
+    if ticket is None:
+        return None
+    view: dict[str, Any] = {k: ticket.get(k) for k in LEADING_FIELDS if k in ticket or k == "window"}
+    view.update((k, v) for k, v in ticket.items() if k not in PRIVATE_FIELDS and k not in view)
+    return view
+
+
+class HallStore:
+    """One hall's tickets, windows and event stream."""
+
+    def __init__(self, redis: Redis, scripts: Scripts, hall: Hall) -> None:
+        self.redis = redis
+        self.hall = hall
+        self._scripts = scripts.by_name
+        codes = hall.service_codes
+        self._codes = ",".join(codes)
+        h = hall.id
+        self._keys = [
+            keys.events(h),
+            keys.tickets(h),
+            keys.windows(h),
+            keys.business_day(h),
+            keys.sequence(h),
+            # KEYS[8], the idempotency record, is only read when the request carries a key
+            keys.numbers(h),
+            keys.recent_calls(h),
+            keys.idempotency(h, ""),
+            keys.served(h),
+            keys.handling_times(h),
+            keys.by_day(h),
+            keys.bookings(h),
+            keys.booking_slots(h),
+            keys.booking_deadlines(h),
+            keys.paused_time(h),
+            keys.hours_announced(h),
+        ]
+        for code in codes:
+            self._keys += [keys.waiting(h, code, False), keys.waiting(h, code, True)]
+
+    async def run(
+        self,
+        name: str,
+        now: datetime,
+        args: list[str | int],
+        idempotency: tuple[str, str] | None = None,
+    ) -> dict[str, Any]:
+        """Run a script; ``idempotency`` is (what the request asks, its Idempotency-Key) when it has one."""
+        run_keys = self._keys
+        fingerprint = ""
+        if idempotency is not None:
+            request, client_key = idempotency
+            run_keys = list(self._keys)
+            run_keys[7] = keys.idempotency(self.hall.id, client_key)
+            fingerprint = hashlib.sha256(request.encode()).hexdigest()
+        local = now.astimezone(self.hall.timezone)
+        argv: list[str | int] = [
+            int(now.timestamp() * 1000),
+            local.isoformat(timespec="milliseconds"),
+            business_day(now, self.hall.timezone, self.hall.rollover).isoformat(),
+            fingerprint,
+            IDEMPOTENCY_TTL,
+            self._codes,
+            STREAM_MAX,
+            *args,
+        ]
+        raw = await self._scripts[name](keys=run_keys, args=argv)
+        answer: dict[str, Any] = json.loads(raw)
+        if "error" in answer:
+            raise from_script(answer["error"])
+        if "ticket" in answer:
+            answer["ticket"] = public_ticket(answer["ticket"])
+        return answer
+
+    async def issue(
+        self,
+        now: datetime,
+        service: str,
+        priority: bool = False,
+        idempotency: tuple[str, str] | None = None,
+        max_waiting: int | None = None,
+    ) -> dict[str, Any]:
+        """取号: returns the new ticket with the number of people ahead.
+
+        ``max_waiting`` is the issuing cut-off (see :func:`queue_server.hours.max_waiting`): the ticket is refused
+        (``issuing_closed``) when more than that many already wait in the category; None issues regardless."""
+        args: list[str | int] = [
+            service, "1" if priority else "0", new_ticket_id(self.hall.id), "" if max_waiting is None else max_waiting
+        ]  # fmt: skip
+        return await self.run("issue", now, args, idempotency)
+
+    async def call_next(
+        self, now: datetime, window: Window, idempotency: tuple[str, str] | None = None, clerk: str = ""
+    ) -> dict[str, Any]:
+        """呼叫下一位: ``{"ticket": ...}``, the ticket being ``None`` when nobody waits for the window.
+        ``clerk`` (the signed-in clerk's username) is kept on the ticket for the overtime report."""
+        args: list[str | int] = [window.number, ",".join(window.services), window.policy, clerk]
+        return await self.run("call_next", now, args, idempotency)
+
+    async def recall(self, now: datetime, window: int, idempotency: tuple[str, str] | None = None) -> dict[str, Any]:
+        return await self.run("recall", now, [window], idempotency)
+
+    async def skip(self, now: datetime, window: int, idempotency: tuple[str, str] | None = None) -> dict[str, Any]:
+        return await self.run("skip", now, [window], idempotency)
+
+    async def complete(self, now: datetime, window: int, idempotency: tuple[str, str] | None = None) -> dict[str, Any]:
+        return await self.run("complete", now, [window], idempotency)
+
+    async def transfer(
+        self, now: datetime, window: int, service: str, idempotency: tuple[str, str] | None = None
+    ) -> dict[str, Any]:
+        return await self.run("transfer", now, [window, service], idempotency)
+
+    async def pause(self, now: datetime, window: int, idempotency: tuple[str, str] | None = None) -> dict[str, Any]:
+        return await self.run("pause", now, [window, "pause"], idempotency)
+
+    async def resume(self, now: datetime, window: int, idempotency: tuple[str, str] | None = None) -> dict[str, Any]:
+        return await self.run("pause", now, [window, "resume"], idempotency)
+
+    async def requeue(
+        self, now: datetime, ticket_id: str, idempotency: tuple[str, str] | None = None
+    ) -> dict[str, Any]:
+        return await self.run("requeue", now, [ticket_id, self.hall.requeue_after], idempotency)
+
+    async def tidal(
+        self,
+        now: datetime,
+        window: int,
+        service: str | None,
+        *,
+        manual: bool,
+        cause: str,
+        reason: str,
+        expected: str | None = None,
+        idempotency: tuple[str, str] | None = None,
+    ) -> dict[str, Any]:
+        """潮汐窗口: switch a tidal window to ``service``, or back to its own categories with ``service=None``.
+
+        ``expected`` is the category the caller saw the window switched to ('' for none); the switch is refused
+        (``tidal_changed``) if that is no longer so. None skips the check (a supervisor's hand)."""
+        args: list[str | int] = [
+            window, "open" if service else "close", service or "", "1" if manual else "0", cause, reason,
+            "*" if expected is None else expected,
+        ]  # fmt: skip
+        return await self.run("tidal", now, args, idempotency)
+
+    async def ticket(self, now: datetime, ticket_id: str) -> dict[str, Any]:
+        answer = await self.run("status", now, [ticket_id])
+        ticket: dict[str, Any] = answer["ticket"]
+        return ticket
+
+    async def roll_over(self, now: datetime) -> None:
+        """Start the new business day if it is due (the snapshot script does it on the way)."""
+        await self.run("snapshot", now, [])
+
+    async def announce_hours(self, now: datetime, boundary: datetime) -> bool:
+        """Tell screens and kiosks that a session started or ended at ``boundary`` (an ``hours`` event with the
+        hall's hours and each category's opening at ``now``); False if another process already did."""
+        openings = {s.code: opening(now, self.hall, s.code, await self.waiting(s.code)) for s in self.hall.services}
+        local = now.astimezone(self.hall.timezone).isoformat(timespec="milliseconds")
+        event = {
+            "type": "hours",
+            "at": local,
+            "hours": hall_hours(openings),
+            "openings": {code: o.as_dict() for code, o in openings.items()},
+        }
+        args: list[str | int] = [int(boundary.timestamp() * 1000), json.dumps(event, ensure_ascii=False)]
+        return bool((await self.run("hours", now, args))["announced"])
+
+    async def waiting(self, service: str) -> int:
+        """How many wait in ``service`` now, priority included."""
+        h = self.hall.id
+        counts = [await self.redis.zcard(keys.waiting(h, service, lane)) for lane in (False, True)]
+        return sum(counts)
+
+    async def paused_windows(self) -> set[int]:
+        """The windows paused right now (暂停), which serve nobody and so count for no estimate."""
+        raw = cast(dict[str, str], await self.redis.hgetall(keys.windows(self.hall.id)))
+        return {int(n) for n, state in raw.items() if json.loads(state).get("state") == "paused"}
+
+    async def prune(self, now: datetime, keep_days: int = KEEP_DAYS) -> int:
+        """Forget finished tickets older than ``keep_days`` business days; returns how many.
+
+        Outside Lua on purpose: it walks the old days of the day index in small steps instead of blocking Redis.
+        It is safe because a finished ticket of an old day never changes again; a ticket still at a window is kept.
+        """
+        oldest = business_day(now, self.hall.timezone, self.hall.rollover) - timedelta(days=keep_days)
+        index, key = keys.by_day(self.hall.id), keys.tickets(self.hall.id)
+        pruned, start = 0, 0
+        while ids := await self._day_ids("-inf", f"({day_number(oldest)}", start, 500):
+            tickets = cast(list[str | None], await self.redis.hmget(key, ids))
+            done = [i for i, raw in zip(ids, tickets, strict=True) if raw is None or _finished(raw)]
+            if done:
+                pruned += await self.redis.hdel(key, *done)
+                await self.redis.zrem(index, *done)
+            start += len(ids) - len(done)  # the kept ones stay in the index; step past them
+        return pruned
+
+    async def tickets_of_days(self, first: date, last: date) -> list[dict[str, Any]]:
+        """Every ticket of the business days ``first`` to ``last`` (inclusive), as stored, in no set order."""
+        key = keys.tickets(self.hall.id)
+        found: list[dict[str, Any]] = []
+        start = 0
+        while ids := await self._day_ids(day_number(first), day_number(last), start, 2000):
+            found += [json.loads(raw) for raw in cast(list[str | None], await self.redis.hmget(key, ids)) if raw]
+            start += len(ids)
+        return found
+
+    async def _day_ids(self, low: int | str, high: int | str, start: int, num: int) -> list[str]:
+        index = keys.by_day(self.hall.id)
+        return cast(list[str], await self.redis.zrangebyscore(index, low, high, start=start, num=num))
+
+    async def snapshot(self, now: datetime) -> dict[str, Any]:
+        """The hall as a screen shows it, with the id of the last event that the state includes."""
+        raw = await self.run("snapshot", now, [])
+        windows = raw["windows"] or {}
+        served = raw["served"] or {}
+        # Opening hours (延时错时服务): open now? issuing until when? next opening? Pure, from the config.
+        openings = {s.code: opening(now, self.hall, s.code, sum(raw["waiting"][s.code])) for s in self.hall.services}
+        categories = [
+            {
+                "code": s.code,
+                "name": s.name,
+                "name_en": s.name_en,
+                "minutes": s.minutes,
+                "waiting": sum(raw["waiting"][s.code]),
+                "priority_waiting": raw["waiting"][s.code][1],
+                "opening": openings[s.code].as_dict(),
+            }
+            for s in self.hall.services
+        ]
+        window_views = []
+        for w in self.hall.windows:
+            state = windows.get(str(w.number), {})
+            ticket = public_ticket(state.get("ticket"))
+            status = "serving" if ticket else "idle"
+            if state.get("state") == "paused":
+                status = "paused"
+            switched = state.get("tidal")
+            window_views.append(
+                {
+                    "number": w.number,
+                    "services": [switched["service"]] if switched else list(w.services),
+                    "home_services": list(w.services),
+                    "policy": w.policy,
+                    "tidal": w.tidal,
+                    "state": status,
+                    "ticket": ticket,
+                    "since": state.get("since"),
+                    "served_today": served.get(str(w.number), 0),
+                    # a tidal window switched to another category serves that category only
+                    "switched_to": switched,
+                }
+            )
+        hours = hall_hours(openings)
+        # 延时服务 (当日事当日毕): no session runs, but visitors who took a ticket in time are still being served.
+        busy = any(c["waiting"] for c in categories) or any(w["ticket"] for w in window_views)
+        hours["extended"] = not hours["open"] and busy
+        return {
+            "hall": {
+                "id": self.hall.id,
+                "name": self.hall.name,
+                "name_en": self.hall.name_en,
+                "timezone": self.hall.timezone.key,
+                "announcement": dict(self.hall.announcement),
+            },
+            "business_day": raw["business_day"],
+            "now": now.astimezone(self.hall.timezone).isoformat(timespec="milliseconds"),  # screens show this time
+            "hours": hours,
+            "categories": categories,
+            "windows": window_views,
+            "latest_calls": raw["calls"] or [],
+            "last_event_id": raw["last_event_id"],
+        }

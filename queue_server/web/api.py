@@ -1,0 +1,237 @@
+"""The JSON API: thin handlers that parse, authorise, call one store method and format the answer."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Any
+
+from redis.asyncio import Redis
+from starlette.requests import Request
+from starlette.responses import JSONResponse
+from starlette.routing import Route
+
+from queue_server.core.admission import refusal
+from queue_server.core.errors import Conflict, Forbidden, UnknownHall, UnknownService, UnknownTicket, UnknownWindow
+from queue_server.core.hall import Hall, Window
+from queue_server.core.hours import max_waiting
+from queue_server.feed.hub import EventHub
+from queue_server.runtime.clock import Clock
+from queue_server.store.hall_store import HallStore, hall_of_ticket
+from queue_server.web import auth
+from queue_server.web.responses import bool_field, check_fields, idempotency, int_field, read_json, text_field
+
+
+@dataclass
+class Context:
+    """What the handlers share, made by the app's lifespan (no module-level state)."""
+
+    halls: dict[str, Hall]
+    stores: dict[str, HallStore]
+    redis: Redis
+    clock: Clock
+    admin_token: str | None
+    hub: EventHub
+
+    def store_for_ticket(self, ticket_id: str) -> HallStore:
+        """The store of the hall a ticket id names; UnknownTicket for an id no hall could have made."""
+        store = self.stores.get(hall_of_ticket(ticket_id))
+        if store is None or len(ticket_id) > 100:
+            raise UnknownTicket("No such ticket.")
+        return store
+
+
+def context(request: Request) -> Context:
+    ctx: Context = request.state.ctx
+    return ctx
+
+
+def hall_store(request: Request) -> HallStore:
+    hall_id = request.path_params["hall"]
+    store = context(request).stores.get(hall_id)
+    if store is None:
+        raise UnknownHall(f"No hall {hall_id!r}.")
+    return store
+
+
+def window_of(store: HallStore, text: str) -> Window:
+    window = store.hall.window(int(text)) if text.isdigit() and len(text) < 6 else None
+    if window is None:
+        numbers = ", ".join(str(w.number) for w in store.hall.windows)
+        raise UnknownWindow(f"No window {text!r} in this hall (windows: {numbers}).")
+    return window
+
+
+def service_code(store: HallStore, body: dict[str, Any]) -> str:
+    code = text_field(body, "service", 10)
+    if store.hall.service(code) is None:
+        known = ", ".join(f"{s.code} {s.name}" for s in store.hall.services)
+        raise UnknownService(f"No category {code!r} in this hall (categories: {known}).")
+    return code
+
+
+def answer(data: dict[str, Any], status: int = 200) -> JSONResponse:
+    """The script's answer; a replayed one says so in a header and is otherwise the first answer."""
+    headers = {"Idempotent-Replayed": "true"} if data.pop("replayed", False) else None
+    return JSONResponse(data, status_code=status, headers=headers)
+
+
+async def ping(request: Request) -> JSONResponse:
+    """A bare endpoint with no Redis behind it: the benchmark's baseline for the server stack itself."""
+    return JSONResponse({"pong": True})
+
+
+async def health(request: Request) -> JSONResponse:
+    await context(request).redis.ping()
+    return JSONResponse({"ok": True, "halls": sorted(context(request).halls)})
+
+
+async def list_halls(request: Request) -> JSONResponse:
+    halls = [{"id": h.id, "name": h.name, "name_en": h.name_en} for h in context(request).halls.values()]
+    return JSONResponse({"halls": halls})
+
+
+async def hall_snapshot(request: Request) -> JSONResponse:
+    store = hall_store(request)
+    return JSONResponse(await store.snapshot(context(request).clock.now()))
+
+
+async def take_ticket(request: Request) -> JSONResponse:
+    store = hall_store(request)
+    body = await read_json(request)
+    check_fields(body, ("service", "priority"))
+    code = service_code(store, body)
+    priority = bool_field(body, "priority")
+    now = context(request).clock.now()
+    # Outside the category's sessions, or past today's cut-off (延时服务), the issue script refuses; it checks the
+    # line itself, so two kiosks cannot both take the last place, and a retried request still gets its ticket.
+    limit = max_waiting(now, store.hall, code)
+    try:
+        data = await store.issue(now, code, priority, idempotency(request, body), max_waiting=limit)
+    except Conflict as e:
+        if e.code != "issuing_closed":
+            raise
+        raise refusal(now, store.hall, code, await store.waiting(code)) from None
+    ticket = data.pop("ticket")
+    return answer({**data, **ticket}, status=201)
+
+
+async def ticket_status(request: Request) -> JSONResponse:
+    ticket_id = request.path_params["ticket_id"]
+    store = context(request).store_for_ticket(ticket_id)
+    return JSONResponse(await store.ticket(context(request).clock.now(), ticket_id))
+
+
+async def requeue(request: Request) -> JSONResponse:
+    """过号重排: a skipped visitor came back. Any clerk of the hall, or a supervisor, may do it."""
+    ticket_id = request.path_params["ticket_id"]
+    ctx = context(request)
+    store = ctx.store_for_ticket(ticket_id)
+    await auth.authenticate(ctx.redis, store.hall, request.headers.get("authorization"), ctx.admin_token)
+    body = await read_json(request, required=False)
+    check_fields(body, ())
+    return answer(await store.requeue(ctx.clock.now(), ticket_id, idempotency(request, body)))
+
+
+WINDOW_ACTIONS = ("call-next", "recall", "skip", "complete", "transfer", "pause", "resume")
+
+
+async def window_action(request: Request) -> JSONResponse:
+    store = hall_store(request)
+    window = window_of(store, request.path_params["window"])
+    action = request.path_params["action"]
+    if action not in WINDOW_ACTIONS:
+        raise UnknownWindow(f"No window action {action!r} (actions: {', '.join(WINDOW_ACTIONS)}).", "unknown_action")
+    ctx = context(request)
+    principal = await auth.authenticate(ctx.redis, store.hall, request.headers.get("authorization"), ctx.admin_token)
+    principal.check_window(window.number)
+    body = await read_json(request, required=action == "transfer")
+    check_fields(body, ("service",) if action == "transfer" else ())
+    key = idempotency(request, body)
+    now, n = ctx.clock.now(), window.number
+    if action == "call-next":
+        data = await store.call_next(now, window, key, clerk=principal.name if principal.window else "")
+    elif action == "recall":
+        data = await store.recall(now, n, key)
+    elif action == "skip":
+        data = await store.skip(now, n, key)
+    elif action == "complete":
+        data = await store.complete(now, n, key)
+    elif action == "transfer":
+        data = await store.transfer(now, n, service_code(store, body), key)
+    elif action == "pause":
+        data = await store.pause(now, n, key)
+    else:
+        data = await store.resume(now, n, key)
+    if "window" in data and isinstance(data["window"], dict):
+        data["window"] = {"number": n, "state": data["window"].get("state", "open")}
+    return answer(data)
+
+
+async def tidal_switch(request: Request) -> JSONResponse:
+    """潮汐窗口 by hand: ``POST`` with ``{"service": "C"}`` switches a tidal window to that category, ``DELETE``
+    releases it. Supervisors only; the controller leaves a hand-made switch alone until it is released."""
+    store = hall_store(request)
+    window = window_of(store, request.path_params["window"])
+    ctx = context(request)
+    principal = await auth.authenticate(ctx.redis, store.hall, request.headers.get("authorization"), ctx.admin_token)
+    if principal.window is not None:
+        raise Forbidden("Only a supervisor may switch a tidal window.", "supervisors_only")
+    if not window.tidal:
+        raise Conflict(f"Window {window.number} is not a tidal window (潮汐窗口).", "not_a_tidal_window")
+    opening = request.method == "POST"
+    body = await read_json(request, required=opening)
+    check_fields(body, ("service",) if opening else ())
+    service = service_code(store, body) if opening else None
+    reason = "值班长手动切换 / switched by a supervisor" if opening else "值班长手动恢复 / released by a supervisor"
+    data = await store.tidal(
+        ctx.clock.now(), window.number, service, manual=True, cause="manual", reason=reason,
+        idempotency=idempotency(request, body),
+    )  # fmt: skip
+    switched = data["window"].get("tidal")
+    return answer({"window": {"number": window.number, "switched_to": switched}, "replayed": data.get("replayed")})
+
+
+async def sign_in(request: Request) -> JSONResponse:
+    store = hall_store(request)
+    body = await read_json(request)
+    check_fields(body, ("username", "password", "window"))
+    username = text_field(body, "username", 64)
+    password = text_field(body, "password", 200)
+    number = int_field(body, "window")
+    if store.hall.window(number) is None:
+        raise UnknownWindow(f"No window {number} in this hall.")
+    ctx = context(request)
+    return JSONResponse(await auth.sign_in(ctx.redis, store.hall, username, password, number, ctx.clock.now()))
+
+
+async def whoami(request: Request) -> JSONResponse:
+    """Who the bearer token speaks for, and whether it may act at ``?window=n``: lets a caller pad check its
+    token before the clerk's first press."""
+    store = hall_store(request)
+    ctx = context(request)
+    principal = await auth.authenticate(ctx.redis, store.hall, request.headers.get("authorization"), ctx.admin_token)
+    if "window" in request.query_params:
+        principal.check_window(window_of(store, request.query_params["window"]).number)
+    return JSONResponse({"name": principal.name, "window": principal.window, "supervisor": principal.window is None})
+
+
+async def sign_out(request: Request) -> JSONResponse:
+    store = hall_store(request)
+    await auth.sign_out(context(request).redis, store.hall, request.headers.get("authorization"))
+    return JSONResponse({"signed_out": True})
+
+
+routes = [
+    Route("/api/ping", ping),
+    Route("/api/health", health),
+    Route("/api/halls", list_halls),
+    Route("/api/halls/{hall}", hall_snapshot),
+    Route("/api/halls/{hall}/tickets", take_ticket, methods=["POST"]),
+    Route("/api/halls/{hall}/sign-in", sign_in, methods=["POST"]),
+    Route("/api/halls/{hall}/sign-out", sign_out, methods=["POST"]),
+    Route("/api/halls/{hall}/whoami", whoami),
+    Route("/api/halls/{hall}/windows/{window}/tidal", tidal_switch, methods=["POST", "DELETE"]),
+    Route("/api/halls/{hall}/windows/{window}/{action}", window_action, methods=["POST"]),
+    Route("/api/tickets/{ticket_id}", ticket_status),
+    Route("/api/tickets/{ticket_id}/requeue", requeue, methods=["POST"]),
+]

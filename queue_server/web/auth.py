@@ -1,0 +1,95 @@
+"""Who may act at a window: the supervisors' token from ``QUEUE_ADMIN_TOKEN``, or a clerk's sign-in token.
+
+A clerk signs in with an account from the hall's config at one window; the token is kept in Redis (any server
+process accepts it) and acts on that window only.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import hmac
+import json
+import secrets
+from dataclasses import dataclass
+from datetime import datetime
+from typing import Any
+
+from redis.asyncio import Redis
+
+from queue_server.core.errors import Forbidden, Unauthorized
+from queue_server.core.hall import Hall
+from queue_server.core.passwords import verify_password
+from queue_server.store import keys
+
+SESSION_SECONDS = 16 * 3600  # a long working day, evening extension included
+
+
+@dataclass(frozen=True)
+class Principal:
+    """Who is acting: ``window`` is None for a supervisor, who may act anywhere."""
+
+    name: str
+    window: int | None
+
+    def check_window(self, number: int) -> None:
+        if self.window is not None and self.window != number:
+            raise Forbidden(f"You are signed in at window {self.window}, not window {number}.", code="wrong_window")
+
+
+def bearer_token(header: str | None) -> str:
+    if not header:
+        raise Unauthorized("Sign in first: this action needs 'Authorization: Bearer <token>'.", "missing_token")
+    scheme, _, token = header.partition(" ")
+    token = token.strip()
+    if scheme.lower() != "bearer" or not token:
+        raise Unauthorized("Use 'Authorization: Bearer <token>'.", "bad_token")
+    return token
+
+
+async def authenticate(redis: Redis, hall: Hall, header: str | None, admin_token: str | None) -> Principal:
+    token = bearer_token(header)
+    if admin_token and hmac.compare_digest(token.encode(), admin_token.encode()):
+        return Principal("supervisor", None)
+    if len(token) > 200:
+        raise Unauthorized("The token is not valid; sign in again.", "bad_token")
+    raw = await redis.get(keys.clerk_session(hall.id, token))
+    if raw is None:
+        raise Unauthorized("The token is not valid or has expired; sign in again.", "bad_token")
+    session: dict[str, Any] = json.loads(raw)
+    return Principal(session["username"], int(session["window"]))
+
+
+async def sign_in(redis: Redis, hall: Hall, username: str, password: str, window: int, now: datetime) -> dict[str, Any]:
+    clerk = hall.clerk(username)
+    # Check a password even for an unknown user, so timing does not tell which usernames exist.
+    stored = clerk.password_hash if clerk else _DUMMY_HASH
+    ok = await asyncio.to_thread(verify_password, password, stored)
+    if clerk is None or not ok:
+        raise Unauthorized("Wrong username or password.", "bad_credentials")
+    if clerk.windows and window not in clerk.windows:
+        allowed = ", ".join(str(n) for n in clerk.windows)
+        raise Forbidden(f"{clerk.name} may sign in at windows {allowed} only.", "wrong_window")
+    token = secrets.token_urlsafe(32)
+    session = {
+        "username": clerk.username,
+        "name": clerk.name,
+        "window": window,
+        "signed_in_at": now.isoformat(),
+    }
+    await redis.set(keys.clerk_session(hall.id, token), json.dumps(session), ex=SESSION_SECONDS)
+    return {
+        "token": token,
+        "expires_in": SESSION_SECONDS,
+        "clerk": {"username": clerk.username, "name": clerk.name},
+        "window": window,
+    }
+
+
+async def sign_out(redis: Redis, hall: Hall, header: str | None) -> None:
+    token = bearer_token(header)
+    if not await redis.delete(keys.clerk_session(hall.id, token)):
+        raise Unauthorized("The token is not valid or has expired.", "bad_token")
+
+
+# A valid hash of a random password, compared against when the username is unknown.
+_DUMMY_HASH = "scrypt$16384$8$1$bm90LWEtcmVhbC1zYWx0$" + "A" * 43

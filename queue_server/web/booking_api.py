@@ -1,0 +1,163 @@
+"""The appointments API (预约): free slots, booking, status, check-in and cancelling; thin handlers that parse,
+call one :class:`~queue_server.bookings.Bookings` method and format the answer."""
+
+from __future__ import annotations
+
+from datetime import date
+from typing import Any
+
+from starlette.requests import Request
+from starlette.responses import JSONResponse
+from starlette.routing import Route
+
+from queue_server.core.appointments import (
+    bookable_services,
+    booking_closes_at,
+    booking_days,
+    check_in_window,
+    clean_phone,
+    day_slots,
+    day_text,
+)
+from queue_server.core.errors import InvalidRequest, NotFound
+from queue_server.store.bookings import Bookings
+from queue_server.web.api import answer, context, hall_store
+from queue_server.web.responses import check_fields, idempotency, read_json, text_field
+
+BOOKING_FIELDS = ("service", "date", "slot", "name", "phone")
+
+
+def bookings_of(request: Request) -> Bookings:
+    """The hall's bookings; ``no_appointments`` for a hall that takes none."""
+    store = hall_store(request)
+    if store.hall.appointments is None:
+        raise NotFound("本大厅不接受预约。 / This hall takes no appointments.", "no_appointments")
+    return Bookings(store)
+
+
+def day_of(text: str | None) -> date:
+    try:
+        if text is None or len(text) != 10:
+            raise ValueError(text)
+        return date.fromisoformat(text)
+    except ValueError:
+        raise InvalidRequest(
+            f"日期格式应为 YYYY-MM-DD，收到 {text!r}。 / The date must look like 2026-12-05, got {text!r}.",
+            "invalid_date",
+        ) from None
+
+
+def query_service(request: Request) -> str:
+    code = request.query_params.get("service")
+    if not code:
+        raise InvalidRequest("请指定业务，如 ?service=B。 / Say which category: ?service=B.", "missing_field")
+    return code
+
+
+async def booking_days_view(request: Request) -> JSONResponse:
+    """``GET /api/halls/{hall}/booking-days``: the categories that take bookings and the days each can still be
+    booked for, with when booking for each day closes."""
+    bookings = bookings_of(request)
+    hall, now = bookings.hall, context(request).clock.now()
+    services = []
+    for code in bookable_services(hall):
+        category = hall.service(code)
+        if category is None:
+            continue
+        days = [
+            {"date": d.isoformat(), "text": day_text(d)[0], "text_en": day_text(d)[1],
+             "closes_at": booking_closes_at(hall, d).isoformat()}
+            for d in booking_days(hall, code, now)
+        ]  # fmt: skip
+        services.append({"code": code, "name": category.name, "name_en": category.name_en, "days": days})
+    return JSONResponse({"hall": hall.id, "services": services})
+
+
+async def free_slots(request: Request) -> JSONResponse:
+    """``GET /api/halls/{hall}/slots?service=B&date=2026-12-05``: the day's slots with how many places are free."""
+    bookings = bookings_of(request)
+    hall, now = bookings.hall, context(request).clock.now()
+    service = query_service(request)
+    day = day_of(request.query_params.get("date"))
+    found = day_slots(hall, service, day, now)
+    held = await bookings.held(day, service, [s.label for s in found])
+    closes = booking_closes_at(hall, day)
+    slots: list[dict[str, Any]] = []
+    for slot, n in zip(found, held, strict=True):
+        opens, deadline = check_in_window(hall, slot)
+        slots.append(
+            {
+                "slot": slot.label,
+                "slot_end": f"{slot.end:%H:%M}",
+                "session": slot.session.name,
+                "session_en": slot.session.name_en,
+                "capacity": slot.capacity,
+                "booked": n,
+                "free": max(0, slot.capacity - n),
+                "check_in_opens": opens.isoformat(),
+                "check_in_closes": deadline.isoformat(),
+            }
+        )
+    return JSONResponse(
+        {
+            "service": service,
+            "date": day.isoformat(),
+            "closes_at": closes.isoformat(),
+            "bookable": now < closes,
+            "slots": slots,
+        }
+    )
+
+
+async def book(request: Request) -> JSONResponse:
+    """``POST /api/halls/{hall}/bookings`` ``{"service", "date", "slot", "name", "phone"}``: 201 with the ``code``."""
+    bookings = bookings_of(request)
+    body = await read_json(request)
+    check_fields(body, BOOKING_FIELDS)
+    service = text_field(body, "service", 10)
+    day = day_of(text_field(body, "date", 20))
+    slot = text_field(body, "slot", 10)
+    for name in ("name", "phone"):
+        if name not in body:
+            raise InvalidRequest(f"The field {name!r} is required.", "missing_field")
+    # The retry fingerprint never holds more of the phone number than the booking keeps.
+    phone = clean_phone(body["phone"])
+    key = idempotency(request, {**body, "phone": phone})
+    booking = await bookings.book(context(request).clock.now(), service, day, slot, body["name"], phone, key)
+    return answer(booking, status=201)
+
+
+async def booking_status(request: Request) -> JSONResponse:
+    """``GET /api/halls/{hall}/bookings/{code}``: the booking's state (the name shown only in part)."""
+    bookings = bookings_of(request)
+    return JSONResponse(await bookings.status(request.path_params["code"]))
+
+
+async def cancel(request: Request) -> JSONResponse:
+    """``DELETE /api/halls/{hall}/bookings/{code}``: the place is given back."""
+    bookings = bookings_of(request)
+    code = request.path_params["code"]
+    data = await bookings.cancel(context(request).clock.now(), code, idempotency(request, {}))
+    return answer(data)
+
+
+async def check_in(request: Request) -> JSONResponse:
+    """``POST /api/halls/{hall}/bookings/{code}/check-in``: 201 with the ticket, as issuing answers."""
+    bookings = bookings_of(request)
+    body = await read_json(request, required=False)
+    check_fields(body, ())
+    code = request.path_params["code"]
+    data = await bookings.check_in(context(request).clock.now(), code, idempotency(request, body))
+    replayed = data.pop("replayed", False)
+    ticket = data["ticket"]
+    return answer({**ticket, "replayed": replayed}, status=201)
+
+
+routes = [
+    Route("/api/halls/{hall}/booking-days", booking_days_view),
+    Route("/api/halls/{hall}/slots", free_slots),
+    Route("/api/halls/{hall}/bookings", book, methods=["POST"]),
+    Route("/api/halls/{hall}/bookings/{code}", booking_status, methods=["GET"]),
+    Route("/api/halls/{hall}/bookings/{code}", cancel, methods=["DELETE"]),
+    Route("/api/halls/{hall}/bookings/{code}/check-in", check_in, methods=["POST"]),
+]

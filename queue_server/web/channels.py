@@ -1,0 +1,196 @@
+"""The WebSocket channels: a hall's events for screens and announcers, and one ticket for a visitor's phone.
+
+Both are read-only and need no token. Messages are JSON text; every one has a ``type``. A client may receive a
+``snapshot`` at any time (when it starts, or after it fell behind) and must then replace what it shows.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import json
+import logging
+from collections.abc import AsyncIterator
+from typing import Any
+
+from starlette.routing import WebSocketRoute
+from starlette.websockets import WebSocket, WebSocketDisconnect
+
+from queue_server.core.errors import UnknownTicket
+from queue_server.core.estimates import waiting_time
+from queue_server.feed.hub import (
+    CLOSED,
+    RESYNC,
+    Event,
+    Subscription,
+    event_id_key,
+    events_after,
+    heartbeat,
+    valid_event_id,
+)
+from queue_server.store.hall_store import HallStore
+from queue_server.web.api import Context
+
+log = logging.getLogger("tidequeue.ws")
+
+BACKLOG_LIMIT = 5000  # a client further behind than this gets a snapshot instead of the backlog
+BATCH_LIMIT = 100  # events in one message at most
+GONE = (WebSocketDisconnect, RuntimeError, OSError)  # how a send to a departed client fails
+
+
+def context(websocket: WebSocket) -> Context:
+    ctx: Context = websocket.state.ctx
+    return ctx
+
+
+async def refuse(websocket: WebSocket, code: str, message: str) -> None:
+    await websocket.send_text(json.dumps({"type": "error", "error": code, "message": message}))
+    await websocket.close(code=4404)
+
+
+@contextlib.asynccontextmanager
+async def watching_for_departure(websocket: WebSocket, subscription: Subscription) -> AsyncIterator[None]:
+    """Close the subscription as soon as the client leaves (or the server shuts down and says so), instead of
+    finding out at the next send: nothing is sent to departed screens, and shutdown need not wait for them."""
+
+    async def watch() -> None:
+        # Clients have nothing to say on these channels; whatever they send is read and ignored.
+        while (await websocket.receive())["type"] != "websocket.disconnect":
+            pass
+
+    task = asyncio.create_task(watch())
+    task.add_done_callback(lambda _: subscription.close())
+    try:
+        yield
+    finally:
+        task.cancel()
+
+
+async def send_batch(websocket: WebSocket, texts: list[str]) -> None:
+    """One message for one event, a JSON array for several (in order)."""
+    if texts:
+        await websocket.send_text(texts[0] if len(texts) == 1 else "[" + ",".join(texts) + "]")
+
+
+async def send_snapshot(websocket: WebSocket, store: HallStore, ctx: Context) -> tuple[int, int]:
+    snapshot = await store.snapshot(ctx.clock.now())
+    await websocket.send_text(
+        json.dumps({"type": "snapshot", "event_id": snapshot["last_event_id"], **snapshot}, ensure_ascii=False)
+    )
+    return event_id_key(snapshot["last_event_id"])
+
+
+async def hall_channel(websocket: WebSocket) -> None:
+    """``/ws/halls/{hall}?since=<event_id>``: a snapshot or the missed events, then every event live."""
+    await websocket.accept()
+    ctx = context(websocket)
+    hall_id = websocket.path_params["hall"]
+    store = ctx.stores.get(hall_id)
+    if store is None:
+        await refuse(websocket, "unknown_hall", f"No hall {hall_id!r}.")
+        return
+    since = websocket.query_params.get("since", "")
+    try:
+        async with ctx.hub.subscribe(hall_id) as subscription, watching_for_departure(websocket, subscription):
+            backlog = await events_after(ctx.redis, hall_id, since, BACKLOG_LIMIT) if valid_event_id(since) else None
+            if backlog is None:
+                last = await send_snapshot(websocket, store, ctx)
+            else:
+                last = event_id_key(since)
+                for start in range(0, len(backlog), BATCH_LIMIT):
+                    part = backlog[start : start + BATCH_LIMIT]
+                    await send_batch(websocket, [e.text for e in part])
+                    last = part[-1].key
+                # Say at once that the channel is live, even when nothing was missed.
+                await websocket.send_text(heartbeat(ctx.clock.now()).text)
+            while True:
+                # Whatever is waiting goes out together: a call-next is two events (completed, called), and
+                # one write per screen instead of two halves the work of reaching a thousand screens.
+                batch = [await subscription.queue.get()]
+                while not subscription.queue.empty() and len(batch) < BATCH_LIMIT:
+                    batch.append(subscription.queue.get_nowait())
+                texts: list[str] = []
+                for live in batch:
+                    if live is CLOSED:
+                        return
+                    if live is RESYNC:
+                        await send_batch(websocket, texts)
+                        texts = []
+                        last = await send_snapshot(websocket, store, ctx)
+                    elif live.data["type"] == "heartbeat":
+                        texts.append(live.text)
+                    elif live.key > last:
+                        texts.append(live.text)
+                        last = live.key
+                await send_batch(websocket, texts)
+    except GONE:
+        return
+
+
+def concerns(event: Event, ticket: dict[str, Any]) -> bool:
+    """Whether an event may change what a ticket's visitor sees: their place, their estimate or their call."""
+    data = event.data
+    return (
+        event is RESYNC
+        or data.get("ticket_id") == ticket["id"]
+        or data.get("service") == ticket["service"]
+        or data["type"] in ("paused", "resumed", "day_started", "hours")
+    )
+
+
+async def ticket_view(store: HallStore, ctx: Context, ticket_id: str) -> dict[str, Any]:
+    now = ctx.clock.now()
+    ticket = await store.ticket(now, ticket_id)
+    if ticket["state"] == "waiting":
+        paused = await store.paused_windows()
+        ticket["estimated_wait_minutes"] = waiting_time(now, store.hall, ticket["service"], ticket["ahead"], paused)
+    return ticket
+
+
+async def ticket_channel(websocket: WebSocket) -> None:
+    """``/ws/tickets/{id}``: the ticket now, then again whenever its place, estimate or call changes."""
+    await websocket.accept()
+    ctx = context(websocket)
+    ticket_id = websocket.path_params["ticket_id"]
+    try:
+        store = ctx.store_for_ticket(ticket_id)
+    except UnknownTicket:
+        await refuse(websocket, "unknown_ticket", "No such ticket.")
+        return
+    try:
+        async with ctx.hub.subscribe(store.hall.id) as subscription, watching_for_departure(websocket, subscription):
+            try:
+                ticket = await ticket_view(store, ctx, ticket_id)
+            except UnknownTicket:
+                await refuse(websocket, "unknown_ticket", "No such ticket.")
+                return
+            await websocket.send_text(json.dumps({"type": "ticket", "event": "snapshot", "ticket": ticket}))
+            while True:
+                event = await subscription.queue.get()
+                if event is CLOSED:
+                    return
+                if event.data["type"] == "heartbeat":
+                    await websocket.send_text(event.text)
+                    continue
+                # Several events may be waiting: one fresh look at the ticket answers them all.
+                pending: list[Event] = [event]
+                while not subscription.queue.empty():
+                    pending.append(subscription.queue.get_nowait())
+                relevant = [e for e in pending if concerns(e, ticket)]
+                if not relevant:
+                    continue
+                own = [e for e in relevant if e.data.get("ticket_id") == ticket_id]
+                reason = (own or relevant)[-1]
+                fresh = await ticket_view(store, ctx, ticket_id)
+                if fresh != ticket or any(e.data["type"] == "recalled" for e in own):
+                    ticket = fresh
+                    message = {"type": "ticket", "event": reason.data["type"], "event_id": reason.id, "ticket": ticket}
+                    await websocket.send_text(json.dumps(message, ensure_ascii=False))
+    except GONE:
+        return
+
+
+routes = [
+    WebSocketRoute("/ws/halls/{hall}", hall_channel),
+    WebSocketRoute("/ws/tickets/{ticket_id}", ticket_channel),
+]
