@@ -1,5 +1,6 @@
 #!/usr/bin/env bash
-# Installs what the tests need on a fresh Debian machine with Python 3.11, then runs ruff, mypy and pytest.
+# Installs what the tests need on a fresh Debian machine with Python 3.11, then runs ruff, mypy, the import
+# contracts (lint-imports) and pytest.
 # Extra arguments go to pytest (e.g. `bash tests/run.sh -k store -x`).
 set -euo pipefail
 cd "$(dirname "$0")/.."
@@ -19,11 +20,23 @@ if [ -n "$missing" ]; then
   fi
 fi
 
-[ -x .venv/bin/python ] || python3 -m venv .venv
-.venv/bin/python -m pip install -q --disable-pip-version-check --upgrade pip
-.venv/bin/python -m pip install -q --disable-pip-version-check -e '.[test]'
+# The installers' own chatter goes to a log, shown only if they fail.
+log=$(mktemp)
+quietly() {
+  if ! "$@" >"$log" 2>&1; then cat "$log" >&2; echo "failed: $*" >&2; exit 1; fi
+}
+echo "== virtual environment with the test tools (.venv)"
+[ -x .venv/bin/python ] || quietly python3 -m venv .venv
+quietly .venv/bin/python -m pip install --disable-pip-version-check --upgrade pip
+quietly .venv/bin/python -m pip install --disable-pip-version-check -e '.[test]'
+rm -f "$log"
 
+echo "== ruff"
 .venv/bin/ruff check .
 .venv/bin/ruff format --check .
+echo "== mypy"
 .venv/bin/mypy
+echo "== import contracts"
+.venv/bin/lint-imports --no-cache | sed -n '/^Contracts/,$p' | grep -v '^-*$'
+echo "== pytest"
 .venv/bin/python -m pytest "$@"

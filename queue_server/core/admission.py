@@ -1,6 +1,6 @@
 """Why a ticket is refused outside the hall's hours, in words a visitor at the kiosk understands.
 
-The decision itself is made atomically in the issue script (against :func:`queue_server.hours.max_waiting`);
+The decision itself is made atomically in the issue script (against :func:`queue_server.core.hours.max_waiting`);
 this module only explains a refusal: closed now, or no longer issuing today (the line would not be served
 before the session ends plus its extension), and when the category opens next, with a pointer to booking
 (预约) when that session takes appointments. Pure: takes ``now``.

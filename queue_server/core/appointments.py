@@ -10,7 +10,7 @@ no-show and its place is released. A checked-in visitor gets a priority ticket: 
 walk-ins of the same category.
 
 Pure: every function takes ``now`` where time matters; no Redis, no I/O. The store side is
-:mod:`queue_server.bookings`; the ``[appointments]`` table is read by :mod:`queue_server.appointments_config`.
+:mod:`queue_server.store.bookings`; the ``[appointments]`` table is read by :mod:`queue_server.config.appointments`.
 """
 
 from __future__ import annotations

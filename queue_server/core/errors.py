@@ -91,7 +91,7 @@ SCRIPT_ERRORS: dict[str, tuple[type[QueueError], str]] = {
     "tidal_manual": (Conflict, "A supervisor switched this tidal window by hand; release it first."),
     "tidal_already_open": (Conflict, "The tidal window already serves that category."),
     "tidal_not_open": (Conflict, "The tidal window is not switched to another category."),
-    # 预约 (queue_server.bookings): a visitor sees these, so Chinese first.
+    # 预约 (queue_server.store.bookings): a visitor sees these, so Chinese first.
     "slot_full": (Conflict, "这个时段已约满，请选择其他时段。 / That slot is fully booked; choose another."),
     "duplicate_booking": (Conflict, "您已预约过当天的这项业务。 / You already booked this service for that day."),
     "booking_closed": (Conflict, "这一天的预约已截止。 / Booking for that day has closed."),

@@ -147,12 +147,12 @@ class Hall:
     requeue_after: int = 2  # a skipped visitor who comes back waits behind at most this many (过号顺延)
     # What the voice announcer says, per language ("zh", "en"), with {number} and {window}; unset: its default.
     announcement: Mapping[str, str] = field(default_factory=dict)
-    # Opening hours (queue_server.hours); a hall without sessions is open at all times.
+    # Opening hours (queue_server.core.hours); a hall without sessions is open at all times.
     sessions: tuple[Session, ...] = ()
     calendar: Calendar = field(default_factory=Calendar)
     tidal_policy: TidalPolicy = field(default_factory=TidalPolicy)  # when to switch tidal windows (潮汐窗口)
     seasons: tuple[Seasonal, ...] = ()  # seasonal plans that pre-assign tidal windows
-    appointments: AppointmentPolicy | None = None  # 预约 (queue_server.appointments); None: no bookings
+    appointments: AppointmentPolicy | None = None  # 预约 (queue_server.core.appointments); None: no bookings
 
     def service(self, code: str) -> Service | None:
         return next((s for s in self.services if s.code == code), None)

@@ -1,8 +1,8 @@
 """One hall day on a virtual clock: visitors take tickets, clerks call, serve, skip no-shows, go off duty.
 
 A discrete-event loop: a heap of (virtual time, sequence, action), each action one or two calls to the real
-:class:`~queue_server.store.HallStore` at that virtual ``now`` (the same Lua scripts as the live server), and in
-the ``tidal`` policy the real :class:`~queue_server.tidal_controller.TidalController` ticked every 15 virtual
+:class:`~queue_server.store.hall_store.HallStore` at that virtual ``now`` (the live server's Lua scripts), and in
+the ``tidal`` policy the real :class:`~queue_server.store.tidal_controller.TidalController` ticked every 15 virtual
 seconds, as the server ticks it. Nothing waits for real time, so a day takes seconds.
 
 Clerks behave as the caller pad lets them: a free clerk presses 呼叫下一位 (which completes the visitor before);

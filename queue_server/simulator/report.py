@@ -1,8 +1,9 @@
 """The simulator's report: each policy's day as the hall's own statistics and overtime report see it, side by side.
 
-Waits, busy ratios (忙闲率) and the tidal share come from :func:`queue_server.statistics.summarise` over the day's
-stored tickets, overtime from :func:`queue_server.overtime.overtime`: the simulator counts nothing of its own
-except what only it can see (visitors turned away, the line when a category closed, the switches it watched).
+Waits, busy ratios (忙闲率) and the tidal share come from :func:`queue_server.core.statistics.summary.summarise`
+over the day's stored tickets, overtime from :func:`queue_server.core.overtime.overtime`: the simulator counts
+nothing of its own except what only it can see (visitors turned away, the line when a category closed, the
+switches it watched).
 The JSON form holds nothing that changes from one run of the same seed to the next.
 """
 

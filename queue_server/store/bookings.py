@@ -2,7 +2,7 @@
 
 Each change is one Lua script (``book``, ``cancel_booking``, ``check_in``, ``miss_bookings``) run through
 :meth:`HallStore.run`, so it happens atomically with its event. What may be booked, and until when, is decided
-by the pure :mod:`queue_server.appointments`. A booking is stored as JSON under its code; the fields the
+by the pure :mod:`queue_server.core.appointments`. A booking is stored as JSON under its code; the fields the
 statistics read are ``code``, ``service``, ``date``, ``slot``, ``slot_end``, ``name``, ``phone`` (last 4 digits),
 ``state`` ('booked' | 'checked_in' | 'cancelled' | 'no_show'), ``booked_at``, ``checked_in_at``, ``ticket_id``.
 """

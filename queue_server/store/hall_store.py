@@ -163,7 +163,7 @@ class HallStore:
     ) -> dict[str, Any]:
         """取号: returns the new ticket with the number of people ahead.
 
-        ``max_waiting`` is the issuing cut-off (see :func:`queue_server.hours.max_waiting`): the ticket is refused
+        ``max_waiting`` is the issuing cut-off (see :func:`queue_server.core.hours.max_waiting`): the ticket is refused
         (``issuing_closed``) when more than that many already wait in the category; None issues regardless."""
         args: list[str | int] = [
             service, "1" if priority else "0", new_ticket_id(self.hall.id), "" if max_waiting is None else max_waiting

@@ -1,5 +1,5 @@
 """The appointments API (预约): free slots, booking, status, check-in and cancelling; thin handlers that parse,
-call one :class:`~queue_server.bookings.Bookings` method and format the answer."""
+call one :class:`~queue_server.store.bookings.Bookings` method and format the answer."""
 
 from __future__ import annotations
 

@@ -1,6 +1,6 @@
 """The hall hour by hour: arrivals (取号) and how many were waiting, in the hall's local time.
 
-Definitions are written out in :mod:`queue_server.statistics`. Pure: no Redis, no clock.
+Definitions are written out in :mod:`queue_server.core.statistics.summary`. Pure: no Redis, no clock.
 """
 
 from __future__ import annotations

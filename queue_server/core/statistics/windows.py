@@ -2,7 +2,7 @@
 
 A window is open while the day's sessions staff it, and after a session's end for as long as it is still serving
 (延时服务); a window no session staffs that day (every window of a hall without sessions) is open from its first
-call to its last visitor leaving. The definitions are written out in :mod:`queue_server.statistics`.
+call to its last visitor leaving. The definitions are written out in :mod:`queue_server.core.statistics.summary`.
 Pure: no Redis, no clock; moments are seconds since the epoch.
 """
 

@@ -6,7 +6,7 @@
     GET /api/halls/{hall}/stats/charts/{name}.svg?...        arrivals, waiting, busy or waits; &lang=en
 
 :func:`load_statistics` gathers what the store keeps (the period's tickets, the windows' paused time, the
-bookings) and hands it to the pure :func:`queue_server.statistics.summarise`.
+bookings) and hands it to the pure :func:`queue_server.core.statistics.summary.summarise`.
 """
 
 from __future__ import annotations

@@ -6,7 +6,7 @@
     waits     waiting time p50 and p90 per category (bars)
 
 Every text is escaped; labels are Chinese or English (``lang``). Pure: a summary from
-:func:`queue_server.statistics.summarise` in, SVG out.
+:func:`queue_server.core.statistics.summary.summarise` in, SVG out.
 """
 
 from __future__ import annotations

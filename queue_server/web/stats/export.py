@@ -51,7 +51,7 @@ def _section(writer: Any, title: str, fields: Sequence[str], rows: Sequence[Mapp
 
 
 def statistics_csv(summary: Mapping[str, Any]) -> str:
-    """The summary made by :func:`queue_server.statistics.summarise` as CSV text, byte-order mark first."""
+    """The summary made by :func:`queue_server.core.statistics.summary.summarise` as CSV text, byte-order mark first."""
     out = io.StringIO()
     writer = csv.writer(out, lineterminator="\r\n")
     period = {**summary["period"], "hall": summary["hall"]["id"]}

@@ -94,9 +94,9 @@ def test_the_run_start_moves_with_the_environment(monkeypatch: pytest.MonkeyPatc
 
 def test_no_test_reads_the_real_clock_but_through_the_run_start() -> None:
     """The moved-clock runs in CI only prove something if every test's "now" comes from ``run_start``."""
-    tests = Path(__file__).resolve().parent
+    tests = Path(__file__).resolve().parent.parent
     readers = []
-    for path in sorted(tests.glob("*.py")):
+    for path in sorted(tests.rglob("*.py")):
         if path.name == "server_process.py":  # where run_start and run_now live
             continue
         for node in ast.walk(ast.parse(path.read_text(), str(path))):

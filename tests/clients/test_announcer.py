@@ -26,8 +26,8 @@ import pytest
 from display_client.announcer import Announcer, announcement_for, backoff, channel_url
 from display_client.speaker import Speaker
 from queue_server.store.embedded_redis import free_port
+from tests.clients.test_speech import assert_speech
 from tests.server_process import LineReadingProcess, ServerProcess
-from tests.test_announcement import assert_speech
 
 pytestmark = [pytest.mark.process, pytest.mark.speech]
 

@@ -81,7 +81,7 @@ def stats_server(tmp_path_factory: pytest.TempPathFactory, redis_url: str, confi
 
 @pytest.fixture(scope="module")
 def config_dir() -> Path:
-    return Path(__file__).resolve().parent.parent / "config"
+    return Path(__file__).resolve().parent.parent.parent / "config"
 
 
 def open_stats(browser: Browser, server: ServerProcess, lang: str = "") -> Page:

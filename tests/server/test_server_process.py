@@ -63,7 +63,7 @@ def test_one_data_dir_one_server(tmp_path: Path) -> None:
 def test_a_bad_hall_file_stops_the_server_with_a_plain_message(tmp_path: Path) -> None:
     config = tmp_path / "config"
     config.mkdir()
-    broken = (Path(__file__).parent.parent / "config" / "demo.toml").read_text(encoding="utf-8")
+    broken = (Path(__file__).parent.parent.parent / "config" / "demo.toml").read_text(encoding="utf-8")
     (config / "demo.toml").write_text(broken.replace('services = ["C"]', 'services = ["X"]', 1), encoding="utf-8")
     with ServerProcess(tmp_path / "var", config=config) as server:
         assert server.process.wait(30) == 2

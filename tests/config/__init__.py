@@ -1,0 +1,1 @@
+"""Hall files: every mistake named with its file, key and fault."""

@@ -1,0 +1,1 @@
+"""The pure core: table-driven tests of the hall rules, with ``now`` passed in."""

@@ -1,0 +1,1 @@
+"""The event feed and WebSocket channels, against real server processes."""

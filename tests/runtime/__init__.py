@@ -1,0 +1,1 @@
+"""The server's clock and the supervisor of background tasks."""
