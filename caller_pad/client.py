@@ -97,7 +97,8 @@ def new_key() -> str:
 def _api_error(e: urllib.error.HTTPError) -> ApiError:
     try:
         body = json.loads(e.read())
-        return ApiError(e.code, str(body["error"]), str(body["message"]))
+        # The pad says its own words in Chinese; the server's explanation follows in English.
+        return ApiError(e.code, str(body["error"]), str(body.get("message_en") or body["message"]))
     except (ValueError, KeyError, TypeError, OSError):
         return ApiError(e.code, "http_error", f"HTTP {e.code} {e.reason}")
     finally:

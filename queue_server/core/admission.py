@@ -72,4 +72,4 @@ def refusal(now: datetime, hall: Hall, service: str, waiting: int) -> Conflict:
         "issuing_until": state.issuing_until.isoformat() if state.issuing_until else None,
         "booking": booking,
     }
-    return Conflict(f"{zh} / {en}", code, details=details)
+    return Conflict(zh, en, code, details=details)

@@ -141,8 +141,8 @@ def requested_slot(hall: Hall, service: str, day: date, label: str, now: datetim
     if slot is None:
         labels = [s.label for s in found]
         raise InvalidRequest(
-            f"{day} 没有 {label} 这个时段（可选：{'、'.join(labels)}）。 / No slot {label!r} on {day} (slots: "
-            f"{', '.join(labels)}).",
+            f"{day} 没有 {label} 这个时段（可选：{'、'.join(labels)}）。",
+            f"No slot {label!r} on {day} (slots: {', '.join(labels)}).",
             "unknown_slot",
             details={"slots": labels},
         )
@@ -155,12 +155,12 @@ def day_slots(hall: Hall, service: str, day: date, now: datetime) -> list[Slot]:
     category = hall.service(service)
     if category is None:
         known = ", ".join(f"{s.code} {s.name}" for s in hall.services)
-        raise UnknownService(f"没有 {service!r} 这个业务。 / No category {service!r} (categories: {known}).")
+        raise UnknownService(f"没有 {service!r} 这个业务。", f"No category {service!r} (categories: {known}).")
     furthest = last_day(hall, now)
     if day > furthest:
         raise InvalidRequest(
-            f"只能预约 {furthest} 及以前的日期。 / Bookings open {furthest - local_day(now, hall)} days ahead: "
-            f"up to {furthest}.",
+            f"只能预约 {furthest} 及以前的日期。",
+            f"Bookings open {(furthest - local_day(now, hall)).days} days ahead: up to {furthest}.",
             "too_far_ahead",
             details={"last_date": furthest.isoformat()},
         )
@@ -169,7 +169,8 @@ def day_slots(hall: Hall, service: str, day: date, now: datetime) -> list[Slot]:
         upcoming = booking_days(hall, service, now)
         zh, en = day_text(day)
         raise NotFound(
-            f"{zh}「{category.name}」没有可预约的时段。 / {category.name_en}: no appointments on {en}.",
+            f"{zh}「{category.name}」没有可预约的时段。",
+            f"{category.name_en}: no appointments on {en}.",
             "no_appointments",
             details={"next_date": upcoming[0].isoformat() if upcoming else None},
         )
@@ -183,7 +184,8 @@ def closed_error(hall: Hall, day: date, now: datetime) -> Conflict | None:
         return None
     zh, en = moment_text(closes)
     return Conflict(
-        f"{day} 的预约已于 {zh} 截止。 / Booking for {day} closed at {en}.",
+        f"{day} 的预约已于 {zh} 截止。",
+        f"Booking for {day} closed at {en}.",
         "booking_closed",
         details={"closes_at": closes.isoformat()},
     )
@@ -195,7 +197,7 @@ def clean_name(value: object) -> str:
     text = " ".join(unicodedata.normalize("NFKC", value).split()) if isinstance(value, str) else ""
     if not text or len(text) > NAME_MAX or any(unicodedata.category(c).startswith("C") for c in text):
         raise InvalidRequest(
-            f"请填写姓名（1–{NAME_MAX} 个字）。 / Give a name of 1 to {NAME_MAX} characters.", "invalid_name"
+            f"请填写姓名（1–{NAME_MAX} 个字）。", f"Give a name of 1 to {NAME_MAX} characters.", "invalid_name"
         )
     return text
 
@@ -207,7 +209,7 @@ def clean_phone(value: object) -> str:
     digits = text.removeprefix("+")
     if not digits.isascii() or not digits.isdigit() or not PHONE_DIGITS <= len(digits) <= PHONE_MAX:
         raise InvalidRequest(
-            "请填写手机号码后四位数字。 / Give the last 4 digits of your phone number.", "invalid_phone"
+            "请填写手机号码后四位数字。", "Give the last 4 digits of your phone number.", "invalid_phone"
         )
     return digits[-PHONE_DIGITS:]
 

@@ -8,6 +8,7 @@
     └── Forbidden (403): a clerk's token used at another window
 
 The Lua scripts answer with a code instead of raising; :func:`from_script` turns that code into one of these.
+Every error says its message twice, in Chinese (``message``) and English (``message_en``).
 """
 
 from __future__ import annotations
@@ -16,16 +17,25 @@ from typing import Any
 
 
 class QueueError(Exception):
+    """An error a client is told about: a stable ``code``, an HTTP ``status``, and the same message in Chinese
+    (``message``, shown first) and English (``message_en``), which every error carries."""
+
     status = 500
     code = "internal_error"
 
     def __init__(
-        self, message: str, code: str | None = None, status: int | None = None, details: dict[str, Any] | None = None
+        self,
+        message: str,
+        message_en: str,
+        code: str | None = None,
+        status: int | None = None,
+        details: dict[str, Any] | None = None,
     ) -> None:
-        super().__init__(message)
+        super().__init__(message_en)
         self.message = message
+        self.message_en = message_en
         # More for the client than the message says, e.g. when a closed category opens next; merged into the
-        # JSON error next to "error" and "message".
+        # JSON error next to "error", "message" and "message_en".
         self.details = details or {}
         if code is not None:
             self.code = code
@@ -74,43 +84,79 @@ class Forbidden(QueueError):
     code = "forbidden"
 
 
-# What each code a Lua script may return means, in plain words.
-SCRIPT_ERRORS: dict[str, tuple[type[QueueError], str]] = {
-    "window_paused": (Conflict, "The window is paused (暂停); resume it first."),
-    "issuing_closed": (Conflict, "This category issues no more tickets now (outside its hours or past the cut-off)."),
-    "window_not_paused": (Conflict, "The window is not paused."),
-    "no_current_ticket": (Conflict, "The window has no ticket at the moment; call the next visitor first."),
-    "ticket_not_skipped": (Conflict, "Only a skipped (过号) ticket can be put back in line."),
+# Every code a Lua script may answer with (``answer_error`` in ``store/scripts/*.lua``): its kind, which sets the
+# HTTP status, and its words. A test reads every script and fails on a code missing here.
+SCRIPT_ERRORS: dict[str, tuple[type[QueueError], str, str]] = {
+    "window_paused": (Conflict, "窗口已暂停服务，请先恢复。", "The window is paused (暂停); resume it first."),
+    "issuing_closed": (
+        Conflict,
+        "该业务现在不再取号（不在办理时间或已过截止时间）。",
+        "This category issues no more tickets now (outside its hours or past the cut-off).",
+    ),
+    "window_not_paused": (Conflict, "窗口没有暂停。", "The window is not paused."),
+    "no_current_ticket": (
+        Conflict,
+        "窗口当前没有正在办理的号，请先呼叫下一位。",
+        "The window has no ticket at the moment; call the next visitor first.",
+    ),
+    "ticket_not_skipped": (
+        Conflict,
+        "只有过号的票才能重新排队。",
+        "Only a skipped (过号) ticket can be put back in line.",
+    ),
     "ticket_from_another_day": (
         Conflict,
+        "这张票属于之前的工作日，请重新取号。",
         "The ticket belongs to an earlier business day; take a new ticket.",
     ),
-    "same_service": (InvalidRequest, "The ticket is already in that category."),
-    "unknown_ticket": (UnknownTicket, "No such ticket."),
-    "tidal_changed": (Conflict, "The tidal window was switched meanwhile; look again."),
-    "tidal_manual": (Conflict, "A supervisor switched this tidal window by hand; release it first."),
-    "tidal_already_open": (Conflict, "The tidal window already serves that category."),
-    "tidal_not_open": (Conflict, "The tidal window is not switched to another category."),
-    # 预约 (queue_server.store.bookings): a visitor sees these, so Chinese first.
-    "slot_full": (Conflict, "这个时段已约满，请选择其他时段。 / That slot is fully booked; choose another."),
-    "duplicate_booking": (Conflict, "您已预约过当天的这项业务。 / You already booked this service for that day."),
-    "booking_closed": (Conflict, "这一天的预约已截止。 / Booking for that day has closed."),
-    "booking_code_taken": (Conflict, "预约码重复，请重试。 / That booking code is taken; try again."),
-    "unknown_booking": (NotFound, "没有这个预约码，请核对。 / No booking with that code."),
-    "already_checked_in": (Conflict, "该预约已签到。 / This booking is already checked in."),
-    "booking_cancelled": (Conflict, "该预约已取消。 / This booking was cancelled."),
-    "booking_missed": (Conflict, "签到时间已过，预约已失效，请现场取号。 / Check-in time has passed; take a ticket."),
-    "not_today": (Conflict, "该预约不是今天的。 / This booking is for another day."),
-    "too_early": (Conflict, "还没到签到时间。 / Check-in for this booking has not opened yet."),
-    "too_late": (Conflict, "签到时间已过，请现场取号。 / Check-in for this booking has closed; take a ticket."),
-    "booking_service_gone": (Conflict, "该业务已不再办理。 / The hall no longer offers this service."),
+    "same_service": (InvalidRequest, "这张票已经在该业务中。", "The ticket is already in that category."),
+    "unknown_ticket": (UnknownTicket, "没有这张票。", "No such ticket."),
+    "unknown_service": (UnknownService, "本大厅没有这项业务。", "This hall has no such category."),
+    "ticket_id_taken": (
+        Conflict,
+        "票号标识重复，请重试。",
+        "That ticket id is already taken; try again (a new id is drawn each time).",
+    ),
+    "tidal_changed": (
+        Conflict,
+        "潮汐窗口刚刚被切换，请刷新后再试。",
+        "The tidal window was switched meanwhile; look again.",
+    ),
+    "tidal_manual": (
+        Conflict,
+        "值班长已手动切换该潮汐窗口，请先解除。",
+        "A supervisor switched this tidal window by hand; release it first.",
+    ),
+    "tidal_already_open": (Conflict, "该潮汐窗口已在办理这项业务。", "The tidal window already serves that category."),
+    "tidal_not_open": (
+        Conflict,
+        "该潮汐窗口没有切换到其他业务。",
+        "The tidal window is not switched to another category.",
+    ),
+    "slot_full": (Conflict, "这个时段已约满，请选择其他时段。", "That slot is fully booked; choose another."),
+    "duplicate_booking": (Conflict, "您已预约过当天的这项业务。", "You already booked this service for that day."),
+    "booking_closed": (Conflict, "这一天的预约已截止。", "Booking for that day has closed."),
+    "booking_code_taken": (Conflict, "预约码重复，请重试。", "That booking code is taken; try again."),
+    "unknown_booking": (NotFound, "没有这个预约码，请核对。", "No booking with that code."),
+    "already_checked_in": (Conflict, "该预约已签到。", "This booking is already checked in."),
+    "booking_cancelled": (Conflict, "该预约已取消。", "This booking was cancelled."),
+    "booking_missed": (Conflict, "签到时间已过，预约已失效，请现场取号。", "Check-in time has passed; take a ticket."),
+    "not_today": (Conflict, "该预约不是今天的。", "This booking is for another day."),
+    "too_early": (Conflict, "还没到签到时间。", "Check-in for this booking has not opened yet."),
+    "too_late": (Conflict, "签到时间已过，请现场取号。", "Check-in for this booking has closed; take a ticket."),
+    "booking_service_gone": (Conflict, "该业务已不再办理。", "The hall no longer offers this service."),
     "idempotency_key_reused": (
         InvalidRequest,
+        "这个 Idempotency-Key 已用于另一个请求。",
         "This Idempotency-Key was already used for a different request.",
     ),
 }
 
 
 def from_script(code: str) -> QueueError:
-    kind, message = SCRIPT_ERRORS.get(code, (QueueError, f"Unexpected answer from the store: {code}"))
-    return kind(message, code=code)
+    """The typed error for a script's answer; a code missing from :data:`SCRIPT_ERRORS` is a server fault."""
+    known = SCRIPT_ERRORS.get(code)
+    if known is None:
+        return QueueError("服务器内部错误。", f"Unexpected answer from the store: {code}")
+    kind, zh, en = known
+    return kind(zh, en, code=code)

@@ -92,7 +92,7 @@ class Bookings:
                     raise closed_error(self.hall, day, now) or e from None
                 raise
             return _with_replay(public_booking(answer["booking"]), answer)
-        raise Conflict("预约码重复，请重试。 / No free booking code was found; try again.", "booking_code_taken")
+        raise Conflict("预约码重复，请重试。", "No free booking code was found; try again.", "booking_code_taken")
 
     async def held(self, day: date, service: str, labels: list[str]) -> list[int]:
         """How many bookings each of these slots of ``service`` on ``day`` holds."""
@@ -197,7 +197,7 @@ def _with_replay(view: dict[str, Any], answer: dict[str, Any]) -> dict[str, Any]
 
 
 def _unknown() -> QueueError:
-    return QueueError("没有这个预约码，请核对。 / No booking with that code.", "unknown_booking", 404)
+    return QueueError("没有这个预约码，请核对。", "No booking with that code.", "unknown_booking", 404)
 
 
 def _ms(moment: datetime) -> int:

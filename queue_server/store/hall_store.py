@@ -75,7 +75,7 @@ def new_ticket_id(hall_id: str) -> str:
 def hall_of_ticket(ticket_id: str) -> str:
     hall_id, sep, token = ticket_id.partition(".")
     if not sep or not token:
-        raise UnknownTicket("No such ticket.")
+        raise UnknownTicket("没有这张票。", "No such ticket.")
     return hall_id
 
 

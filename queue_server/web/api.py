@@ -36,7 +36,7 @@ class Context:
         """The store of the hall a ticket id names; UnknownTicket for an id no hall could have made."""
         store = self.stores.get(hall_of_ticket(ticket_id))
         if store is None or len(ticket_id) > 100:
-            raise UnknownTicket("No such ticket.")
+            raise UnknownTicket("没有这张票。", "No such ticket.")
         return store
 
 
@@ -49,7 +49,7 @@ def hall_store(request: Request) -> HallStore:
     hall_id = request.path_params["hall"]
     store = context(request).stores.get(hall_id)
     if store is None:
-        raise UnknownHall(f"No hall {hall_id!r}.")
+        raise UnknownHall(f"没有 {hall_id!r} 这个大厅。", f"No hall {hall_id!r}.")
     return store
 
 
@@ -57,7 +57,9 @@ def window_of(store: HallStore, text: str) -> Window:
     window = store.hall.window(int(text)) if text.isdigit() and len(text) < 6 else None
     if window is None:
         numbers = ", ".join(str(w.number) for w in store.hall.windows)
-        raise UnknownWindow(f"No window {text!r} in this hall (windows: {numbers}).")
+        raise UnknownWindow(
+            f"本大厅没有 {text!r} 号窗口（窗口：{numbers}）。", f"No window {text!r} in this hall (windows: {numbers})."
+        )
     return window
 
 
@@ -65,7 +67,10 @@ def service_code(store: HallStore, body: dict[str, Any]) -> str:
     code = text_field(body, "service", 10)
     if store.hall.service(code) is None:
         known = ", ".join(f"{s.code} {s.name}" for s in store.hall.services)
-        raise UnknownService(f"No category {code!r} in this hall (categories: {known}).")
+        raise UnknownService(
+            f"本大厅没有 {code!r} 这项业务（业务：{known}）。",
+            f"No category {code!r} in this hall (categories: {known}).",
+        )
     return code
 
 
@@ -140,7 +145,11 @@ async def window_action(request: Request) -> JSONResponse:
     window = window_of(store, request.path_params["window"])
     action = request.path_params["action"]
     if action not in WINDOW_ACTIONS:
-        raise UnknownWindow(f"No window action {action!r} (actions: {', '.join(WINDOW_ACTIONS)}).", "unknown_action")
+        raise UnknownWindow(
+            f"没有 {action!r} 这个窗口操作（可用：{'、'.join(WINDOW_ACTIONS)}）。",
+            f"No window action {action!r} (actions: {', '.join(WINDOW_ACTIONS)}).",
+            "unknown_action",
+        )
     ctx = context(request)
     principal = await auth.authenticate(ctx.redis, store.hall, request.headers.get("authorization"), ctx.admin_token)
     principal.check_window(window.number)
@@ -175,9 +184,15 @@ async def tidal_switch(request: Request) -> JSONResponse:
     ctx = context(request)
     principal = await auth.authenticate(ctx.redis, store.hall, request.headers.get("authorization"), ctx.admin_token)
     if principal.window is not None:
-        raise Forbidden("Only a supervisor may switch a tidal window.", "supervisors_only")
+        raise Forbidden(
+            "只有值班长可以切换潮汐窗口。", "Only a supervisor may switch a tidal window.", "supervisors_only"
+        )
     if not window.tidal:
-        raise Conflict(f"Window {window.number} is not a tidal window (潮汐窗口).", "not_a_tidal_window")
+        raise Conflict(
+            f"{window.number} 号窗口不是潮汐窗口。",
+            f"Window {window.number} is not a tidal window (潮汐窗口).",
+            "not_a_tidal_window",
+        )
     opening = request.method == "POST"
     body = await read_json(request, required=opening)
     check_fields(body, ("service",) if opening else ())
@@ -199,7 +214,7 @@ async def sign_in(request: Request) -> JSONResponse:
     password = text_field(body, "password", 200)
     number = int_field(body, "window")
     if store.hall.window(number) is None:
-        raise UnknownWindow(f"No window {number} in this hall.")
+        raise UnknownWindow(f"本大厅没有 {number} 号窗口。", f"No window {number} in this hall.")
     ctx = context(request)
     return JSONResponse(await auth.sign_in(ctx.redis, store.hall, username, password, number, ctx.clock.now()))
 

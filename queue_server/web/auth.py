@@ -33,16 +33,26 @@ class Principal:
 
     def check_window(self, number: int) -> None:
         if self.window is not None and self.window != number:
-            raise Forbidden(f"You are signed in at window {self.window}, not window {number}.", code="wrong_window")
+            raise Forbidden(
+                f"您登录的是 {self.window} 号窗口，不是 {number} 号窗口。",
+                f"You are signed in at window {self.window}, not window {number}.",
+                "wrong_window",
+            )
 
 
 def bearer_token(header: str | None) -> str:
     if not header:
-        raise Unauthorized("Sign in first: this action needs 'Authorization: Bearer <token>'.", "missing_token")
+        raise Unauthorized(
+            "请先登录：此操作需要 'Authorization: Bearer <token>'。",
+            "Sign in first: this action needs 'Authorization: Bearer <token>'.",
+            "missing_token",
+        )
     scheme, _, token = header.partition(" ")
     token = token.strip()
     if scheme.lower() != "bearer" or not token:
-        raise Unauthorized("Use 'Authorization: Bearer <token>'.", "bad_token")
+        raise Unauthorized(
+            "请使用 'Authorization: Bearer <token>'。", "Use 'Authorization: Bearer <token>'.", "bad_token"
+        )
     return token
 
 
@@ -51,10 +61,12 @@ async def authenticate(redis: Redis, hall: Hall, header: str | None, admin_token
     if admin_token and hmac.compare_digest(token.encode(), admin_token.encode()):
         return Principal("supervisor", None)
     if len(token) > 200:
-        raise Unauthorized("The token is not valid; sign in again.", "bad_token")
+        raise Unauthorized("令牌无效，请重新登录。", "The token is not valid; sign in again.", "bad_token")
     raw = await redis.get(keys.clerk_session(hall.id, token))
     if raw is None:
-        raise Unauthorized("The token is not valid or has expired; sign in again.", "bad_token")
+        raise Unauthorized(
+            "令牌无效或已过期，请重新登录。", "The token is not valid or has expired; sign in again.", "bad_token"
+        )
     session: dict[str, Any] = json.loads(raw)
     return Principal(session["username"], int(session["window"]))
 
@@ -65,10 +77,14 @@ async def sign_in(redis: Redis, hall: Hall, username: str, password: str, window
     stored = clerk.password_hash if clerk else _DUMMY_HASH
     ok = await asyncio.to_thread(verify_password, password, stored)
     if clerk is None or not ok:
-        raise Unauthorized("Wrong username or password.", "bad_credentials")
+        raise Unauthorized("用户名或密码错误。", "Wrong username or password.", "bad_credentials")
     if clerk.windows and window not in clerk.windows:
         allowed = ", ".join(str(n) for n in clerk.windows)
-        raise Forbidden(f"{clerk.name} may sign in at windows {allowed} only.", "wrong_window")
+        raise Forbidden(
+            f"{clerk.name} 只能在 {allowed} 号窗口登录。",
+            f"{clerk.name} may sign in at windows {allowed} only.",
+            "wrong_window",
+        )
     token = secrets.token_urlsafe(32)
     session = {
         "username": clerk.username,
@@ -88,7 +104,7 @@ async def sign_in(redis: Redis, hall: Hall, username: str, password: str, window
 async def sign_out(redis: Redis, hall: Hall, header: str | None) -> None:
     token = bearer_token(header)
     if not await redis.delete(keys.clerk_session(hall.id, token)):
-        raise Unauthorized("The token is not valid or has expired.", "bad_token")
+        raise Unauthorized("令牌无效或已过期。", "The token is not valid or has expired.", "bad_token")
 
 
 # A valid hash of a random password, compared against when the username is unknown.

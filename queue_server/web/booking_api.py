@@ -22,7 +22,7 @@ from queue_server.core.appointments import (
 from queue_server.core.errors import InvalidRequest, NotFound
 from queue_server.store.bookings import Bookings
 from queue_server.web.api import answer, context, hall_store
-from queue_server.web.responses import check_fields, idempotency, read_json, text_field
+from queue_server.web.responses import check_fields, idempotency, missing_field, read_json, text_field
 
 BOOKING_FIELDS = ("service", "date", "slot", "name", "phone")
 
@@ -31,7 +31,7 @@ def bookings_of(request: Request) -> Bookings:
     """The hall's bookings; ``no_appointments`` for a hall that takes none."""
     store = hall_store(request)
     if store.hall.appointments is None:
-        raise NotFound("本大厅不接受预约。 / This hall takes no appointments.", "no_appointments")
+        raise NotFound("本大厅不接受预约。", "This hall takes no appointments.", "no_appointments")
     return Bookings(store)
 
 
@@ -42,7 +42,8 @@ def day_of(text: str | None) -> date:
         return date.fromisoformat(text)
     except ValueError:
         raise InvalidRequest(
-            f"日期格式应为 YYYY-MM-DD，收到 {text!r}。 / The date must look like 2026-12-05, got {text!r}.",
+            f"日期格式应为 YYYY-MM-DD，收到 {text!r}。",
+            f"The date must look like 2026-12-05, got {text!r}.",
             "invalid_date",
         ) from None
 
@@ -50,7 +51,7 @@ def day_of(text: str | None) -> date:
 def query_service(request: Request) -> str:
     code = request.query_params.get("service")
     if not code:
-        raise InvalidRequest("请指定业务，如 ?service=B。 / Say which category: ?service=B.", "missing_field")
+        raise InvalidRequest("请指定业务，如 ?service=B。", "Say which category: ?service=B.", "missing_field")
     return code
 
 
@@ -119,7 +120,7 @@ async def book(request: Request) -> JSONResponse:
     slot = text_field(body, "slot", 10)
     for name in ("name", "phone"):
         if name not in body:
-            raise InvalidRequest(f"The field {name!r} is required.", "missing_field")
+            raise missing_field(name)
     # The retry fingerprint never holds more of the phone number than the booking keeps.
     phone = clean_phone(body["phone"])
     key = idempotency(request, {**body, "phone": phone})

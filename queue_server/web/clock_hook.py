@@ -27,7 +27,11 @@ async def move_clock(request: Request) -> JSONResponse:
     except (ValueError, TypeError, KeyError):
         seconds = None
     if isinstance(seconds, bool) or not isinstance(seconds, int | float) or not math.isfinite(seconds) or seconds < 0:
-        raise InvalidRequest('Send {"seconds": N} with N ≥ 0: the clock only moves forward.', "invalid_body")
+        raise InvalidRequest(
+            '请发送 {"seconds": N}，N ≥ 0：时钟只能向前拨。',
+            'Send {"seconds": N} with N ≥ 0: the clock only moves forward.',
+            "invalid_body",
+        )
     now = context(request).clock.advance(timedelta(seconds=seconds))
     return JSONResponse({"now": now.isoformat()})
 

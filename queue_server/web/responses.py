@@ -20,62 +20,94 @@ MAX_BODY = 16 * 1024  # every request body of this API is a few fields
 
 
 def error_response(
-    status: int, code: str, message: str, headers: dict[str, str] | None = None, details: dict[str, Any] | None = None
+    status: int,
+    code: str,
+    message: str,
+    message_en: str,
+    headers: dict[str, str] | None = None,
+    details: dict[str, Any] | None = None,
 ) -> JSONResponse:
-    return JSONResponse({**(details or {}), "error": code, "message": message}, status_code=status, headers=headers)
+    """Every error of the API has this shape: a stable ``error`` code, the message in Chinese (``message``) and in
+    English (``message_en``), and whatever ``details`` the error carries."""
+    body = {**(details or {}), "error": code, "message": message, "message_en": message_en}
+    return JSONResponse(body, status_code=status, headers=headers)
 
 
 async def read_json(request: Request, required: bool = True) -> dict[str, Any]:
     """The request's JSON object; an empty body is ``{}`` unless ``required``."""
     declared = request.headers.get("content-length", "")
     if declared.isdigit() and int(declared) > MAX_BODY:
-        raise QueueError(f"The request body is larger than {MAX_BODY} bytes.", "body_too_large", 413)
+        raise _too_large()
     body = b""
     async for chunk in request.stream():
         body += chunk
         if len(body) > MAX_BODY:
-            raise QueueError(f"The request body is larger than {MAX_BODY} bytes.", "body_too_large", 413)
+            raise _too_large()
     if not body.strip():
         if required:
-            raise InvalidRequest("Send a JSON object as the request body.", "missing_body")
+            raise InvalidRequest(
+                "请求体应为一个 JSON 对象。", "Send a JSON object as the request body.", "missing_body"
+            )
         return {}
     try:
         data = json.loads(body)
     except (UnicodeDecodeError, json.JSONDecodeError) as e:
-        raise InvalidRequest(f"The body is not valid JSON: {e}", "invalid_json", 400) from None
+        raise InvalidRequest(
+            f"请求体不是有效的 JSON：{e}", f"The body is not valid JSON: {e}", "invalid_json", 400
+        ) from None
     if not isinstance(data, dict):
-        raise InvalidRequest("The body must be a JSON object.", "invalid_body")
+        raise InvalidRequest("请求体必须是 JSON 对象。", "The body must be a JSON object.", "invalid_body")
     return data
+
+
+def _too_large() -> QueueError:
+    return QueueError(
+        f"请求体超过 {MAX_BODY} 字节。", f"The request body is larger than {MAX_BODY} bytes.", "body_too_large", 413
+    )
+
+
+def missing_field(name: str) -> InvalidRequest:
+    return InvalidRequest(f"缺少字段 {name!r}。", f"The field {name!r} is required.", "missing_field")
 
 
 def check_fields(body: dict[str, Any], allowed: tuple[str, ...]) -> None:
     for name in body:
         if name not in allowed:
-            raise InvalidRequest(f"Unknown field {name!r} (allowed: {', '.join(allowed)}).", "unknown_field")
+            raise InvalidRequest(
+                f"未知字段 {name!r}（可用：{'、'.join(allowed)}）。",
+                f"Unknown field {name!r} (allowed: {', '.join(allowed)}).",
+                "unknown_field",
+            )
 
 
 def text_field(body: dict[str, Any], name: str, max_length: int = 100) -> str:
     value = body.get(name)
     if value is None:
-        raise InvalidRequest(f"The field {name!r} is required.", "missing_field")
+        raise missing_field(name)
     if not isinstance(value, str) or not value or len(value) > max_length:
-        raise InvalidRequest(f"The field {name!r} must be a non-empty string.", "invalid_field")
+        raise InvalidRequest(
+            f"字段 {name!r} 应为非空字符串。", f"The field {name!r} must be a non-empty string.", "invalid_field"
+        )
     return value
 
 
 def int_field(body: dict[str, Any], name: str) -> int:
     value = body.get(name)
     if value is None:
-        raise InvalidRequest(f"The field {name!r} is required.", "missing_field")
+        raise missing_field(name)
     if isinstance(value, bool) or not isinstance(value, int):
-        raise InvalidRequest(f"The field {name!r} must be a whole number.", "invalid_field")
+        raise InvalidRequest(
+            f"字段 {name!r} 应为整数。", f"The field {name!r} must be a whole number.", "invalid_field"
+        )
     return value
 
 
 def bool_field(body: dict[str, Any], name: str, default: bool = False) -> bool:
     value = body.get(name, default)
     if not isinstance(value, bool):
-        raise InvalidRequest(f"The field {name!r} must be true or false.", "invalid_field")
+        raise InvalidRequest(
+            f"字段 {name!r} 应为 true 或 false。", f"The field {name!r} must be true or false.", "invalid_field"
+        )
     return value
 
 
@@ -85,7 +117,12 @@ def idempotency(request: Request, body: dict[str, Any]) -> tuple[str, str] | Non
     if key is None:
         return None
     if not 1 <= len(key) <= 255 or not key.isascii() or not key.isprintable():
-        raise InvalidRequest("Idempotency-Key must be 1 to 255 printable ASCII characters.", "bad_idempotency_key", 400)
+        raise InvalidRequest(
+            "Idempotency-Key 应为 1 到 255 个可打印的 ASCII 字符。",
+            "Idempotency-Key must be 1 to 255 printable ASCII characters.",
+            "bad_idempotency_key",
+            400,
+        )
     asked = f"{request.method} {request.url.path} {json.dumps(body, sort_keys=True)}"
     return asked, key
 
@@ -93,25 +130,31 @@ def idempotency(request: Request, body: dict[str, Any]) -> tuple[str, str] | Non
 async def queue_error(request: Request, exc: Exception) -> Response:
     if not isinstance(exc, QueueError):
         raise exc
-    return error_response(exc.status, exc.code, exc.message, details=exc.details)
+    return error_response(exc.status, exc.code, exc.message, exc.message_en, details=exc.details)
 
 
 async def http_error(request: Request, exc: Exception) -> Response:
     if not isinstance(exc, HTTPException):
         raise exc
     codes = {404: "not_found", 405: "method_not_allowed"}
-    messages = {404: "No such page or API path.", 405: "This path does not accept that method."}
+    messages = {
+        404: ("没有这个页面或接口。", "No such page or API path."),
+        405: ("这个路径不接受该请求方法。", "This path does not accept that method."),
+    }
+    zh, en = messages.get(exc.status_code, (str(exc.detail), str(exc.detail)))
     return error_response(
-        exc.status_code,
-        codes.get(exc.status_code, "http_error"),
-        messages.get(exc.status_code, str(exc.detail)),
-        headers=dict(exc.headers or {}),
+        exc.status_code, codes.get(exc.status_code, "http_error"), zh, en, headers=dict(exc.headers or {})
     )
 
 
 async def store_unavailable(request: Request, exc: Exception) -> Response:
     log.error("Redis unavailable during %s %s: %s", request.method, request.url.path, exc)
-    return error_response(503, "store_unavailable", "The ticket store is not reachable; try again in a moment.")
+    return error_response(
+        503,
+        "store_unavailable",
+        "暂时无法连接排队数据，请稍后再试。",
+        "The ticket store is not reachable; try again in a moment.",
+    )
 
 
 async def internal_error(request: Request, exc: Exception) -> Response:
@@ -119,6 +162,7 @@ async def internal_error(request: Request, exc: Exception) -> Response:
     return error_response(
         500,
         "internal_error",
+        "服务器出错了；重试前请先核对票号或窗口状态。",
         "Something went wrong on the server; check the ticket or window before trying again.",
     )
 

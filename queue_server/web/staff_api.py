@@ -22,7 +22,11 @@ def month_days(text: str | None) -> tuple[date, date]:
     """The first and last day of ``YYYY-MM``."""
     match = MONTH.match(text or "")
     if not match or not 1 <= int(match[2]) <= 12 or int(match[1]) < 2000:
-        raise InvalidRequest(f"Give the month as ?month=YYYY-MM (e.g. 2026-11), not {text!r}.", "invalid_month")
+        raise InvalidRequest(
+            f"月份应写作 ?month=YYYY-MM（如 2026-11），收到 {text!r}。",
+            f"Give the month as ?month=YYYY-MM (e.g. 2026-11), not {text!r}.",
+            "invalid_month",
+        )
     year, month = int(match[1]), int(match[2])
     return date(year, month, 1), date(year, month, calendar.monthrange(year, month)[1])
 
@@ -34,7 +38,9 @@ async def staff_overtime(request: Request) -> JSONResponse:
     ctx = context(request)
     principal = await auth.authenticate(ctx.redis, store.hall, request.headers.get("authorization"), ctx.admin_token)
     if principal.window is not None:
-        raise Forbidden("Only a supervisor may read the staff report.", "supervisors_only")
+        raise Forbidden(
+            "只有值班长可以查看人员报表。", "Only a supervisor may read the staff report.", "supervisors_only"
+        )
     first, last = month_days(request.query_params.get("month"))
     found = overtime(store.hall, await store.tickets_of_days(first, last))
     # Every clerk of the hall is listed, those with nothing to claim too; then anyone else who called visitors.

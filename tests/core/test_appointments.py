@@ -3,6 +3,7 @@ and when a booked visitor may check in."""
 
 from __future__ import annotations
 
+import re
 import tomllib
 from datetime import date, datetime, time
 from pathlib import Path
@@ -28,6 +29,7 @@ from queue_server.core.appointments import (
 from queue_server.core.errors import QueueError
 from queue_server.core.hall import AppointmentPolicy, Hall
 
+CJK = re.compile(r"[\u4e00-\u9fff]")
 TZ = ZoneInfo("Asia/Shanghai")
 
 # A town centre: A (ID cards) and B (social insurance) on weekend mornings, booked only; C (tax) on weekdays
@@ -171,7 +173,7 @@ def test_friday_16_00_is_the_weekend_cut_off(town: Hall, moment: str, open_for_s
     if error is not None:
         assert (error.code, error.status) == ("booking_closed", 409)
         assert error.details == {"closes_at": "2026-11-27T16:00:00+08:00"}
-        assert "11月27日 周五 16:00" in error.message and "Fri 27 Nov 16:00" in error.message
+        assert "11月27日 周五 16:00" in error.message and "Fri 27 Nov 16:00" in error.message_en
     assert slot.label == "09:00"
 
 
@@ -202,7 +204,7 @@ def test_a_slot_that_cannot_be_booked_says_why(
     with pytest.raises(QueueError) as caught:
         requested_slot(town, service, date.fromisoformat(day), label, at("2026-11-25 10:00"))
     assert (caught.value.code, caught.value.status, caught.value.details) == (code, status, details)
-    assert " / " in caught.value.message  # Chinese, then English
+    assert CJK.search(caught.value.message) and re.match("[A-Z]", caught.value.message_en)  # Chinese, and English
 
 
 def test_a_past_day_is_closed_for_booking(town: Hall) -> None:

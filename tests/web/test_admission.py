@@ -51,7 +51,7 @@ def test_a_closed_category_says_when_it_opens(client_at: Any) -> None:
     assert body["error"] == "closed"
     assert body["next_opening"] == "2026-11-23T09:00:00+08:00"
     assert body["next_opening_text"] == "11月23日 周一 09:00"
-    assert "11月23日 周一 09:00" in body["message"] and "Mon 23 Nov 09:00" in body["message"]
+    assert "11月23日 周一 09:00" in body["message"] and "Mon 23 Nov 09:00" in body["message_en"]
     assert body["booking"] is None  # weekday sessions take no appointments
     # nothing was issued: the next ticket on Monday is still the first
     monday = client_at(datetime(2026, 11, 23, 9, 5, tzinfo=SHANGHAI))

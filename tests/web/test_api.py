@@ -382,7 +382,7 @@ def test_no_input_gives_a_500_or_harms_a_ticket(client: TestClient, sync_redis: 
 def test_errors_never_show_a_traceback(client: TestClient) -> None:
     response = client.post("/api/halls/demo/tickets", content=b"{", headers={"Content-Type": "application/json"})
     assert "Traceback" not in response.text
-    assert set(response.json()) == {"error", "message"}
+    assert set(response.json()) == {"error", "message", "message_en"}
 
 
 def test_health_and_hall_list(client: TestClient) -> None:

@@ -146,7 +146,7 @@ def test_errors_say_what_to_do_next(friday: TestClient) -> None:
         BOOKINGS, json={"service": "B", "date": "2026-12-05", "slot": "9:00", "name": "a", "phone": "1234"}
     )
     assert slot.json()["slots"][:2] == ["09:00", "09:30"]
-    assert " / " in slot.json()["message"]  # Chinese, then English
+    assert "没有" in slot.json()["message"] and "No slot" in slot.json()["message_en"]  # Chinese, and English
 
 
 def test_a_full_slot_and_a_second_booking_are_conflicts(friday: TestClient) -> None:

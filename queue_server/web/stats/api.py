@@ -93,7 +93,8 @@ def _day(params: Mapping[str, str], name: str) -> date:
         return date.fromisoformat(text)
     except ValueError:
         raise InvalidRequest(
-            f"日期应写作 YYYY-MM-DD，{name}={text[:40]!r} 无法识别。The {name!r} date must be written YYYY-MM-DD.",
+            f"日期应写作 YYYY-MM-DD，{name}={text[:40]!r} 无法识别。",
+            f"The {name!r} date must be written YYYY-MM-DD.",
             "bad_date",
         ) from None
 
@@ -101,20 +102,21 @@ def _day(params: Mapping[str, str], name: str) -> date:
 def period_of(params: Mapping[str, str], today: date) -> tuple[date, date]:
     """The business days a query asks for: ``date``, or ``from`` (and ``to``, default today); default today."""
     if "date" in params and ("from" in params or "to" in params):
-        raise InvalidRequest("请只给出 date，或 from 与 to。Give either date, or from and to.", "bad_range")
+        raise InvalidRequest("请只给出 date，或 from 与 to。", "Give either date, or from and to.", "bad_range")
     if "date" in params:
         return _day(params, "date"), _day(params, "date")
     if "to" in params and "from" not in params:
-        raise InvalidRequest("给出 to 时也需给出 from。Give from together with to.", "bad_range")
+        raise InvalidRequest("给出 to 时也需给出 from。", "Give from together with to.", "bad_range")
     if "from" not in params:
         return today, today
     first = _day(params, "from")
     last = _day(params, "to") if "to" in params else today
     if last < first:
-        raise InvalidRequest(f"结束日期 {last} 早于开始日期 {first}。The range ends before it starts.", "bad_range")
+        raise InvalidRequest(f"结束日期 {last} 早于开始日期 {first}。", "The range ends before it starts.", "bad_range")
     if (last - first).days + 1 > MAX_DAYS:
         raise InvalidRequest(
-            f"一次最多统计 {MAX_DAYS} 天。At most {MAX_DAYS} days at a time (tickets are kept that long).",
+            f"一次最多统计 {MAX_DAYS} 天。",
+            f"At most {MAX_DAYS} days at a time (tickets are kept that long).",
             "range_too_long",
         )
     return first, last
@@ -126,7 +128,7 @@ async def _query(request: Request) -> tuple[HallStore, dict[str, Any], str]:
     ctx = context(request)
     principal = await auth.authenticate(ctx.redis, store.hall, request.headers.get("authorization"), ctx.admin_token)
     if principal.window is not None:
-        raise Forbidden("只有值班长可以查看统计。Only a supervisor may read the statistics.", "supervisors_only")
+        raise Forbidden("只有值班长可以查看统计。", "Only a supervisor may read the statistics.", "supervisors_only")
     params = request.query_params
     now = ctx.clock.now()
     first, last = period_of(params, business_day(now, store.hall.timezone, store.hall.rollover))
@@ -137,12 +139,15 @@ async def _query(request: Request) -> tuple[HallStore, dict[str, Any], str]:
         except ValueError:
             known = "、".join(dict.fromkeys(s.name for s in store.hall.sessions)) or "无 none"
             raise InvalidRequest(
-                f"没有名为 {session[:40]!r} 的办理时段（可选：{known}）。No such session in this hall.",
+                f"没有名为 {session[:40]!r} 的办理时段（可选：{known}）。",
+                "No such session in this hall.",
                 "unknown_session",
             ) from None
     fmt = params.get("format", "json")
     if fmt not in FORMATS:
-        raise InvalidRequest(f"format 只能是 json 或 csv。format must be json or csv, not {fmt[:20]!r}.", "bad_format")
+        raise InvalidRequest(
+            "format 只能是 json 或 csv。", f"format must be json or csv, not {fmt[:20]!r}.", "bad_format"
+        )
     return store, await load_statistics(store, first, last, now, session), fmt
 
 
@@ -175,7 +180,11 @@ async def hall_statistics_csv(request: Request) -> Response:
 async def statistics_chart(request: Request) -> Response:
     name = request.path_params["name"]
     if name not in CHARTS:
-        raise NotFound(f"No chart {name[:40]!r} (charts: {', '.join(CHARTS)}).", "unknown_chart")
+        raise NotFound(
+            f"没有 {name[:40]!r} 这张图（可选：{'、'.join(CHARTS)}）。",
+            f"No chart {name[:40]!r} (charts: {', '.join(CHARTS)}).",
+            "unknown_chart",
+        )
     _, summary, _ = await _query(request)
     lang = "en" if request.query_params.get("lang") == "en" else "zh"
     svg = render_chart(name, summary, lang)
