@@ -77,14 +77,15 @@ class Bookings:
         slot = requested_slot(self.hall, service, day, slot_label, now)
         closed = closed_error(self.hall, day, now) is not None
         opens, closes = check_in_window(self.hall, slot)
-        args: list[str | int] = [
-            "", service, day.isoformat(), slot.label, f"{slot.end:%H:%M}", slot.capacity, person(clean, digits),
-            clean, digits, _ms(opens), _ms(closes), opens.isoformat(), closes.isoformat(), "1" if closed else "0",
-        ]  # fmt: skip
+        args: dict[str, Any] = {
+            "service": service, "date": day.isoformat(), "slot": slot.label, "slot_end": f"{slot.end:%H:%M}",
+            "capacity": slot.capacity, "who": person(clean, digits), "name": clean, "phone": digits,
+            "opens_ms": _ms(opens), "deadline_ms": _ms(closes), "opens": opens.isoformat(),
+            "closes": closes.isoformat(), "closed": closed,
+        }  # fmt: skip
         for _ in range(CODE_ATTEMPTS):
-            args[0] = new_code()
             try:
-                answer = await self.store.run("book", now, args, idempotency)
+                answer = await self.store.run("book", now, {**args, "code": new_code()}, idempotency)
             except QueueError as e:
                 if e.code == "booking_code_taken":
                     continue
@@ -123,7 +124,7 @@ class Bookings:
         if not valid_code(code):
             raise _unknown()
         try:
-            answer = await self.store.run("cancel_booking", now, [code], idempotency)
+            answer = await self.store.run("cancel_booking", now, {"code": code}, idempotency)
         except QueueError as e:
             raise await self._explained(e, code) from None
         return _with_replay(public_booking(answer["booking"], masked=True), answer)
@@ -133,7 +134,9 @@ class Bookings:
         if not valid_code(code):
             raise _unknown()
         try:
-            answer = await self.store.run("check_in", now, [code, new_ticket_id(self.hall.id)], idempotency)
+            answer = await self.store.run(
+                "check_in", now, {"code": code, "id": new_ticket_id(self.hall.id)}, idempotency
+            )
         except QueueError as e:
             raise await self._explained(e, code) from None
         answer["booking"] = public_booking(answer["booking"], masked=True)
@@ -143,7 +146,7 @@ class Bookings:
         """Turn every booking past its check-in deadline into a no-show; returns how many."""
         total = 0
         while True:
-            missed = int((await self.store.run("miss_bookings", now, [batch]))["missed"])
+            missed = int((await self.store.run("miss_bookings", now, {"batch": batch}))["missed"])
             total += missed
             if missed < batch:
                 return total

@@ -9,6 +9,7 @@ from __future__ import annotations
 import hashlib
 import json
 import secrets
+from collections.abc import Mapping
 from datetime import date, datetime, timedelta
 from importlib import resources
 from typing import Any, cast
@@ -95,7 +96,7 @@ class HallStore:
         self.hall = hall
         self._scripts = scripts.by_name
         codes = hall.service_codes
-        self._codes = ",".join(codes)
+        self._codes = list(codes)
         h = hall.id
         self._keys = [
             keys.events(h),
@@ -123,10 +124,11 @@ class HallStore:
         self,
         name: str,
         now: datetime,
-        args: list[str | int],
+        args: Mapping[str, Any] | None = None,
         idempotency: tuple[str, str] | None = None,
     ) -> dict[str, Any]:
-        """Run a script; ``idempotency`` is (what the request asks, its Idempotency-Key) when it has one."""
+        """Run a script with its arguments by name (its header lists them); ``idempotency`` is (what the request
+        asks, its Idempotency-Key) when it has one. Every script gets one JSON object as its only ARGV."""
         run_keys = self._keys
         fingerprint = ""
         if idempotency is not None:
@@ -135,17 +137,17 @@ class HallStore:
             run_keys[7] = keys.idempotency(self.hall.id, client_key)
             fingerprint = hashlib.sha256(request.encode()).hexdigest()
         local = now.astimezone(self.hall.timezone)
-        argv: list[str | int] = [
-            int(now.timestamp() * 1000),
-            local.isoformat(timespec="milliseconds"),
-            business_day(now, self.hall.timezone, self.hall.rollover).isoformat(),
-            fingerprint,
-            IDEMPOTENCY_TTL,
-            self._codes,
-            STREAM_MAX,
-            *args,
-        ]
-        raw = await self._scripts[name](keys=run_keys, args=argv)
+        call = {
+            "now_ms": int(now.timestamp() * 1000),
+            "at": local.isoformat(timespec="milliseconds"),
+            "day": business_day(now, self.hall.timezone, self.hall.rollover).isoformat(),
+            "fingerprint": fingerprint,
+            "idem_ttl": IDEMPOTENCY_TTL,
+            "codes": self._codes,
+            "stream_max": STREAM_MAX,
+            "args": args or {},
+        }
+        raw = await self._scripts[name](keys=run_keys, args=[json.dumps(call, ensure_ascii=False)])
         answer: dict[str, Any] = json.loads(raw)
         if "error" in answer:
             raise from_script(answer["error"])
@@ -165,9 +167,7 @@ class HallStore:
 
         ``max_waiting`` is the issuing cut-off (see :func:`queue_server.core.hours.max_waiting`): the ticket is refused
         (``issuing_closed``) when more than that many already wait in the category; None issues regardless."""
-        args: list[str | int] = [
-            service, "1" if priority else "0", new_ticket_id(self.hall.id), "" if max_waiting is None else max_waiting
-        ]  # fmt: skip
+        args = {"service": service, "priority": priority, "id": new_ticket_id(self.hall.id), "max_waiting": max_waiting}
         return await self.run("issue", now, args, idempotency)
 
     async def call_next(
@@ -175,33 +175,33 @@ class HallStore:
     ) -> dict[str, Any]:
         """呼叫下一位: ``{"ticket": ...}``, the ticket being ``None`` when nobody waits for the window.
         ``clerk`` (the signed-in clerk's username) is kept on the ticket for the overtime report."""
-        args: list[str | int] = [window.number, ",".join(window.services), window.policy, clerk]
+        args = {"window": window.number, "services": window.services, "policy": window.policy, "clerk": clerk}
         return await self.run("call_next", now, args, idempotency)
 
     async def recall(self, now: datetime, window: int, idempotency: tuple[str, str] | None = None) -> dict[str, Any]:
-        return await self.run("recall", now, [window], idempotency)
+        return await self.run("recall", now, {"window": window}, idempotency)
 
     async def skip(self, now: datetime, window: int, idempotency: tuple[str, str] | None = None) -> dict[str, Any]:
-        return await self.run("skip", now, [window], idempotency)
+        return await self.run("skip", now, {"window": window}, idempotency)
 
     async def complete(self, now: datetime, window: int, idempotency: tuple[str, str] | None = None) -> dict[str, Any]:
-        return await self.run("complete", now, [window], idempotency)
+        return await self.run("complete", now, {"window": window}, idempotency)
 
     async def transfer(
         self, now: datetime, window: int, service: str, idempotency: tuple[str, str] | None = None
     ) -> dict[str, Any]:
-        return await self.run("transfer", now, [window, service], idempotency)
+        return await self.run("transfer", now, {"window": window, "service": service}, idempotency)
 
     async def pause(self, now: datetime, window: int, idempotency: tuple[str, str] | None = None) -> dict[str, Any]:
-        return await self.run("pause", now, [window, "pause"], idempotency)
+        return await self.run("pause", now, {"window": window, "action": "pause"}, idempotency)
 
     async def resume(self, now: datetime, window: int, idempotency: tuple[str, str] | None = None) -> dict[str, Any]:
-        return await self.run("pause", now, [window, "resume"], idempotency)
+        return await self.run("pause", now, {"window": window, "action": "resume"}, idempotency)
 
     async def requeue(
         self, now: datetime, ticket_id: str, idempotency: tuple[str, str] | None = None
     ) -> dict[str, Any]:
-        return await self.run("requeue", now, [ticket_id, self.hall.requeue_after], idempotency)
+        return await self.run("requeue", now, {"id": ticket_id, "behind": self.hall.requeue_after}, idempotency)
 
     async def tidal(
         self,
@@ -219,20 +219,20 @@ class HallStore:
 
         ``expected`` is the category the caller saw the window switched to ('' for none); the switch is refused
         (``tidal_changed``) if that is no longer so. None skips the check (a supervisor's hand)."""
-        args: list[str | int] = [
-            window, "open" if service else "close", service or "", "1" if manual else "0", cause, reason,
-            "*" if expected is None else expected,
-        ]  # fmt: skip
+        args = {
+            "window": window, "action": "open" if service else "close", "service": service or "", "manual": manual,
+            "cause": cause, "reason": reason, "expected": "*" if expected is None else expected,
+        }  # fmt: skip
         return await self.run("tidal", now, args, idempotency)
 
     async def ticket(self, now: datetime, ticket_id: str) -> dict[str, Any]:
-        answer = await self.run("status", now, [ticket_id])
+        answer = await self.run("status", now, {"id": ticket_id})
         ticket: dict[str, Any] = answer["ticket"]
         return ticket
 
     async def roll_over(self, now: datetime) -> None:
         """Start the new business day if it is due (the snapshot script does it on the way)."""
-        await self.run("snapshot", now, [])
+        await self.run("snapshot", now)
 
     async def announce_hours(self, now: datetime, boundary: datetime) -> bool:
         """Tell screens and kiosks that a session started or ended at ``boundary`` (an ``hours`` event with the
@@ -245,7 +245,7 @@ class HallStore:
             "hours": hall_hours(openings),
             "openings": {code: o.as_dict() for code, o in openings.items()},
         }
-        args: list[str | int] = [int(boundary.timestamp() * 1000), json.dumps(event, ensure_ascii=False)]
+        args = {"boundary_ms": int(boundary.timestamp() * 1000), "data": json.dumps(event, ensure_ascii=False)}
         return bool((await self.run("hours", now, args))["announced"])
 
     async def waiting(self, service: str) -> int:
@@ -293,7 +293,7 @@ class HallStore:
 
     async def snapshot(self, now: datetime) -> dict[str, Any]:
         """The hall as a screen shows it, with the id of the last event that the state includes."""
-        raw = await self.run("snapshot", now, [])
+        raw = await self.run("snapshot", now)
         windows = raw["windows"] or {}
         served = raw["served"] or {}
         # Opening hours (延时错时服务): open now? issuing until when? next opening? Pure, from the config.

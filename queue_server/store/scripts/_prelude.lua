@@ -10,35 +10,32 @@
 --   KEYS[13] booking slot counts and who booked (hash)   KEYS[14] booking check-in deadlines (zset)
 --   KEYS[15] paused time per day and window (hash "day|n" -> ms)
 --   KEYS[16] the last session boundary announced (ms)
---   KEYS[16+2i-1], KEYS[16+2i]  waiting lines (normal, priority) of the i-th category of ARGV[6]
--- ARGV:
---   ARGV[1] now, ms since the epoch     ARGV[2] now as ISO text in the hall's zone
---   ARGV[3] business day of now         ARGV[4] request fingerprint for idempotency ('' = none)
---   ARGV[5] idempotency TTL, seconds    ARGV[6] category codes, comma-separated, in KEYS order
---   ARGV[7] stream length to keep       ARGV[8..] the script's own arguments
-local NOW_MS = tonumber(ARGV[1])
-local AT = ARGV[2]
-local DAY = ARGV[3]
-local IDEM = ARGV[4]
-local IDEM_TTL = tonumber(ARGV[5])
-local STREAM_MAX = ARGV[7]
+--   KEYS[16+2i-1], KEYS[16+2i]  waiting lines (normal, priority) of the i-th category of CALL.codes
+-- ARGV[1] is one JSON object, its fields named (HallStore.run makes it):
+--   now_ms     now, ms since the epoch          at          now as ISO text in the hall's zone
+--   day        the business day of now          fingerprint the request's, for idempotency ('' = none)
+--   idem_ttl   idempotency TTL, seconds         codes       the category codes, in KEYS order
+--   stream_max stream length to keep            args        the script's own arguments, by name (each
+--                                                            script's header lists them)
+local CALL = cjson.decode(ARGV[1])
+local NOW_MS = CALL.now_ms
+local AT = CALL.at
+local DAY = CALL.day
+local IDEM = CALL.fingerprint
+local IDEM_TTL = CALL.idem_ttl
+local STREAM_MAX = CALL.stream_max
+local A = CALL.args
 
 local FIXED_KEYS = 16
 local CODES = {}
 local LINE = {}
 do
   local i = 0
-  for code in string.gmatch(ARGV[6], '[^,]+') do
+  for _, code in ipairs(CALL.codes) do
     i = i + 1
     CODES[i] = code
     LINE[code] = {normal = KEYS[FIXED_KEYS + 2 * i - 1], priority = KEYS[FIXED_KEYS + 2 * i]}
   end
-end
-
-local function split(text)
-  local out = {}
-  for part in string.gmatch(text, '[^,]+') do out[#out + 1] = part end
-  return out
 end
 
 local function emit(kind, fields)

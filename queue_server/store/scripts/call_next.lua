@@ -1,13 +1,13 @@
 -- call_next (呼叫下一位): complete the window's current visitor, then call the next one it serves:
 -- priority tickets first, then by the window's policy ('oldest' across its categories, or 'order': the
 -- first category in its list that has anyone waiting).
--- ARGV[8] window number   ARGV[9] the window's categories, comma-separated, in priority order
--- ARGV[10] policy ('oldest' or 'order')   ARGV[11] the signed-in clerk's username ('' for a supervisor), kept
+-- A.window window number   A.services the window's categories, in priority order
+-- A.policy ('oldest' or 'order')   A.clerk the signed-in clerk's username ('' for a supervisor), kept
 -- on the ticket for the clerks' overtime report
 local replay = replayed()
 if replay then return replay end
 roll_over()
-local n, services, policy = ARGV[8], split(ARGV[9]), ARGV[10]
+local n, services, policy = tostring(A.window), A.services, A.policy
 local w = load_window(n)
 if w.state == 'paused' then return answer_error('window_paused') end
 -- A tidal window switched to a congested category (潮汐窗口) serves that category only.
@@ -42,7 +42,7 @@ t.window = tonumber(n)
 t.called_at = AT
 t.called_ms = NOW_MS
 t.recalls = 0
-if ARGV[11] ~= '' then t.clerk = ARGV[11] end
+if A.clerk ~= '' then t.clerk = A.clerk end
 -- Called at a tidal window while switched (潮汐窗口): counted in the statistics' tidal share.
 if w.tidal then t.tidal = true end
 save_ticket(t)

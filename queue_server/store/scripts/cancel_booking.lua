@@ -1,8 +1,8 @@
 -- cancel_booking (取消预约): the visitor gives the place back; it can be booked again at once.
--- ARGV[8] the booking's code
+-- A.code the booking's code
 local replay = replayed()
 if replay then return replay end
-local raw = redis.call('HGET', KEYS[12], ARGV[8])
+local raw = redis.call('HGET', KEYS[12], A.code)
 if not raw then return answer_error('unknown_booking') end
 local b = cjson.decode(raw)
 if b.state == 'checked_in' then return answer_error('already_checked_in') end

@@ -1,7 +1,7 @@
 -- miss_bookings: every booking still not checked in at its deadline becomes a no-show (爽约); its place is
 -- released for walk-ins and counted. Run every minute by each server process; running it twice is harmless.
--- ARGV[8] the most bookings to handle in one run (the rest wait for the next)
-local due = redis.call('ZRANGEBYSCORE', KEYS[14], '-inf', NOW_MS, 'LIMIT', 0, tonumber(ARGV[8]))
+-- A.batch the most bookings to handle in one run (the rest wait for the next)
+local due = redis.call('ZRANGEBYSCORE', KEYS[14], '-inf', NOW_MS, 'LIMIT', 0, A.batch)
 local missed = 0
 for _, code in ipairs(due) do
   redis.call('ZREM', KEYS[14], code)

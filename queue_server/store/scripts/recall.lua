@@ -1,9 +1,9 @@
 -- recall (重呼): call the window's current visitor once more.
--- ARGV[8] window number
+-- A.window window number
 local replay = replayed()
 if replay then return replay end
 roll_over()
-local n = ARGV[8]
+local n = tostring(A.window)
 local w, t = current_ticket(n)
 if not t then return answer_error('no_current_ticket') end
 t.recalls = (t.recalls or 0) + 1

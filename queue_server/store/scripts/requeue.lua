@@ -1,17 +1,17 @@
 -- requeue (过号重排): a skipped visitor came back; the ticket rejoins its line behind at most
--- ARGV[9] of the visitors already waiting there (过号顺延), keeping its number.
--- ARGV[8] ticket id   ARGV[9] how many waiting visitors may stay ahead
+-- A.behind of the visitors already waiting there (过号顺延), keeping its number.
+-- A.id ticket id   A.behind how many waiting visitors may stay ahead
 local replay = replayed()
 if replay then return replay end
 roll_over()
-local t = load_ticket(ARGV[8])
+local t = load_ticket(A.id)
 if not t then return answer_error('unknown_ticket') end
 if t.business_day ~= today() and (t.state == 'skipped' or t.state == 'expired') then
   return answer_error('ticket_from_another_day')
 end
 if t.state ~= 'skipped' then return answer_error('ticket_not_skipped') end
 if not LINE[t.service] then return answer_error('unknown_service') end
-local behind = tonumber(ARGV[9])
+local behind = A.behind
 local key = LINE[t.service][lane_of(t)]
 local score
 if behind == 0 then

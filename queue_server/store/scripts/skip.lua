@@ -1,10 +1,10 @@
 -- skip (过号): the called visitor did not come; the window is free again. The ticket may be put back in
 -- line later by requeue.
--- ARGV[8] window number
+-- A.window window number
 local replay = replayed()
 if replay then return replay end
 roll_over()
-local n = ARGV[8]
+local n = tostring(A.window)
 local w, t = current_ticket(n)
 if not t then return answer_error('no_current_ticket') end
 t.state = 'skipped'

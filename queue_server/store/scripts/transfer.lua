@@ -1,10 +1,10 @@
 -- transfer (转移): the window's current visitor needs another category; the ticket keeps its number and
 -- joins that category's line at its original arrival place, so the visitor does not queue twice.
--- ARGV[8] window number   ARGV[9] target category code
+-- A.window window number   A.service target category code
 local replay = replayed()
 if replay then return replay end
 roll_over()
-local n, target = ARGV[8], ARGV[9]
+local n, target = tostring(A.window), A.service
 if not LINE[target] then return answer_error('unknown_service') end
 local w, t = current_ticket(n)
 if not t then return answer_error('no_current_ticket') end
