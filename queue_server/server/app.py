@@ -22,7 +22,7 @@ from queue_server.store.hall_store import HallStore, Scripts
 from queue_server.store.tidal_controller import TidalController
 from queue_server.web import api, booking_api, booking_pages, client_pages, clock_hook, pages, staff_api
 from queue_server.web import channels as ws
-from queue_server.web.api import Context
+from queue_server.web.context import Context
 from queue_server.web.responses import EXCEPTION_HANDLERS
 from queue_server.web.stats import api as stats_api
 from queue_server.web.stats import page as stats_page

@@ -2,55 +2,20 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass
 from typing import Any
 
-from redis.asyncio import Redis
 from starlette.requests import Request
 from starlette.responses import JSONResponse
 from starlette.routing import Route
 
 from queue_server.core.admission import refusal
-from queue_server.core.errors import Conflict, Forbidden, UnknownHall, UnknownService, UnknownTicket, UnknownWindow
-from queue_server.core.hall import Hall, Window
+from queue_server.core.errors import Conflict, UnknownService, UnknownWindow
+from queue_server.core.hall import Window
 from queue_server.core.hours import max_waiting
-from queue_server.feed.hub import EventHub
-from queue_server.runtime.clock import Clock
-from queue_server.store.hall_store import HallStore, hall_of_ticket
+from queue_server.store.hall_store import HallStore
 from queue_server.web import auth
+from queue_server.web.context import context, hall_store
 from queue_server.web.responses import bool_field, check_fields, idempotency, int_field, read_json, text_field
-
-
-@dataclass
-class Context:
-    """What the handlers share, made by the app's lifespan (no module-level state)."""
-
-    halls: dict[str, Hall]
-    stores: dict[str, HallStore]
-    redis: Redis
-    clock: Clock
-    admin_token: str | None
-    hub: EventHub
-
-    def store_for_ticket(self, ticket_id: str) -> HallStore:
-        """The store of the hall a ticket id names; UnknownTicket for an id no hall could have made."""
-        store = self.stores.get(hall_of_ticket(ticket_id))
-        if store is None or len(ticket_id) > 100:
-            raise UnknownTicket("没有这张票。", "No such ticket.")
-        return store
-
-
-def context(request: Request) -> Context:
-    ctx: Context = request.state.ctx
-    return ctx
-
-
-def hall_store(request: Request) -> HallStore:
-    hall_id = request.path_params["hall"]
-    store = context(request).stores.get(hall_id)
-    if store is None:
-        raise UnknownHall(f"没有 {hall_id!r} 这个大厅。", f"No hall {hall_id!r}.")
-    return store
 
 
 def window_of(store: HallStore, text: str) -> Window:
@@ -131,7 +96,7 @@ async def requeue(request: Request) -> JSONResponse:
     ticket_id = request.path_params["ticket_id"]
     ctx = context(request)
     store = ctx.store_for_ticket(ticket_id)
-    await auth.authenticate(ctx.redis, store.hall, request.headers.get("authorization"), ctx.admin_token)
+    await auth.caller(request, store.hall)
     body = await read_json(request, required=False)
     check_fields(body, ())
     return answer(await store.requeue(ctx.clock.now(), ticket_id, idempotency(request, body)))
@@ -151,7 +116,7 @@ async def window_action(request: Request) -> JSONResponse:
             "unknown_action",
         )
     ctx = context(request)
-    principal = await auth.authenticate(ctx.redis, store.hall, request.headers.get("authorization"), ctx.admin_token)
+    principal = await auth.caller(request, store.hall)
     principal.check_window(window.number)
     body = await read_json(request, required=action == "transfer")
     check_fields(body, ("service",) if action == "transfer" else ())
@@ -182,11 +147,7 @@ async def tidal_switch(request: Request) -> JSONResponse:
     store = hall_store(request)
     window = window_of(store, request.path_params["window"])
     ctx = context(request)
-    principal = await auth.authenticate(ctx.redis, store.hall, request.headers.get("authorization"), ctx.admin_token)
-    if principal.window is not None:
-        raise Forbidden(
-            "只有值班长可以切换潮汐窗口。", "Only a supervisor may switch a tidal window.", "supervisors_only"
-        )
+    await auth.supervisor(request, store.hall, "切换潮汐窗口", "switch a tidal window")
     if not window.tidal:
         raise Conflict(
             f"{window.number} 号窗口不是潮汐窗口。",
@@ -223,8 +184,7 @@ async def whoami(request: Request) -> JSONResponse:
     """Who the bearer token speaks for, and whether it may act at ``?window=n``: lets a caller pad check its
     token before the clerk's first press."""
     store = hall_store(request)
-    ctx = context(request)
-    principal = await auth.authenticate(ctx.redis, store.hall, request.headers.get("authorization"), ctx.admin_token)
+    principal = await auth.caller(request, store.hall)
     if "window" in request.query_params:
         principal.check_window(window_of(store, request.query_params["window"]).number)
     return JSONResponse({"name": principal.name, "window": principal.window, "supervisor": principal.window is None})

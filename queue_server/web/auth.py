@@ -15,11 +15,13 @@ from datetime import datetime
 from typing import Any
 
 from redis.asyncio import Redis
+from starlette.requests import HTTPConnection
 
 from queue_server.core.errors import Forbidden, Unauthorized
 from queue_server.core.hall import Hall
 from queue_server.core.passwords import verify_password
 from queue_server.store import keys
+from queue_server.web.context import context
 
 SESSION_SECONDS = 16 * 3600  # a long working day, evening extension included
 
@@ -54,6 +56,21 @@ def bearer_token(header: str | None) -> str:
             "请使用 'Authorization: Bearer <token>'。", "Use 'Authorization: Bearer <token>'.", "bad_token"
         )
     return token
+
+
+async def caller(request: HTTPConnection, hall: Hall) -> Principal:
+    """Who is calling: the one way every handler checks the bearer token (a clerk's, or the supervisors')."""
+    ctx = context(request)
+    return await authenticate(ctx.redis, hall, request.headers.get("authorization"), ctx.admin_token)
+
+
+async def supervisor(request: HTTPConnection, hall: Hall, may_zh: str, may_en: str) -> Principal:
+    """The caller, who must be a supervisor; a clerk is told what only a supervisor may do (``may_zh``/``may_en``:
+    "查看统计" / "read the statistics")."""
+    principal = await caller(request, hall)
+    if principal.window is not None:
+        raise Forbidden(f"只有值班长可以{may_zh}。", f"Only a supervisor may {may_en}.", "supervisors_only")
+    return principal
 
 
 async def authenticate(redis: Redis, hall: Hall, header: str | None, admin_token: str | None) -> Principal:

@@ -21,7 +21,8 @@ from queue_server.core.appointments import (
 )
 from queue_server.core.errors import InvalidRequest, NotFound
 from queue_server.store.bookings import Bookings
-from queue_server.web.api import answer, context, hall_store
+from queue_server.web.api import answer
+from queue_server.web.context import context, hall_store
 from queue_server.web.responses import check_fields, idempotency, missing_field, read_json, text_field
 
 BOOKING_FIELDS = ("service", "date", "slot", "name", "phone")

@@ -18,7 +18,8 @@ from starlette.responses import Response
 from starlette.routing import BaseRoute, Route
 
 from queue_server.store.bookings import Bookings
-from queue_server.web.pages import NO_SUCH_HALL, not_found_page, page_context, page_hall, page_lang
+from queue_server.web.context import context
+from queue_server.web.pages import NO_SUCH_HALL, not_found_page, page_hall, page_lang
 from queue_server.web.templating import templates
 
 
@@ -38,9 +39,9 @@ async def book_page(request: Request) -> Response:
         "early_minutes": rules.early_minutes,
         "grace_minutes": rules.grace_minutes,
     }
-    context = {"hall": hall, "lang": lang, "config": config}
+    values = {"hall": hall, "lang": lang, "config": config}
     # What the page shows (free places, a booking's state) changes all the time: never from a cache.
-    return templates.TemplateResponse(request, "book.html", context, headers={"Cache-Control": "no-store"})
+    return templates.TemplateResponse(request, "book.html", values, headers={"Cache-Control": "no-store"})
 
 
 def qr_svg(text: str, cache: str) -> Response:
@@ -67,7 +68,7 @@ async def booking_qr(request: Request) -> Response:
     if hall is None or hall.appointments is None:
         return not_found_page(NO_SUCH_HALL)
     code = request.path_params["code"]
-    ctx = page_context(request)
+    ctx = context(request)
     await Bookings(ctx.stores[hall.id]).get(code)  # unknown_booking: no codes for made-up bookings
     return qr_svg(f"{request.base_url}book/{quote(hall.id)}?code={quote(code)}", "private, max-age=86400")
 

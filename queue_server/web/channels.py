@@ -29,18 +29,13 @@ from queue_server.feed.hub import (
     valid_event_id,
 )
 from queue_server.store.hall_store import HallStore
-from queue_server.web.api import Context
+from queue_server.web.context import Context, context
 
 log = logging.getLogger("tidequeue.ws")
 
 BACKLOG_LIMIT = 5000  # a client further behind than this gets a snapshot instead of the backlog
 BATCH_LIMIT = 100  # events in one message at most
 GONE = (WebSocketDisconnect, RuntimeError, OSError)  # how a send to a departed client fails
-
-
-def context(websocket: WebSocket) -> Context:
-    ctx: Context = websocket.state.ctx
-    return ctx
 
 
 async def refuse(websocket: WebSocket, code: str, message: str) -> None:

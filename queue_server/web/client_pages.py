@@ -37,8 +37,8 @@ async def hall_screen(request: Request) -> Response:
     if hall is None:
         return not_found_page(NO_SUCH_HALL)
     lang = page_lang(request)
-    context = {"hall": hall, "lang": lang, "config": screen_config(hall, lang)}
-    return templates.TemplateResponse(request, "hall.html", context)
+    values = {"hall": hall, "lang": lang, "config": screen_config(hall, lang)}
+    return templates.TemplateResponse(request, "hall.html", values)
 
 
 async def caller_page(request: Request) -> Response:

@@ -16,7 +16,7 @@ from starlette.responses import JSONResponse
 from starlette.routing import Route
 
 from queue_server.core.errors import InvalidRequest
-from queue_server.web.api import context
+from queue_server.web.context import context
 
 ENABLE = "TIDEQUEUE_TEST_HOOKS"
 

@@ -12,13 +12,8 @@ from starlette.routing import BaseRoute, Route
 
 from queue_server.core.errors import UnknownTicket
 from queue_server.core.hall import Hall
-from queue_server.web.api import Context
+from queue_server.web.context import context
 from queue_server.web.templating import static_routes, templates
-
-
-def page_context(request: Request) -> Context:
-    ctx: Context = request.state.ctx
-    return ctx
 
 
 def page_lang(request: Request) -> str:
@@ -28,7 +23,7 @@ def page_lang(request: Request) -> str:
 
 def page_hall(request: Request) -> Hall | None:
     """The hall named in the page's path, or None."""
-    return page_context(request).halls.get(request.path_params["hall"])
+    return context(request).halls.get(request.path_params["hall"])
 
 
 NO_SUCH_HALL = "没有这个大厅 · No such hall."
@@ -55,14 +50,14 @@ async def kiosk(request: Request) -> Response:
         "categories": categories,
         "windows": [{"number": w.number, "services": list(w.services)} for w in hall.windows],
     }
-    context = {"hall": hall, "lang": page_lang(request), "config": config}
-    return templates.TemplateResponse(request, "kiosk.html", context)
+    values = {"hall": hall, "lang": page_lang(request), "config": config}
+    return templates.TemplateResponse(request, "kiosk.html", values)
 
 
 async def ticket_qr(request: Request) -> Response:
     """``/qr/{ticket_id}.svg``: the QR code a kiosk shows and prints, pointing at the ticket's phone page."""
     ticket_id = request.path_params["ticket_id"]
-    ctx = page_context(request)
+    ctx = context(request)
     store = ctx.store_for_ticket(ticket_id)
     await store.ticket(ctx.clock.now(), ticket_id)  # raises UnknownTicket: no codes for made-up ids
     svg = io.BytesIO()
@@ -85,21 +80,21 @@ kiosk_routes: list[BaseRoute] = [
 async def phone(request: Request) -> Response:
     """``/t/{ticket_id}``: one visitor's ticket, followed live by phone.js over ``/ws/tickets/{id}``."""
     ticket_id = request.path_params["ticket_id"]
-    ctx = page_context(request)
+    ctx = context(request)
     lang = page_lang(request)
     try:
         store = ctx.store_for_ticket(ticket_id)
         await store.ticket(ctx.clock.now(), ticket_id)
     except UnknownTicket:
         # A person followed a link: tell them plainly, in a page rather than JSON.
-        context: dict[str, Any] = {"hall": None, "lang": lang, "unknown": True, "config": {"lang": lang}}
-        return templates.TemplateResponse(request, "phone.html", context, status_code=404)
+        values: dict[str, Any] = {"hall": None, "lang": lang, "unknown": True, "config": {"lang": lang}}
+        return templates.TemplateResponse(request, "phone.html", values, status_code=404)
     hall = store.hall
     categories = {s.code: {"name": s.name, "name_en": s.name_en} for s in hall.services}
     config = {"ticket_id": ticket_id, "lang": lang, "categories": categories}
-    context = {"hall": hall, "lang": lang, "unknown": False, "config": config}
+    values = {"hall": hall, "lang": lang, "unknown": False, "config": config}
     # The page shows a live state, so a cached copy would only ever be stale.
-    return templates.TemplateResponse(request, "phone.html", context, headers={"Cache-Control": "no-store"})
+    return templates.TemplateResponse(request, "phone.html", values, headers={"Cache-Control": "no-store"})
 
 
 phone_routes: list[BaseRoute] = [Route("/t/{ticket_id}", phone)]

@@ -10,10 +10,10 @@ from starlette.requests import Request
 from starlette.responses import JSONResponse
 from starlette.routing import Route
 
-from queue_server.core.errors import Forbidden, InvalidRequest
+from queue_server.core.errors import InvalidRequest
 from queue_server.core.overtime import ClerkTime, overtime
 from queue_server.web import auth
-from queue_server.web.api import context, hall_store
+from queue_server.web.context import hall_store
 
 MONTH = re.compile(r"^(\d{4})-(\d{2})$")
 
@@ -35,12 +35,7 @@ async def staff_overtime(request: Request) -> JSONResponse:
     """``GET /api/halls/{hall}/staff/overtime?month=YYYY-MM``: minutes each clerk worked after hours, on rest days
     and on holidays, and the time off in lieu that adds up to. Supervisors only."""
     store = hall_store(request)
-    ctx = context(request)
-    principal = await auth.authenticate(ctx.redis, store.hall, request.headers.get("authorization"), ctx.admin_token)
-    if principal.window is not None:
-        raise Forbidden(
-            "只有值班长可以查看人员报表。", "Only a supervisor may read the staff report.", "supervisors_only"
-        )
+    await auth.supervisor(request, store.hall, "查看人员报表", "read the staff report")
     first, last = month_days(request.query_params.get("month"))
     found = overtime(store.hall, await store.tickets_of_days(first, last))
     # Every clerk of the hall is listed, those with nothing to claim too; then anyone else who called visitors.

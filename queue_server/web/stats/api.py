@@ -24,12 +24,12 @@ from starlette.responses import JSONResponse, Response
 from starlette.routing import Route
 
 from queue_server.core.business_day import business_day
-from queue_server.core.errors import Forbidden, InvalidRequest, NotFound
+from queue_server.core.errors import InvalidRequest, NotFound
 from queue_server.core.statistics.summary import sessions_named, summarise
 from queue_server.store import keys
 from queue_server.store.hall_store import KEEP_DAYS, HallStore
 from queue_server.web import auth
-from queue_server.web.api import context, hall_store
+from queue_server.web.context import context, hall_store
 from queue_server.web.stats.charts import CHARTS, render_chart
 from queue_server.web.stats.export import statistics_csv
 
@@ -126,9 +126,7 @@ async def _query(request: Request) -> tuple[HallStore, dict[str, Any], str]:
     """Authorise a supervisor, read the query, load the statistics; also returns the asked format."""
     store = hall_store(request)
     ctx = context(request)
-    principal = await auth.authenticate(ctx.redis, store.hall, request.headers.get("authorization"), ctx.admin_token)
-    if principal.window is not None:
-        raise Forbidden("只有值班长可以查看统计。", "Only a supervisor may read the statistics.", "supervisors_only")
+    await auth.supervisor(request, store.hall, "查看统计", "read the statistics")
     params = request.query_params
     now = ctx.clock.now()
     first, last = period_of(params, business_day(now, store.hall.timezone, store.hall.rollover))

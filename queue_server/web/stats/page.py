@@ -11,7 +11,8 @@ from starlette.responses import Response
 from starlette.routing import BaseRoute, Route
 
 from queue_server.core.business_day import business_day
-from queue_server.web.pages import NO_SUCH_HALL, not_found_page, page_context, page_hall, page_lang
+from queue_server.web.context import context
+from queue_server.web.pages import NO_SUCH_HALL, not_found_page, page_hall, page_lang
 from queue_server.web.stats.api import MAX_DAYS
 from queue_server.web.templating import templates
 
@@ -21,11 +22,11 @@ async def stats_page(request: Request) -> Response:
     if hall is None:
         return not_found_page(NO_SUCH_HALL)
     lang = page_lang(request)
-    today = business_day(page_context(request).clock.now(), hall.timezone, hall.rollover)
+    today = business_day(context(request).clock.now(), hall.timezone, hall.rollover)
     sessions = list({s.name: {"name": s.name, "name_en": s.name_en} for s in hall.sessions}.values())
     config = {"hall": hall.id, "lang": lang, "today": today.isoformat(), "max_days": MAX_DAYS, "sessions": sessions}
-    context = {"hall": hall, "lang": lang, "config": config, "sessions": sessions, "today": today.isoformat()}
-    return templates.TemplateResponse(request, "stats.html", context, headers={"Cache-Control": "no-store"})
+    values = {"hall": hall, "lang": lang, "config": config, "sessions": sessions, "today": today.isoformat()}
+    return templates.TemplateResponse(request, "stats.html", values, headers={"Cache-Control": "no-store"})
 
 
 routes: list[BaseRoute] = [Route("/stats/{hall}", stats_page)]
