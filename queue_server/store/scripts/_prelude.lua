@@ -1,4 +1,4 @@
--- Shared by every script; store.py prepends it. Each script changes the hall's state AND appends the event
+-- Shared by every script; HallStore (store/hall_store.py) prepends it. Each script changes the hall's state AND appends the event
 -- to the hall's stream in one atomic step, so no screen can ever see a state the store never had.
 --
 -- KEYS (the same layout for every script; all share the hall's hash tag):
