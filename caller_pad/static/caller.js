@@ -63,10 +63,13 @@
     box.hidden = !text;
   }
 
+  // In Chinese, the pad's own words for a known code come first and the server's English message beside them;
+  // otherwise the server's message in the pad's language.
   function errorText(err) {
     if (!(err instanceof ApiError)) return TEXT.unreachable;
-    const words = !en && ERROR_WORDS[err.code] ? `${ERROR_WORDS[err.code]}：` : "";
-    return `${TEXT.refused(err.status)} ${words}${err.message}`;
+    const words = !en && ERROR_WORDS[err.code];
+    const said = words ? `${words}：${err.messageEn}` : window.TideApi.ownLanguage(err, config.lang);
+    return `${TEXT.refused(err.status)} ${said}`;
   }
 
   // --- talking to the server ------------------------------------------------------------------------------
@@ -74,18 +77,13 @@
   const { ApiError } = window.TideApi;
   const newKey = () => window.TideApi.newKey("pad");
 
-  async function request(path, options) {
-    const headers = { ...options.headers };
-    if (session) headers.Authorization = `Bearer ${session.token}`;
-    const response = await fetch(API + path, { ...options, headers });
-    const data = await response.json().catch(() => null);
-    if (!response.ok) throw new ApiError(response.status, data);
-    return data;
+  // Signed in: every request carries the session's token.
+  function request(path, options) {
+    return window.TideApi.request(API + path, { ...options, token: session ? session.token : undefined });
   }
 
   function post(path, body, key) {
-    const headers = { "Content-Type": "application/json", "Idempotency-Key": key };
-    return request(path, { method: "POST", headers, body: body ? JSON.stringify(body) : "" });
+    return request(path, { method: "POST", body, key });
   }
 
   // A tab reopened after the session ended (expired, or signed out elsewhere) goes back to the sign-in form

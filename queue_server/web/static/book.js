@@ -7,7 +7,7 @@
   const config = JSON.parse(document.getElementById("book-config").textContent);
   const en = config.lang === "en";
   const api = `/api/halls/${encodeURIComponent(config.hall)}`;
-  const { ApiError, newKey } = window.TideApi;
+  const { ApiError, newKey, request, ownLanguage } = window.TideApi;
   const $ = (id) => document.getElementById(id);
 
   const WEEKDAYS = en ? ["Sun", "Mon", "Tue", "Wed", "Thu", "Fri", "Sat"] : ["周日", "周一", "周二", "周三", "周四", "周五", "周六"];
@@ -70,28 +70,17 @@
   const clock = (iso) => String(iso || "").slice(11, 16);
   const momentText = (iso) => `${dayText(iso)} ${clock(iso)}`;
 
-  // "中文 / English": the half in the page's language.
-  function ownLanguage(message) {
-    const parts = String(message || "").split(" / ");
-    return parts.length === 2 ? parts[en ? 1 : 0] : String(message || "");
-  }
-
   function notice(text) {
     $("notice").textContent = text || "";
     $("notice").hidden = !text;
   }
 
-  async function call(method, path, body, key) {
-    const headers = { "Content-Type": "application/json" };
-    if (key) headers["Idempotency-Key"] = key;
-    const response = await fetch(`${api}${path}`, { method, headers, body: body ? JSON.stringify(body) : undefined });
-    const data = await response.json().catch(() => null);
-    if (!response.ok) throw new ApiError(response.status, data);
-    return data;
+  function call(method, path, body, key) {
+    return request(`${api}${path}`, { method, body, key });
   }
 
   function explain(err) {
-    return err instanceof ApiError ? ownLanguage(err.message) : TEXT.unreachable;
+    return err instanceof ApiError ? ownLanguage(err, config.lang) : TEXT.unreachable;
   }
 
   function choice(label, sub, selected, disabled) {

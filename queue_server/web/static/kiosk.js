@@ -139,27 +139,19 @@
 
   // --- taking a ticket ----------------------------------------------------------------------------------
 
-  const { ApiError } = window.TideApi;
+  const { ApiError, ownLanguage } = window.TideApi;
   const newKey = () => window.TideApi.newKey("kiosk");
 
   const hallPath = `/api/halls/${encodeURIComponent(config.hall)}`;
 
-  // A ticket for a category, or, for a booked visitor, the check-in that turns the booking into one.
-  async function postTicket(request, key) {
-    const checkIn = request.booking !== undefined;
-    const url = checkIn ? `${hallPath}/bookings/${encodeURIComponent(request.booking)}/check-in` : `${hallPath}/tickets`;
-    const response = await fetch(url, {
-      method: "POST",
-      headers: { "Content-Type": "application/json", "Idempotency-Key": key },
-      body: checkIn ? "" : JSON.stringify({ service: request.code }),
-    });
-    const body = await response.json().catch(() => null);
-    if (!response.ok) {
-      const error = new ApiError(response.status, body);
-      error.body = body || {}; // the details: next opening, booking page, check-in window …
-      throw error;
+  // A ticket for a category, or, for a booked visitor, the check-in that turns the booking into one. A refusal's
+  // details (next opening, booking page, check-in window …) are in the ApiError's body.
+  function postTicket(request, key) {
+    if (request.booking !== undefined) {
+      const url = `${hallPath}/bookings/${encodeURIComponent(request.booking)}/check-in`;
+      return window.TideApi.request(url, { method: "POST", key });
     }
-    return body;
+    return window.TideApi.request(`${hallPath}/tickets`, { method: "POST", body: { service: request.code }, key });
   }
 
   const wait = (ms) => new Promise((resolve) => setTimeout(resolve, ms));
@@ -201,22 +193,17 @@
     }
   }
 
-  // "中文 / English": the half in the page's language.
-  function ownLanguage(message) {
-    const parts = String(message || "").split(" / ");
-    return parts.length === 2 ? parts[en ? 1 : 0] : String(message || "");
-  }
-
   function showError(err) {
     const checkIn = pending && pending.booking !== undefined;
     if (!checkIn && err instanceof ApiError && (err.code === "closed" || err.code === "issuing_closed")) {
       showClosed(err);
       return;
     }
-    let text = err instanceof ApiError ? `${TEXT.refused(err.status)} ${err.message}` : TEXT.unreachable;
+    const refused = err instanceof ApiError && `${TEXT.refused(err.status)} ${ownLanguage(err, config.lang)}`;
+    let text = refused || TEXT.unreachable;
     if (checkIn && err instanceof ApiError) {
       const explain = TEXT.checkIn[err.code];
-      text = explain ? explain(err.body || {}) : ownLanguage(err.message);
+      text = explain ? explain(err.body || {}) : ownLanguage(err, config.lang);
     }
     $("error-title").textContent = checkIn ? TEXT.checkInFailed : TEXT.ticketFailed;
     $("error-text").textContent = text;
@@ -228,7 +215,7 @@
   function showClosed(err) {
     const body = err.body || {};
     $("closed-title").textContent = err.code === "closed" ? TEXT.closedTitle : TEXT.stoppedTitle;
-    $("closed-text").textContent = ownLanguage(err.message);
+    $("closed-text").textContent = ownLanguage(err, config.lang);
     const booking = body.booking;
     $("closed-booking").hidden = !booking;
     if (booking) {

@@ -53,20 +53,9 @@
     return params.toString();
   }
 
-  async function ask(path) {
-    const response = await fetch(path, { headers: { Authorization: `Bearer ${token()}` }, cache: "no-store" });
-    if (!response.ok) {
-      let body = null;
-      try {
-        body = await response.json();
-      } catch (e) {
-        body = null;
-      }
-      const error = new Error((body && body.message) || `HTTP ${response.status}`);
-      error.status = response.status;
-      throw error;
-    }
-    return response;
+  // The Response itself (JSON, SVG or CSV); a refusal is a TideApi.ApiError with its status and message.
+  function ask(path) {
+    return window.TideApi.request(path, { token: token(), raw: true });
   }
 
   const show = (value, suffix) => (value === null || value === undefined ? "—" : `${value}${suffix || ""}`);
@@ -142,8 +131,9 @@
   }
 
   function explain(error) {
-    if (error.status === undefined) return TEXT.unreachable;
-    return error.status === 401 ? `${TEXT.badToken} ${error.message}` : error.message;
+    if (!(error instanceof window.TideApi.ApiError)) return TEXT.unreachable;
+    const said = window.TideApi.ownLanguage(error, config.lang);
+    return error.status === 401 ? `${TEXT.badToken} ${said}` : said;
   }
 
   async function load() {

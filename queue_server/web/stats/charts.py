@@ -6,7 +6,9 @@
     waits     waiting time p50 and p90 per category (bars)
 
 Every text is escaped; labels are Chinese or English (``lang``). Pure: a summary from
-:func:`queue_server.core.statistics.summary.summarise` in, SVG out.
+:func:`queue_server.core.statistics.summary.summarise` in, SVG out. The colours and the font are the pages' own,
+read from theme.css (:func:`queue_server.web.templating.theme`), and written out as plain values: a chart is also
+fetched on its own as an image, where no stylesheet applies.
 """
 
 from __future__ import annotations
@@ -17,11 +19,15 @@ from dataclasses import dataclass
 from typing import Any
 from xml.sax.saxutils import escape, quoteattr
 
+from queue_server.web.templating import theme
+
 CHARTS = ("arrivals", "waiting", "busy", "waits")
 WIDTH, HEIGHT = 880, 320
 LEFT, RIGHT, TOP, BOTTOM = 64, 20, 52, 40
-BLUE, ORANGE, TEAL, INK, GRID, MUTED = "#2f6fb3", "#e07b24", "#1f9e89", "#1d2733", "#dde3ea", "#5b6773"
-FONT = "'WenQuanYi Micro Hei','Noto Sans CJK SC','Microsoft YaHei','PingFang SC',sans-serif"
+_THEME = theme()
+BLUE, ORANGE, LINE = _THEME["chart-1"], _THEME["chart-2"], _THEME["chart-line"]  # the data
+INK, GRID, MUTED, PAPER = _THEME["ink"], _THEME["line"], _THEME["muted"], _THEME["card"]  # the frame
+FONT = _THEME["font"].replace('"', "'")  # inside a double-quoted attribute
 DEFAULT_HOURS = (8, 18)  # the hours an empty day's hour charts show
 
 WORDS: dict[str, tuple[str, str]] = {
@@ -77,7 +83,7 @@ def _frame(title: str, labels: Sequence[str], top: float, step: float, fmt: Call
         f'<svg xmlns="http://www.w3.org/2000/svg" viewBox="0 0 {WIDTH} {HEIGHT}" width="{WIDTH}" height="{HEIGHT}"'
         f' role="img" font-family="{FONT}" fill="{INK}">',
         f"<title>{escape(title)}</title>",
-        f'<rect width="{WIDTH}" height="{HEIGHT}" fill="#ffffff"/>',
+        f'<rect width="{WIDTH}" height="{HEIGHT}" fill="{PAPER}"/>',
         _text(LEFT, 28, title, 17, "start", font_weight="bold"),
     ]
     plot_h = HEIGHT - TOP - BOTTOM
@@ -169,13 +175,13 @@ def line_chart(
         point = (LEFT + slot * (i + 0.5), TOP + plot_h - value / axis_top * plot_h)
         runs[-1].append(point)
         parts.append(
-            f'<circle cx="{point[0]:.1f}" cy="{point[1]:.1f}" r="4" fill="{TEAL}">'
+            f'<circle cx="{point[0]:.1f}" cy="{point[1]:.1f}" r="4" fill="{LINE}">'
             f"<title>{escape(f'{labels[i]}: {fmt(value)}')}</title></circle>"
         )
     for run in runs:
         if len(run) > 1:
             points = " ".join(f"{x:.1f},{y:.1f}" for x, y in run)
-            parts.append(f'<polyline points="{points}" fill="none" stroke="{TEAL}" stroke-width="2.5"/>')
+            parts.append(f'<polyline points="{points}" fill="none" stroke="{LINE}" stroke-width="2.5"/>')
     return "\n".join([*parts, "</svg>"])
 
 
