@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from typing import Any
+from typing import Any, cast
 
 from starlette.requests import Request
 from starlette.responses import JSONResponse
@@ -14,8 +14,9 @@ from queue_server.core.hall import Window
 from queue_server.core.hours import max_waiting
 from queue_server.store.hall_store import HallStore
 from queue_server.web import auth
+from queue_server.web.bodies import Empty, SignIn, TakeTicket, TidalOpen, Transfer, body_of, fingerprint
 from queue_server.web.context import context, hall_store
-from queue_server.web.responses import bool_field, check_fields, idempotency, int_field, read_json, text_field
+from queue_server.web.responses import idempotency
 
 
 def window_of(store: HallStore, text: str) -> Window:
@@ -28,8 +29,7 @@ def window_of(store: HallStore, text: str) -> Window:
     return window
 
 
-def service_code(store: HallStore, body: dict[str, Any]) -> str:
-    code = text_field(body, "service", 10)
+def service_code(store: HallStore, code: str) -> str:
     if store.hall.service(code) is None:
         known = ", ".join(f"{s.code} {s.name}" for s in store.hall.services)
         raise UnknownService(
@@ -67,16 +67,14 @@ async def hall_snapshot(request: Request) -> JSONResponse:
 
 async def take_ticket(request: Request) -> JSONResponse:
     store = hall_store(request)
-    body = await read_json(request)
-    check_fields(body, ("service", "priority"))
-    code = service_code(store, body)
-    priority = bool_field(body, "priority")
+    body = await body_of(request, TakeTicket)
+    code, priority = service_code(store, body.service), body.priority
     now = context(request).clock.now()
     # Outside the category's sessions, or past today's cut-off (延时服务), the issue script refuses; it checks the
     # line itself, so two kiosks cannot both take the last place, and a retried request still gets its ticket.
     limit = max_waiting(now, store.hall, code)
     try:
-        data = await store.issue(now, code, priority, idempotency(request, body), max_waiting=limit)
+        data = await store.issue(now, code, priority, idempotency(request, fingerprint(body)), max_waiting=limit)
     except Conflict as e:
         if e.code != "issuing_closed":
             raise
@@ -97,9 +95,8 @@ async def requeue(request: Request) -> JSONResponse:
     ctx = context(request)
     store = ctx.store_for_ticket(ticket_id)
     await auth.caller(request, store.hall)
-    body = await read_json(request, required=False)
-    check_fields(body, ())
-    return answer(await store.requeue(ctx.clock.now(), ticket_id, idempotency(request, body)))
+    body = await body_of(request, Empty, required=False)
+    return answer(await store.requeue(ctx.clock.now(), ticket_id, idempotency(request, fingerprint(body))))
 
 
 WINDOW_ACTIONS = ("call-next", "recall", "skip", "complete", "transfer", "pause", "resume")
@@ -118,9 +115,8 @@ async def window_action(request: Request) -> JSONResponse:
     ctx = context(request)
     principal = await auth.caller(request, store.hall)
     principal.check_window(window.number)
-    body = await read_json(request, required=action == "transfer")
-    check_fields(body, ("service",) if action == "transfer" else ())
-    key = idempotency(request, body)
+    body = await body_of(request, Transfer) if action == "transfer" else await body_of(request, Empty, False)
+    key = idempotency(request, fingerprint(body))
     now, n = ctx.clock.now(), window.number
     if action == "call-next":
         data = await store.call_next(now, window, key, clerk=principal.name if principal.window else "")
@@ -131,7 +127,7 @@ async def window_action(request: Request) -> JSONResponse:
     elif action == "complete":
         data = await store.complete(now, n, key)
     elif action == "transfer":
-        data = await store.transfer(now, n, service_code(store, body), key)
+        data = await store.transfer(now, n, service_code(store, cast(Transfer, body).service), key)
     elif action == "pause":
         data = await store.pause(now, n, key)
     else:
@@ -155,13 +151,12 @@ async def tidal_switch(request: Request) -> JSONResponse:
             "not_a_tidal_window",
         )
     opening = request.method == "POST"
-    body = await read_json(request, required=opening)
-    check_fields(body, ("service",) if opening else ())
-    service = service_code(store, body) if opening else None
+    body = await body_of(request, TidalOpen) if opening else await body_of(request, Empty, False)
+    service = service_code(store, body.service) if isinstance(body, TidalOpen) else None
     reason = "值班长手动切换 / switched by a supervisor" if opening else "值班长手动恢复 / released by a supervisor"
     data = await store.tidal(
         ctx.clock.now(), window.number, service, manual=True, cause="manual", reason=reason,
-        idempotency=idempotency(request, body),
+        idempotency=idempotency(request, fingerprint(body)),
     )  # fmt: skip
     switched = data["window"].get("tidal")
     return answer({"window": {"number": window.number, "switched_to": switched}, "replayed": data.get("replayed")})
@@ -169,11 +164,8 @@ async def tidal_switch(request: Request) -> JSONResponse:
 
 async def sign_in(request: Request) -> JSONResponse:
     store = hall_store(request)
-    body = await read_json(request)
-    check_fields(body, ("username", "password", "window"))
-    username = text_field(body, "username", 64)
-    password = text_field(body, "password", 200)
-    number = int_field(body, "window")
+    body = await body_of(request, SignIn)
+    username, password, number = body.username, body.password, body.window
     if store.hall.window(number) is None:
         raise UnknownWindow(f"本大厅没有 {number} 号窗口。", f"No window {number} in this hall.")
     ctx = context(request)

@@ -22,10 +22,9 @@ from queue_server.core.appointments import (
 from queue_server.core.errors import InvalidRequest, NotFound
 from queue_server.store.bookings import Bookings
 from queue_server.web.api import answer
+from queue_server.web.bodies import Book, Empty, body_of, fingerprint
 from queue_server.web.context import context, hall_store
-from queue_server.web.responses import check_fields, idempotency, missing_field, read_json, text_field
-
-BOOKING_FIELDS = ("service", "date", "slot", "name", "phone")
+from queue_server.web.responses import idempotency
 
 
 def bookings_of(request: Request) -> Bookings:
@@ -114,18 +113,12 @@ async def free_slots(request: Request) -> JSONResponse:
 async def book(request: Request) -> JSONResponse:
     """``POST /api/halls/{hall}/bookings`` ``{"service", "date", "slot", "name", "phone"}``: 201 with the ``code``."""
     bookings = bookings_of(request)
-    body = await read_json(request)
-    check_fields(body, BOOKING_FIELDS)
-    service = text_field(body, "service", 10)
-    day = day_of(text_field(body, "date", 20))
-    slot = text_field(body, "slot", 10)
-    for name in ("name", "phone"):
-        if name not in body:
-            raise missing_field(name)
+    body = await body_of(request, Book)
+    day = day_of(body.date)
     # The retry fingerprint never holds more of the phone number than the booking keeps.
-    phone = clean_phone(body["phone"])
-    key = idempotency(request, {**body, "phone": phone})
-    booking = await bookings.book(context(request).clock.now(), service, day, slot, body["name"], phone, key)
+    phone = clean_phone(body.phone)
+    key = idempotency(request, {**fingerprint(body), "phone": phone})
+    booking = await bookings.book(context(request).clock.now(), body.service, day, body.slot, body.name, phone, key)
     return answer(booking, status=201)
 
 
@@ -146,10 +139,9 @@ async def cancel(request: Request) -> JSONResponse:
 async def check_in(request: Request) -> JSONResponse:
     """``POST /api/halls/{hall}/bookings/{code}/check-in``: 201 with the ticket, as issuing answers."""
     bookings = bookings_of(request)
-    body = await read_json(request, required=False)
-    check_fields(body, ())
+    body = await body_of(request, Empty, required=False)
     code = request.path_params["code"]
-    data = await bookings.check_in(context(request).clock.now(), code, idempotency(request, body))
+    data = await bookings.check_in(context(request).clock.now(), code, idempotency(request, fingerprint(body)))
     replayed = data.pop("replayed", False)
     ticket = data["ticket"]
     return answer({**ticket, "replayed": replayed}, status=201)

@@ -1,4 +1,4 @@
-"""The HTTP edge's small helpers: reading a JSON body safely, the Idempotency-Key, and JSON errors."""
+"""The HTTP edge's small helpers: the Idempotency-Key, and JSON errors (bodies: :mod:`queue_server.web.bodies`)."""
 
 from __future__ import annotations
 
@@ -16,8 +16,6 @@ from queue_server.core.errors import InvalidRequest, QueueError
 
 log = logging.getLogger("tidequeue.http")
 
-MAX_BODY = 16 * 1024  # every request body of this API is a few fields
-
 
 def error_response(
     status: int,
@@ -31,84 +29,6 @@ def error_response(
     English (``message_en``), and whatever ``details`` the error carries."""
     body = {**(details or {}), "error": code, "message": message, "message_en": message_en}
     return JSONResponse(body, status_code=status, headers=headers)
-
-
-async def read_json(request: Request, required: bool = True) -> dict[str, Any]:
-    """The request's JSON object; an empty body is ``{}`` unless ``required``."""
-    declared = request.headers.get("content-length", "")
-    if declared.isdigit() and int(declared) > MAX_BODY:
-        raise _too_large()
-    body = b""
-    async for chunk in request.stream():
-        body += chunk
-        if len(body) > MAX_BODY:
-            raise _too_large()
-    if not body.strip():
-        if required:
-            raise InvalidRequest(
-                "请求体应为一个 JSON 对象。", "Send a JSON object as the request body.", "missing_body"
-            )
-        return {}
-    try:
-        data = json.loads(body)
-    except (UnicodeDecodeError, json.JSONDecodeError) as e:
-        raise InvalidRequest(
-            f"请求体不是有效的 JSON：{e}", f"The body is not valid JSON: {e}", "invalid_json", 400
-        ) from None
-    if not isinstance(data, dict):
-        raise InvalidRequest("请求体必须是 JSON 对象。", "The body must be a JSON object.", "invalid_body")
-    return data
-
-
-def _too_large() -> QueueError:
-    return QueueError(
-        f"请求体超过 {MAX_BODY} 字节。", f"The request body is larger than {MAX_BODY} bytes.", "body_too_large", 413
-    )
-
-
-def missing_field(name: str) -> InvalidRequest:
-    return InvalidRequest(f"缺少字段 {name!r}。", f"The field {name!r} is required.", "missing_field")
-
-
-def check_fields(body: dict[str, Any], allowed: tuple[str, ...]) -> None:
-    for name in body:
-        if name not in allowed:
-            raise InvalidRequest(
-                f"未知字段 {name!r}（可用：{'、'.join(allowed)}）。",
-                f"Unknown field {name!r} (allowed: {', '.join(allowed)}).",
-                "unknown_field",
-            )
-
-
-def text_field(body: dict[str, Any], name: str, max_length: int = 100) -> str:
-    value = body.get(name)
-    if value is None:
-        raise missing_field(name)
-    if not isinstance(value, str) or not value or len(value) > max_length:
-        raise InvalidRequest(
-            f"字段 {name!r} 应为非空字符串。", f"The field {name!r} must be a non-empty string.", "invalid_field"
-        )
-    return value
-
-
-def int_field(body: dict[str, Any], name: str) -> int:
-    value = body.get(name)
-    if value is None:
-        raise missing_field(name)
-    if isinstance(value, bool) or not isinstance(value, int):
-        raise InvalidRequest(
-            f"字段 {name!r} 应为整数。", f"The field {name!r} must be a whole number.", "invalid_field"
-        )
-    return value
-
-
-def bool_field(body: dict[str, Any], name: str, default: bool = False) -> bool:
-    value = body.get(name, default)
-    if not isinstance(value, bool):
-        raise InvalidRequest(
-            f"字段 {name!r} 应为 true 或 false。", f"The field {name!r} must be true or false.", "invalid_field"
-        )
-    return value
 
 
 def idempotency(request: Request, body: dict[str, Any]) -> tuple[str, str] | None:

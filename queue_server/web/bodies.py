@@ -1,0 +1,140 @@
+"""The request bodies of the API, declared once: :func:`body_of` reads and checks one, and the OpenAPI document
+describes it from the same type.
+
+A body that is not what its type says is refused with a stable code and a message in Chinese and English that
+names the field: ``missing_body``, ``invalid_json`` (400), ``invalid_body`` (not an object), ``unknown_field``,
+``missing_field`` (absent or null), ``invalid_field`` (wrong type or length), ``body_too_large`` (413).
+"""
+
+from __future__ import annotations
+
+import re
+from typing import Annotated, Any, TypeVar
+
+import msgspec
+from msgspec import Meta, Struct
+from starlette.requests import Request
+
+from queue_server.core.errors import InvalidRequest, QueueError
+
+MAX_BODY = 16 * 1024  # every request body of this API is a few fields
+
+Service = Annotated[str, Meta(min_length=1, max_length=10, description="A category's letter", examples=["B"])]
+
+
+class Body(Struct, kw_only=True, forbid_unknown_fields=True):
+    """The base of every request body: fields by name, unknown ones refused."""
+
+
+class Empty(Body, kw_only=True):
+    """No fields (an empty body, or ``{}``)."""
+
+
+class TakeTicket(Body, kw_only=True):
+    """取号: a ticket for a category; ``priority`` for 绿色通道 (elderly, disabled, pregnant visitors)."""
+
+    service: Service
+    priority: bool = False
+
+
+class Transfer(Body, kw_only=True):
+    """转移: the category the window's current visitor moves to."""
+
+    service: Service
+
+
+class TidalOpen(Body, kw_only=True):
+    """The category a tidal window switches to."""
+
+    service: Service
+
+
+class SignIn(Body, kw_only=True):
+    username: Annotated[str, Meta(min_length=1, max_length=64, examples=["w04"])]
+    password: Annotated[str, Meta(min_length=1, max_length=200)]
+    window: Annotated[int, Meta(examples=[4])]
+
+
+class Book(Body, kw_only=True):
+    """预约: a place in a slot. ``name`` and ``phone`` are checked by the appointment rules, which say plainly
+    what is wrong (``invalid_name``, ``invalid_phone``)."""
+
+    service: Service
+    date: Annotated[str, Meta(min_length=1, max_length=20, examples=["2026-12-05"])]
+    slot: Annotated[str, Meta(min_length=1, max_length=10, examples=["09:30"])]
+    name: Annotated[Any, Meta(description="1 to 20 characters", examples=["张三"])]
+    phone: Annotated[Any, Meta(description="The last 4 digits of a phone number (a whole number is cut to them)")]
+
+
+B = TypeVar("B", bound=Body)
+DECODERS: dict[type[Body], msgspec.json.Decoder[Any]] = {}
+
+
+async def raw_body(request: Request) -> bytes:
+    """The request's body, refused past :data:`MAX_BODY` without reading it all."""
+    declared = request.headers.get("content-length", "")
+    if declared.isdigit() and int(declared) > MAX_BODY:
+        raise too_large()
+    body = b""
+    async for chunk in request.stream():
+        body += chunk
+        if len(body) > MAX_BODY:
+            raise too_large()
+    return body
+
+
+async def body_of(request: Request, kind: type[B], required: bool = True) -> B:
+    """The request's body as ``kind``; an empty body is ``kind()`` unless ``required``."""
+    body = await raw_body(request)
+    if not body.strip():
+        if required:
+            raise InvalidRequest(
+                "请求体应为一个 JSON 对象。", "Send a JSON object as the request body.", "missing_body"
+            )
+        body = b"{}"
+    decoder = DECODERS.get(kind)
+    if decoder is None:
+        decoder = DECODERS[kind] = msgspec.json.Decoder(kind)
+    try:
+        return decoder.decode(body)  # type: ignore[no-any-return]
+    except msgspec.ValidationError as e:
+        raise refused(str(e)) from None
+    except msgspec.DecodeError as e:
+        raise InvalidRequest(
+            f"请求体不是有效的 JSON：{e}", f"The body is not valid JSON: {e}", "invalid_json", 400
+        ) from None
+
+
+def fingerprint(body: Body) -> dict[str, Any]:
+    """The body as plain data, for the Idempotency-Key's record of what was asked."""
+    data: dict[str, Any] = msgspec.to_builtins(body)
+    return data
+
+
+def too_large() -> QueueError:
+    return QueueError(
+        f"请求体超过 {MAX_BODY} 字节。", f"The request body is larger than {MAX_BODY} bytes.", "body_too_large", 413
+    )
+
+
+def missing_field(name: str) -> InvalidRequest:
+    return InvalidRequest(f"缺少字段 {name!r}。", f"The field {name!r} is required.", "missing_field")
+
+
+def refused(fault: str) -> InvalidRequest:
+    """msgspec's account of a bad body, as the API's error: which field, and what is wrong with it."""
+    if m := re.match(r"Object contains unknown field `(.+?)`", fault):
+        name = m[1]
+        return InvalidRequest(f"未知字段 {name!r}。", f"Unknown field {name!r}.", "unknown_field")
+    if m := re.match(r"Object missing required field `(.+?)`", fault):
+        return missing_field(m[1])
+    at = re.search(r" - at `\$\.?(.*)`$", fault)
+    field = at[1] if at else ""
+    if not field:
+        return InvalidRequest("请求体必须是 JSON 对象。", "The body must be a JSON object.", "invalid_body")
+    if fault.startswith("Expected") and ", got `null`" in fault:
+        return missing_field(field)
+    what = fault.split(" - at ")[0].replace("`", "")
+    return InvalidRequest(
+        f"字段 {field!r} 的值不对（{what}）。", f"The field {field!r} is not valid: {what}.", "invalid_field"
+    )
