@@ -79,10 +79,12 @@ class WindowState(Record, kw_only=True):
     state: Literal["open", "paused"]
 
 
-class WindowAnswer(Record, kw_only=True):
-    """The answer of ``pause`` and ``resume``."""
+class WindowActionAnswer(Record, kw_only=True):
+    """A window action's answer: ``ticket`` for call-next, recall, skip, complete and transfer (null when nobody
+    waits for call-next), ``window`` for pause and resume."""
 
-    window: WindowState
+    ticket: Ticket | UnsetType | None = UNSET
+    window: WindowState | UnsetType = UNSET
     replayed: bool | UnsetType = UNSET
 
 
@@ -194,6 +196,109 @@ class Booking(Record, kw_only=True):
     cancelled_at: Moment | UnsetType = UNSET
     missed_at: Moment | UnsetType = UNSET
     replayed: bool | UnsetType = UNSET
+
+
+class Pong(Record, kw_only=True):
+    pong: bool
+
+
+class Health(Record, kw_only=True):
+    ok: bool
+    halls: list[str]
+
+
+class HallName(Record, kw_only=True):
+    id: str
+    name: str
+    name_en: str
+
+
+class HallList(Record, kw_only=True):
+    halls: list[HallName]
+
+
+class ClerkName(Record, kw_only=True):
+    username: str
+    name: str
+
+
+class SignedIn(Record, kw_only=True):
+    """A clerk's token for one window, valid for ``expires_in`` seconds (a long working day)."""
+
+    token: str
+    expires_in: int
+    clerk: ClerkName
+    window: int
+
+
+class WhoAmI(Record, kw_only=True):
+    name: str
+    window: int | None
+    supervisor: bool
+
+
+class SignedOut(Record, kw_only=True):
+    signed_out: bool
+
+
+class BookableDay(Record, kw_only=True):
+    date: Day
+    text: str
+    text_en: str
+    closes_at: Moment
+
+
+class BookableService(Record, kw_only=True):
+    code: Code
+    name: str
+    name_en: str
+    days: list[BookableDay]
+
+
+class BookingDays(Record, kw_only=True):
+    """The categories that take bookings, and the days each can still be booked for."""
+
+    hall: str
+    services: list[BookableService]
+
+
+class Slot(Record, kw_only=True):
+    slot: str
+    slot_end: str
+    session: str
+    session_en: str
+    capacity: int
+    booked: int
+    free: int
+    check_in_opens: Moment
+    check_in_closes: Moment
+
+
+class DaySlots(Record, kw_only=True):
+    """A day's slots for one category, with the places still free."""
+
+    service: Code
+    date: Day
+    closes_at: Moment
+    bookable: bool
+    slots: list[Slot]
+
+
+class Statistics(Struct, kw_only=True):
+    """Per category, window and hour for a day, a session or a range (统计); every figure is defined in
+    docs/statistics.md."""
+
+    hall: str
+
+
+class Overtime(Struct, kw_only=True):
+    """Each clerk's minutes after hours, on rest days and on holidays in a month, and the time off in lieu
+    (调休) they add up to."""
+
+    hall: str
+    month: str
+    clerks: list[dict[str, Any]]
+    total_time_off_minutes: float
 
 
 class Error(Struct, kw_only=True):

@@ -20,7 +20,7 @@ from queue_server.server.tasks import keep_bookings, keep_business_day, keep_hou
 from queue_server.store.bookings import Bookings
 from queue_server.store.hall_store import HallStore, Scripts
 from queue_server.store.tidal_controller import TidalController
-from queue_server.web import api, booking_api, booking_pages, client_pages, clock_hook, pages, staff_api
+from queue_server.web import api, booking_api, booking_pages, client_pages, clock_hook, openapi, pages, staff_api
 from queue_server.web import channels as ws
 from queue_server.web.context import Context
 from queue_server.web.responses import EXCEPTION_HANDLERS
@@ -89,4 +89,5 @@ def create_app(
     routes += [*stats_api.routes, *stats_page.routes, *staff_api.routes]
     if test_hooks:
         routes += clock_hook.routes
+    routes += openapi.routes
     return Starlette(routes=routes, exception_handlers=EXCEPTION_HANDLERS, lifespan=lifespan)

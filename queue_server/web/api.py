@@ -12,10 +12,24 @@ from queue_server.core.admission import refusal
 from queue_server.core.errors import Conflict, UnknownService, UnknownWindow
 from queue_server.core.hall import Window
 from queue_server.core.hours import max_waiting
+from queue_server.core.records import (
+    HallList,
+    Health,
+    Pong,
+    SignedIn,
+    SignedOut,
+    Snapshot,
+    Ticket,
+    TicketAnswer,
+    TidalAnswer,
+    WhoAmI,
+    WindowActionAnswer,
+)
 from queue_server.store.hall_store import HallStore
 from queue_server.web import auth
 from queue_server.web.bodies import Empty, SignIn, TakeTicket, TidalOpen, Transfer, body_of, fingerprint
 from queue_server.web.context import context, hall_store
+from queue_server.web.openapi import documented
 from queue_server.web.responses import idempotency
 
 
@@ -45,26 +59,62 @@ def answer(data: dict[str, Any], status: int = 200) -> JSONResponse:
     return JSONResponse(data, status_code=status, headers=headers)
 
 
+@documented("get", "A bare answer with no Redis behind it (the baseline of the HTTP benchmark)", answers={200: Pong})
 async def ping(request: Request) -> JSONResponse:
     """A bare endpoint with no Redis behind it: the benchmark's baseline for the server stack itself."""
     return JSONResponse({"pong": True})
 
 
+@documented(
+    "get",
+    "Healthy when Redis answers; the halls this server runs",
+    answers={200: Health},
+    errors=("store_unavailable",),
+)
 async def health(request: Request) -> JSONResponse:
     await context(request).redis.ping()
     return JSONResponse({"ok": True, "halls": sorted(context(request).halls)})
 
 
+@documented("get", "The halls this server runs", answers={200: HallList})
 async def list_halls(request: Request) -> JSONResponse:
     halls = [{"id": h.id, "name": h.name, "name_en": h.name_en} for h in context(request).halls.values()]
     return JSONResponse({"halls": halls})
 
 
+@documented(
+    "get",
+    "The hall as a screen shows it: hours, categories, windows, latest calls",
+    answers={200: Snapshot},
+    errors=("unknown_hall",),
+)
 async def hall_snapshot(request: Request) -> JSONResponse:
     store = hall_store(request)
     return JSONResponse(await store.snapshot(context(request).clock.now()))
 
 
+@documented(
+    "post",
+    "取号: take a ticket for a category",
+    body=TakeTicket,
+    answers={201: Ticket},
+    idempotent=True,
+    errors=(
+        "unknown_hall",
+        "unknown_service",
+        "closed",
+        "issuing_closed",
+        "missing_body",
+        "invalid_json",
+        "invalid_body",
+        "unknown_field",
+        "missing_field",
+        "invalid_field",
+        "body_too_large",
+        "bad_idempotency_key",
+        "idempotency_key_reused",
+    ),
+)
 async def take_ticket(request: Request) -> JSONResponse:
     store = hall_store(request)
     body = await body_of(request, TakeTicket)
@@ -83,12 +133,34 @@ async def take_ticket(request: Request) -> JSONResponse:
     return answer({**data, **ticket}, status=201)
 
 
+@documented("get", "One ticket, as its visitor follows it", answers={200: Ticket}, errors=("unknown_ticket",))
 async def ticket_status(request: Request) -> JSONResponse:
     ticket_id = request.path_params["ticket_id"]
     store = context(request).store_for_ticket(ticket_id)
     return JSONResponse(await store.ticket(context(request).clock.now(), ticket_id))
 
 
+@documented(
+    "post",
+    "过号重排: a skipped visitor is back and rejoins the line",
+    answers={200: TicketAnswer},
+    caller="clerk",
+    idempotent=True,
+    errors=(
+        "unknown_ticket",
+        "ticket_not_skipped",
+        "ticket_from_another_day",
+        "unknown_service",
+        "missing_token",
+        "bad_token",
+        "invalid_json",
+        "invalid_body",
+        "unknown_field",
+        "body_too_large",
+        "bad_idempotency_key",
+        "idempotency_key_reused",
+    ),
+)
 async def requeue(request: Request) -> JSONResponse:
     """过号重排: a skipped visitor came back. Any clerk of the hall, or a supervisor, may do it."""
     ticket_id = request.path_params["ticket_id"]
@@ -102,6 +174,36 @@ async def requeue(request: Request) -> JSONResponse:
 WINDOW_ACTIONS = ("call-next", "recall", "skip", "complete", "transfer", "pause", "resume")
 
 
+@documented(
+    "post",
+    'A clerk\'s action at a window: call-next, recall, skip, complete, transfer (body {"service"}), pause, resume',
+    answers={200: WindowActionAnswer},
+    caller="clerk",
+    idempotent=True,
+    description='The body is empty, except for transfer: {"service": "C"}.',
+    errors=(
+        "unknown_hall",
+        "unknown_window",
+        "unknown_action",
+        "unknown_service",
+        "window_paused",
+        "window_not_paused",
+        "no_current_ticket",
+        "same_service",
+        "wrong_window",
+        "missing_token",
+        "bad_token",
+        "missing_body",
+        "invalid_json",
+        "invalid_body",
+        "unknown_field",
+        "missing_field",
+        "invalid_field",
+        "body_too_large",
+        "bad_idempotency_key",
+        "idempotency_key_reused",
+    ),
+)
 async def window_action(request: Request) -> JSONResponse:
     store = hall_store(request)
     window = window_of(store, request.path_params["window"])
@@ -137,6 +239,56 @@ async def window_action(request: Request) -> JSONResponse:
     return answer(data)
 
 
+@documented(
+    "post",
+    "潮汐窗口: a supervisor switches a tidal window to a category",
+    body=TidalOpen,
+    answers={200: TidalAnswer},
+    caller="supervisor",
+    idempotent=True,
+    errors=(
+        "unknown_hall",
+        "unknown_window",
+        "unknown_service",
+        "not_a_tidal_window",
+        "tidal_already_open",
+        "tidal_manual",
+        "supervisors_only",
+        "missing_token",
+        "bad_token",
+        "missing_body",
+        "invalid_json",
+        "invalid_body",
+        "unknown_field",
+        "missing_field",
+        "invalid_field",
+        "body_too_large",
+        "bad_idempotency_key",
+        "idempotency_key_reused",
+    ),
+)
+@documented(
+    "delete",
+    "潮汐窗口: a supervisor sends a tidal window back to its own categories",
+    answers={200: TidalAnswer},
+    caller="supervisor",
+    idempotent=True,
+    errors=(
+        "unknown_hall",
+        "unknown_window",
+        "not_a_tidal_window",
+        "tidal_not_open",
+        "supervisors_only",
+        "missing_token",
+        "bad_token",
+        "invalid_json",
+        "invalid_body",
+        "unknown_field",
+        "body_too_large",
+        "bad_idempotency_key",
+        "idempotency_key_reused",
+    ),
+)
 async def tidal_switch(request: Request) -> JSONResponse:
     """潮汐窗口 by hand: ``POST`` with ``{"service": "C"}`` switches a tidal window to that category, ``DELETE``
     releases it. Supervisors only; the controller leaves a hand-made switch alone until it is released."""
@@ -162,6 +314,25 @@ async def tidal_switch(request: Request) -> JSONResponse:
     return answer({"window": {"number": window.number, "switched_to": switched}, "replayed": data.get("replayed")})
 
 
+@documented(
+    "post",
+    "A clerk signs in at a window",
+    body=SignIn,
+    answers={200: SignedIn},
+    errors=(
+        "unknown_hall",
+        "unknown_window",
+        "bad_credentials",
+        "wrong_window",
+        "missing_body",
+        "invalid_json",
+        "invalid_body",
+        "unknown_field",
+        "missing_field",
+        "invalid_field",
+        "body_too_large",
+    ),
+)
 async def sign_in(request: Request) -> JSONResponse:
     store = hall_store(request)
     body = await body_of(request, SignIn)
@@ -172,6 +343,14 @@ async def sign_in(request: Request) -> JSONResponse:
     return JSONResponse(await auth.sign_in(ctx.redis, store.hall, username, password, number, ctx.clock.now()))
 
 
+@documented(
+    "get",
+    "Who a token speaks for, and whether it may act at ?window=n",
+    answers={200: WhoAmI},
+    caller="clerk",
+    query={"window": "a window number to check the token against"},
+    errors=("unknown_hall", "unknown_window", "wrong_window", "missing_token", "bad_token"),
+)
 async def whoami(request: Request) -> JSONResponse:
     """Who the bearer token speaks for, and whether it may act at ``?window=n``: lets a caller pad check its
     token before the clerk's first press."""
@@ -182,6 +361,13 @@ async def whoami(request: Request) -> JSONResponse:
     return JSONResponse({"name": principal.name, "window": principal.window, "supervisor": principal.window is None})
 
 
+@documented(
+    "post",
+    "A clerk signs out; the token stops working",
+    answers={200: SignedOut},
+    caller="clerk",
+    errors=("unknown_hall", "missing_token", "bad_token"),
+)
 async def sign_out(request: Request) -> JSONResponse:
     store = hall_store(request)
     await auth.sign_out(context(request).redis, store.hall, request.headers.get("authorization"))

@@ -20,10 +20,12 @@ from queue_server.core.appointments import (
     day_text,
 )
 from queue_server.core.errors import InvalidRequest, NotFound
+from queue_server.core.records import Booking, BookingDays, DaySlots, Ticket
 from queue_server.store.bookings import Bookings
 from queue_server.web.api import answer
 from queue_server.web.bodies import Book, Empty, body_of, fingerprint
 from queue_server.web.context import context, hall_store
+from queue_server.web.openapi import documented
 from queue_server.web.responses import idempotency
 
 
@@ -55,6 +57,12 @@ def query_service(request: Request) -> str:
     return code
 
 
+@documented(
+    "get",
+    "预约: the categories that take bookings and the days each can be booked for",
+    answers={200: BookingDays},
+    errors=("unknown_hall", "no_appointments"),
+)
 async def booking_days_view(request: Request) -> JSONResponse:
     """``GET /api/halls/{hall}/booking-days``: the categories that take bookings and the days each can still be
     booked for, with when booking for each day closes."""
@@ -74,6 +82,13 @@ async def booking_days_view(request: Request) -> JSONResponse:
     return JSONResponse({"hall": hall.id, "services": services})
 
 
+@documented(
+    "get",
+    "预约: a day's slots for a category, with the places still free",
+    answers={200: DaySlots},
+    query={"service": "a category letter", "date": "YYYY-MM-DD"},
+    errors=("unknown_hall", "no_appointments", "missing_field", "invalid_date", "unknown_service", "too_far_ahead"),
+)
 async def free_slots(request: Request) -> JSONResponse:
     """``GET /api/halls/{hall}/slots?service=B&date=2026-12-05``: the day's slots with how many places are free."""
     bookings = bookings_of(request)
@@ -110,6 +125,36 @@ async def free_slots(request: Request) -> JSONResponse:
     )
 
 
+@documented(
+    "post",
+    "预约: book a place in a slot",
+    body=Book,
+    answers={201: Booking},
+    idempotent=True,
+    errors=(
+        "unknown_hall",
+        "no_appointments",
+        "unknown_service",
+        "invalid_date",
+        "unknown_slot",
+        "too_far_ahead",
+        "invalid_name",
+        "invalid_phone",
+        "slot_full",
+        "duplicate_booking",
+        "booking_closed",
+        "booking_code_taken",
+        "missing_body",
+        "invalid_json",
+        "invalid_body",
+        "unknown_field",
+        "missing_field",
+        "invalid_field",
+        "body_too_large",
+        "bad_idempotency_key",
+        "idempotency_key_reused",
+    ),
+)
 async def book(request: Request) -> JSONResponse:
     """``POST /api/halls/{hall}/bookings`` ``{"service", "date", "slot", "name", "phone"}``: 201 with the ``code``."""
     bookings = bookings_of(request)
@@ -122,12 +167,34 @@ async def book(request: Request) -> JSONResponse:
     return answer(booking, status=201)
 
 
+@documented(
+    "get",
+    "预约: a booking's state (the name only in part)",
+    answers={200: Booking},
+    errors=("unknown_hall", "no_appointments", "unknown_booking"),
+)
 async def booking_status(request: Request) -> JSONResponse:
     """``GET /api/halls/{hall}/bookings/{code}``: the booking's state (the name shown only in part)."""
     bookings = bookings_of(request)
     return JSONResponse(await bookings.status(request.path_params["code"]))
 
 
+@documented(
+    "delete",
+    "预约: cancel a booking; its place is given back",
+    answers={200: Booking},
+    idempotent=True,
+    errors=(
+        "unknown_hall",
+        "no_appointments",
+        "unknown_booking",
+        "booking_cancelled",
+        "already_checked_in",
+        "booking_missed",
+        "bad_idempotency_key",
+        "idempotency_key_reused",
+    ),
+)
 async def cancel(request: Request) -> JSONResponse:
     """``DELETE /api/halls/{hall}/bookings/{code}``: the place is given back."""
     bookings = bookings_of(request)
@@ -136,6 +203,31 @@ async def cancel(request: Request) -> JSONResponse:
     return answer(data)
 
 
+@documented(
+    "post",
+    "预约签到: a booked visitor checks in and gets a priority ticket",
+    answers={201: Ticket},
+    idempotent=True,
+    errors=(
+        "unknown_hall",
+        "no_appointments",
+        "unknown_booking",
+        "already_checked_in",
+        "booking_cancelled",
+        "booking_missed",
+        "not_today",
+        "too_early",
+        "too_late",
+        "booking_service_gone",
+        "ticket_id_taken",
+        "invalid_json",
+        "invalid_body",
+        "unknown_field",
+        "body_too_large",
+        "bad_idempotency_key",
+        "idempotency_key_reused",
+    ),
+)
 async def check_in(request: Request) -> JSONResponse:
     """``POST /api/halls/{hall}/bookings/{code}/check-in``: 201 with the ticket, as issuing answers."""
     bookings = bookings_of(request)

@@ -19,10 +19,12 @@ from starlette.routing import BaseRoute, Route
 
 from queue_server.store.bookings import Bookings
 from queue_server.web.context import context
+from queue_server.web.openapi import documented
 from queue_server.web.pages import NO_SUCH_HALL, not_found_page, page_hall, page_lang
 from queue_server.web.templating import templates
 
 
+@documented("get", "The booking page (预约), for phones", answers={200: "text/html"})
 async def book_page(request: Request) -> Response:
     hall = page_hall(request)
     if hall is None:
@@ -50,6 +52,12 @@ def qr_svg(text: str, cache: str) -> Response:
     return Response(svg.getvalue(), media_type="image/svg+xml", headers={"Cache-Control": cache})
 
 
+@documented(
+    "get",
+    "A QR code of the booking page, for the kiosk",
+    answers={200: "image/svg+xml"},
+    query={"service": "preselect a category"},
+)
 async def booking_page_qr(request: Request) -> Response:
     """``/qr/book/{hall}.svg[?service=B][&lang=en]``: the booking page, shown by a kiosk for a closed category."""
     hall = page_hall(request)
@@ -62,6 +70,7 @@ async def booking_page_qr(request: Request) -> Response:
     return qr_svg(address, "public, max-age=3600")
 
 
+@documented("get", "A QR code of one booking's code, to show at the kiosk", answers={200: "image/svg+xml"})
 async def booking_qr(request: Request) -> Response:
     """``/qr/booking/{hall}/{code}.svg``: the booking's own page, for the visitor to keep."""
     hall = page_hall(request)

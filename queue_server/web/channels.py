@@ -18,6 +18,8 @@ from starlette.websockets import WebSocket, WebSocketDisconnect
 
 from queue_server.core.errors import UnknownTicket
 from queue_server.core.estimates import waiting_time
+from queue_server.core.records import Event as EventRecord
+from queue_server.core.records import Ticket
 from queue_server.feed.hub import (
     CLOSED,
     RESYNC,
@@ -30,6 +32,7 @@ from queue_server.feed.hub import (
 )
 from queue_server.store.hall_store import HallStore
 from queue_server.web.context import Context, context
+from queue_server.web.openapi import documented
 
 log = logging.getLogger("tidequeue.ws")
 
@@ -75,6 +78,12 @@ async def send_snapshot(websocket: WebSocket, store: HallStore, ctx: Context) ->
     return event_id_key(snapshot["last_event_id"])
 
 
+@documented(
+    "get",
+    "A hall's live channel: a snapshot, then every event (calls, tidal switches, hours)",
+    answers={101: EventRecord},
+    query={"since": "the id of the last event seen: resume from there"},
+)
 async def hall_channel(websocket: WebSocket) -> None:
     """``/ws/halls/{hall}?since=<event_id>``: a snapshot or the missed events, then every event live."""
     await websocket.accept()
@@ -142,6 +151,7 @@ async def ticket_view(store: HallStore, ctx: Context, ticket_id: str) -> dict[st
     return ticket
 
 
+@documented("get", "One ticket's live channel, for the visitor's phone", answers={101: Ticket})
 async def ticket_channel(websocket: WebSocket) -> None:
     """``/ws/tickets/{id}``: the ticket now, then again whenever its place, estimate or call changes."""
     await websocket.accept()

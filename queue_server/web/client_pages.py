@@ -15,6 +15,7 @@ from starlette.responses import Response
 from starlette.routing import BaseRoute, Route
 
 from queue_server.core.hall import Hall
+from queue_server.web.openapi import documented
 from queue_server.web.pages import NO_SUCH_HALL, not_found_page, page_hall, page_lang
 from queue_server.web.templating import templates
 
@@ -32,6 +33,7 @@ def screen_config(hall: Hall, lang: str) -> dict[str, Any]:
     }
 
 
+@documented("get", "The hall screen (大厅显示屏), 1920×1080", answers={200: "text/html"})
 async def hall_screen(request: Request) -> Response:
     hall = page_hall(request)
     if hall is None:
@@ -41,6 +43,7 @@ async def hall_screen(request: Request) -> Response:
     return templates.TemplateResponse(request, "hall.html", values)
 
 
+@documented("get", "The caller pad (叫号器) for a clerk at a window", answers={200: "text/html"})
 async def caller_page(request: Request) -> Response:
     """``/caller/{hall}``: sign in at a window, then call, recall, skip, complete, transfer and pause."""
     hall = page_hall(request)

@@ -17,10 +17,17 @@ from starlette.routing import Route
 
 from queue_server.core.errors import InvalidRequest
 from queue_server.web.context import context
+from queue_server.web.openapi import documented
 
 ENABLE = "TIDEQUEUE_TEST_HOOKS"
 
 
+@documented(
+    "post",
+    'Tests only: move the server\'s clock forward by {"seconds": N}',
+    answers={200: dict},
+    errors=("invalid_body",),
+)
 async def move_clock(request: Request) -> JSONResponse:
     try:
         seconds = json.loads(await request.body())["seconds"]

@@ -13,6 +13,7 @@ from starlette.routing import BaseRoute, Route
 from queue_server.core.errors import UnknownTicket
 from queue_server.core.hall import Hall
 from queue_server.web.context import context
+from queue_server.web.openapi import documented
 from queue_server.web.templating import static_routes, templates
 
 
@@ -37,6 +38,7 @@ def not_found_page(text: str) -> HTMLResponse:
 # --- kiosk (取号机) ---------------------------------------------------------------------------------------
 
 
+@documented("get", "The kiosk (取号机): take a ticket on a touch screen, print it", answers={200: "text/html"})
 async def kiosk(request: Request) -> Response:
     hall = page_hall(request)
     if hall is None:
@@ -54,6 +56,7 @@ async def kiosk(request: Request) -> Response:
     return templates.TemplateResponse(request, "kiosk.html", values)
 
 
+@documented("get", "A QR code of a ticket's phone page, printed on the ticket", answers={200: "image/svg+xml"})
 async def ticket_qr(request: Request) -> Response:
     """``/qr/{ticket_id}.svg``: the QR code a kiosk shows and prints, pointing at the ticket's phone page."""
     ticket_id = request.path_params["ticket_id"]
@@ -77,6 +80,7 @@ kiosk_routes: list[BaseRoute] = [
 # --- phone page (手机查看排队进度) --------------------------------------------------------------------------
 
 
+@documented("get", "The phone page that follows one ticket", answers={200: "text/html"})
 async def phone(request: Request) -> Response:
     """``/t/{ticket_id}``: one visitor's ticket, followed live by phone.js over ``/ws/tickets/{id}``."""
     ticket_id = request.path_params["ticket_id"]

@@ -12,8 +12,10 @@ from starlette.routing import Route
 
 from queue_server.core.errors import InvalidRequest
 from queue_server.core.overtime import ClerkTime, overtime
+from queue_server.core.records import Overtime
 from queue_server.web import auth
 from queue_server.web.context import hall_store
+from queue_server.web.openapi import documented
 
 MONTH = re.compile(r"^(\d{4})-(\d{2})$")
 
@@ -31,6 +33,14 @@ def month_days(text: str | None) -> tuple[date, date]:
     return date(year, month, 1), date(year, month, calendar.monthrange(year, month)[1])
 
 
+@documented(
+    "get",
+    "调休: each clerk's time outside regular hours in a month",
+    answers={200: Overtime},
+    caller="supervisor",
+    query={"month": "YYYY-MM"},
+    errors=("unknown_hall", "invalid_month", "supervisors_only", "missing_token", "bad_token"),
+)
 async def staff_overtime(request: Request) -> JSONResponse:
     """``GET /api/halls/{hall}/staff/overtime?month=YYYY-MM``: minutes each clerk worked after hours, on rest days
     and on holidays, and the time off in lieu that adds up to. Supervisors only."""

@@ -58,6 +58,7 @@ PAGE_ASSETS: dict[str, tuple[list[str], list[str]]] = {
             "/static/caller_pad/caller.js",
         ],
     ),
+    "/api/docs": (["/static/queue_server/api.css"], []),
     "/t/{ticket}": (
         ["/static/queue_server/phone.css"],
         ["/static/queue_server/feed.js", "/static/queue_server/phone.js"],

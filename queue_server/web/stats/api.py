@@ -25,11 +25,13 @@ from starlette.routing import Route
 
 from queue_server.core.business_day import business_day
 from queue_server.core.errors import InvalidRequest, NotFound
+from queue_server.core.records import Statistics
 from queue_server.core.statistics.summary import sessions_named, summarise
 from queue_server.store import keys
 from queue_server.store.hall_store import KEEP_DAYS, HallStore
 from queue_server.web import auth
 from queue_server.web.context import context, hall_store
+from queue_server.web.openapi import documented
 from queue_server.web.stats.charts import CHARTS, render_chart
 from queue_server.web.stats.export import statistics_csv
 
@@ -163,6 +165,28 @@ def _csv_response(summary: Mapping[str, Any]) -> Response:
     )
 
 
+STATS_QUERY = {
+    "date": "one day, YYYY-MM-DD (default: today)",
+    "from": "first day of a range",
+    "to": "last day of a range",
+    "session": "only this session's hours",
+    "format": "json or csv",
+    "lang": "zh or en (charts)",
+}
+STATS_ERRORS = (
+    "unknown_hall", "bad_date", "bad_range", "range_too_long", "unknown_session", "bad_format", "supervisors_only",
+    "missing_token", "bad_token",
+)  # fmt: skip
+
+
+@documented(
+    "get",
+    "统计: statistics of a day, a session or a range",
+    answers={200: Statistics},
+    caller="supervisor",
+    query=STATS_QUERY,
+    errors=STATS_ERRORS,
+)
 async def hall_statistics(request: Request) -> Response:
     _, summary, fmt = await _query(request)
     if fmt == "csv":
@@ -170,11 +194,27 @@ async def hall_statistics(request: Request) -> Response:
     return JSONResponse(summary, headers={"Cache-Control": "no-store"})
 
 
+@documented(
+    "get",
+    "统计: the same statistics as CSV",
+    answers={200: "text/csv"},
+    caller="supervisor",
+    query=STATS_QUERY,
+    errors=STATS_ERRORS,
+)
 async def hall_statistics_csv(request: Request) -> Response:
     _, summary, _ = await _query(request)
     return _csv_response(summary)
 
 
+@documented(
+    "get",
+    "统计: a chart as SVG (arrivals, waiting, busy, waits)",
+    answers={200: "image/svg+xml"},
+    caller="supervisor",
+    query=STATS_QUERY,
+    errors=(*STATS_ERRORS, "unknown_chart"),
+)
 async def statistics_chart(request: Request) -> Response:
     name = request.path_params["name"]
     if name not in CHARTS:

@@ -12,11 +12,13 @@ from starlette.routing import BaseRoute, Route
 
 from queue_server.core.business_day import business_day
 from queue_server.web.context import context
+from queue_server.web.openapi import documented
 from queue_server.web.pages import NO_SUCH_HALL, not_found_page, page_hall, page_lang
 from queue_server.web.stats.api import MAX_DAYS
 from queue_server.web.templating import templates
 
 
+@documented("get", "The statistics page for supervisors (统计)", answers={200: "text/html"})
 async def stats_page(request: Request) -> Response:
     hall = page_hall(request)
     if hall is None:

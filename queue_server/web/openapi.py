@@ -1,0 +1,315 @@
+"""The OpenAPI 3.1 document of the server, generated from the routes and the declared types, and its page.
+
+Each endpoint says what it takes and answers with :func:`documented` (request body type, answer types, error
+codes, who may call it); the schemas come from the same msgspec types that check the bodies
+(:mod:`queue_server.web.bodies`) and describe the records (:mod:`queue_server.core.records`), so the document
+cannot drift from the code. ``GET /openapi.json`` serves it; ``GET /api/docs`` renders it as a page from the
+package's own template (no CDN).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Iterable, Mapping
+from dataclasses import dataclass, field
+from typing import Any, TypeVar
+
+from starlette.convertors import IntegerConvertor
+from starlette.requests import Request
+from starlette.responses import JSONResponse, Response
+from starlette.routing import BaseRoute, Route, WebSocketRoute
+
+from queue_server.core.errors import SCRIPT_ERRORS
+from queue_server.core.records import Error, schema_of
+from queue_server.web.bodies import MAX_BODY
+from queue_server.web.templating import templates
+
+VERSION = "0.1.0"
+JSON = "application/json"
+
+# Every error code the edge itself answers with (the scripts' codes come from SCRIPT_ERRORS): its status and
+# when it happens. A test holds every error the server constructs to this table.
+EDGE_ERRORS: dict[str, tuple[int, str]] = {
+    "missing_body": (422, "The request needs a JSON object as its body."),
+    "invalid_json": (400, "The body is not valid JSON."),
+    "invalid_body": (422, "The body is not a JSON object (or not the one expected)."),
+    "unknown_field": (422, "The body has a field this request does not take."),
+    "missing_field": (422, "A required field (or query parameter) is absent or null."),
+    "invalid_field": (422, "A field has the wrong type or length."),
+    "body_too_large": (413, f"The body is larger than {MAX_BODY} bytes."),
+    "bad_idempotency_key": (400, "The Idempotency-Key header is not 1 to 255 printable ASCII characters."),
+    "unknown_hall": (404, "No hall with that id."),
+    "unknown_window": (404, "No window with that number in the hall."),
+    "unknown_action": (404, "No such window action."),
+    "unknown_chart": (404, "No chart of that name."),
+    "not_found": (404, "No such page or API path."),
+    "method_not_allowed": (405, "The path does not accept that method."),
+    "missing_token": (401, "The request needs 'Authorization: Bearer <token>'."),
+    "bad_token": (401, "The token is not valid, or has expired."),
+    "bad_credentials": (401, "Wrong username or password."),
+    "wrong_window": (403, "The clerk is signed in at another window, or may not sign in at this one."),
+    "supervisors_only": (403, "Only a supervisor's token may do this."),
+    "not_a_tidal_window": (409, "The window is not a tidal window."),
+    "closed": (409, "The category is outside its sessions; the answer says when it opens next."),
+    "issuing_closed": (409, "Past today's cut-off: the line would not be served before closing."),
+    "no_appointments": (404, "The hall, or that category on that day, takes no bookings."),
+    "invalid_date": (422, "The date is not written YYYY-MM-DD."),
+    "unknown_slot": (422, "No slot starts at that time on that day; the answer lists the slots."),
+    "too_far_ahead": (422, "The day is further ahead than bookings open."),
+    "invalid_name": (422, "The name is empty, too long or has control characters."),
+    "invalid_phone": (422, "The phone is not 4 to 15 digits."),
+    "booking_closed": (409, "Booking for that day has closed; the answer says when."),
+    "bad_date": (422, "A statistics date is not written YYYY-MM-DD."),
+    "bad_range": (422, "The statistics range is not one date, or from and to in order."),
+    "range_too_long": (422, "The statistics range is longer than tickets are kept."),
+    "unknown_session": (422, "The hall has no session of that name."),
+    "bad_format": (422, "The statistics format is neither json nor csv."),
+    "invalid_month": (422, "The month is not written YYYY-MM."),
+    "internal_error": (500, "The server failed; check the ticket or window before trying again."),
+    "store_unavailable": (503, "Redis cannot be reached; try again in a moment."),
+}
+
+
+def error_status(code: str) -> int:
+    """The HTTP status an error code comes with."""
+    if code in EDGE_ERRORS:
+        return EDGE_ERRORS[code][0]
+    kind = SCRIPT_ERRORS[code][0]
+    return int(kind.status)
+
+
+def error_text(code: str) -> str:
+    if code in EDGE_ERRORS:
+        return EDGE_ERRORS[code][1]
+    return SCRIPT_ERRORS[code][2]
+
+
+@dataclass(frozen=True)
+class Operation:
+    """What one method of one route takes and answers."""
+
+    summary: str
+    body: Any = None  # a request body type
+    answers: Mapping[int, Any] = field(default_factory=dict)  # status -> type, or a media type for non-JSON
+    errors: tuple[str, ...] = ()
+    caller: str | None = None  # None: anyone; "clerk": a clerk or a supervisor; "supervisor"
+    query: Mapping[str, str] = field(default_factory=dict)  # name -> description
+    idempotent: bool = False  # takes an Idempotency-Key
+    description: str = ""
+
+
+E = TypeVar("E", bound=Callable[..., Any])
+
+
+def documented(method: str, summary: str, **details: Any) -> Callable[[E], E]:
+    """Describe ``method`` of the endpoint below for the OpenAPI document (stack it for several methods)."""
+
+    def attach(endpoint: E) -> E:
+        operations: dict[str, Operation] = endpoint.__dict__.setdefault("openapi", {})
+        operations[method.lower()] = Operation(summary, **details)
+        return endpoint
+
+    return attach
+
+
+def operations_of(route: BaseRoute) -> dict[str, Operation]:
+    operations: dict[str, Operation] = getattr(getattr(route, "endpoint", None), "openapi", {})
+    return operations
+
+
+def document(routes: Iterable[BaseRoute]) -> dict[str, Any]:
+    """The OpenAPI 3.1 document of ``routes``; every Route and WebSocketRoute must be :func:`documented`."""
+    paths: dict[str, dict[str, Any]] = {}
+    types: list[Any] = [Error]
+    pending: list[tuple[dict[str, Any], Any]] = []  # (where a schema goes, its type)
+    for route in routes:
+        if not isinstance(route, Route | WebSocketRoute):
+            continue
+        operations = operations_of(route)
+        if not operations:
+            raise LookupError(f"{route.path} is not documented: give its endpoint @documented(...)")
+        item = paths.setdefault(route.path, {})
+        parameters = [
+            {
+                "name": name,
+                "in": "path",
+                "required": True,
+                "schema": {"type": "integer" if isinstance(conv, IntegerConvertor) else "string"},
+            }
+            for name, conv in route.param_convertors.items()
+        ]
+        for method, op in operations.items():
+            entry: dict[str, Any] = {
+                "summary": op.summary,
+                "operationId": f"{method}_{route.path}".replace("/", "_").replace("{", "").replace("}", ""),
+                "tags": [_tag(route.path)],
+                "parameters": parameters + _query_parameters(op),
+                "responses": {},
+            }
+            if op.description:
+                entry["description"] = op.description
+            if isinstance(route, WebSocketRoute):
+                entry["description"] = (op.description + " " if op.description else "") + (
+                    "A WebSocket channel: connect with an Upgrade request; the server sends JSON messages."
+                )
+            if op.caller:
+                entry["security"] = [{"bearer": []}]
+                entry["x-caller"] = op.caller
+            if op.body is not None:
+                schema: dict[str, Any] = {}
+                pending.append((schema, op.body))
+                entry["requestBody"] = {"required": True, "content": {JSON: {"schema": schema}}}
+                types.append(op.body)
+            for status, answer in op.answers.items():
+                if isinstance(answer, str):  # a media type: HTML pages, SVG, CSV
+                    entry["responses"][str(status)] = {"description": answer.split(";")[0], "content": {answer: {}}}
+                    continue
+                schema = {}
+                pending.append((schema, answer))
+                types.append(answer)
+                entry["responses"][str(status)] = {
+                    "description": getattr(answer, "__doc__", None) or "OK",
+                    "content": {JSON: {"schema": schema}},
+                }
+            by_status: dict[int, list[str]] = {}
+            for code in op.errors:
+                by_status.setdefault(error_status(code), []).append(code)
+            for status, codes in sorted(by_status.items()):
+                entry["responses"][str(status)] = {
+                    "description": "; ".join(f"`{c}`: {error_text(c)}" for c in codes),
+                    "content": {
+                        JSON: {
+                            "schema": {"$ref": "#/components/schemas/Error"},
+                            "examples": {c: {"value": {"error": c}} for c in codes},
+                        }
+                    },
+                }
+            item[method] = entry
+    schemas, components = schema_of(*types)
+    by_type = dict(zip(types, schemas, strict=True))
+    for target, kind in pending:
+        target.update(by_type[kind])
+    return {
+        "openapi": "3.1.0",
+        "info": {
+            "title": "tidequeue",
+            "version": VERSION,
+            "description": "Queue tickets and call numbers for government service halls (政务服务中心). Every "
+            "error answers JSON with `error` (a stable code), `message` (Chinese) and `message_en` (English).",
+        },
+        "paths": paths,
+        "components": {
+            "schemas": components,
+            "securitySchemes": {
+                "bearer": {
+                    "type": "http",
+                    "scheme": "bearer",
+                    "description": "A clerk's token from sign-in, or the supervisors' QUEUE_ADMIN_TOKEN",
+                }
+            },
+        },
+    }
+
+
+def _query_parameters(op: Operation) -> list[dict[str, Any]]:
+    found = [{"name": n, "in": "query", "schema": {"type": "string"}, "description": d} for n, d in op.query.items()]
+    if op.idempotent:
+        found.append(
+            {
+                "name": "Idempotency-Key",
+                "in": "header",
+                "schema": {"type": "string", "minLength": 1, "maxLength": 255},
+                "description": "Retry with the same key to get the first answer instead of acting twice",
+            }
+        )
+    return found
+
+
+def _tag(path: str) -> str:
+    for prefix, tag in (
+        ("/api/halls/{hall}/booking", "bookings"), ("/api/halls/{hall}/slots", "bookings"),
+        ("/api/halls/{hall}/stats", "statistics"), ("/api/halls/{hall}/staff", "staff"),
+        ("/api/halls/{hall}/windows", "windows"), ("/api/halls/{hall}/sign", "clerks"),
+        ("/api/halls/{hall}/whoami", "clerks"), ("/api/tickets", "tickets"), ("/api/halls", "halls"),
+        ("/api", "server"), ("/ws", "channels"), ("/openapi", "server"), ("/_test", "tests"),
+    ):  # fmt: skip
+        if path.startswith(prefix):
+            return tag
+    return "pages"
+
+
+def _cached(request: Request) -> dict[str, Any]:
+    state = request.app.state
+    if getattr(state, "openapi", None) is None:
+        state.openapi = document(request.app.routes)
+    doc: dict[str, Any] = state.openapi
+    return doc
+
+
+def type_text(schema: Mapping[str, Any]) -> str:
+    """A schema in a few words, for the page: ``string``, ``Ticket | null``, ``list of Window``."""
+    if "$ref" in schema:
+        return str(schema["$ref"]).rsplit("/", 1)[-1]
+    if "anyOf" in schema:
+        return " | ".join(type_text(s) for s in schema["anyOf"])
+    if "enum" in schema:
+        return " | ".join(f'"{v}"' for v in schema["enum"])
+    kind = schema.get("type", "any")
+    if kind == "array":
+        return f"list of {type_text(schema.get('items', {}))}"
+    if kind == "object" and "additionalProperties" in schema:
+        return f"map of {type_text(schema['additionalProperties'])}"
+    return str(kind)
+
+
+def page_view(doc: Mapping[str, Any]) -> dict[str, Any]:
+    """What the API page shows: the operations grouped by tag, and every schema's fields."""
+    tags: dict[str, list[dict[str, Any]]] = {}
+    for path, item in doc["paths"].items():
+        for method, op in item.items():
+            body = op.get("requestBody", {}).get("content", {}).get(JSON, {}).get("schema")
+            answers, errors = [], []
+            for status, response in op["responses"].items():
+                if "examples" in response.get("content", {}).get(JSON, {}):
+                    errors += [(status, code, error_text(code)) for code in response["content"][JSON]["examples"]]
+                    continue
+                media, content = next(iter(response.get("content", {"": {}}).items()))
+                schema = content.get("schema") if isinstance(content, dict) else None
+                answers.append((status, type_text(schema) if schema else media))
+            tags.setdefault(op["tags"][0], []).append(
+                {
+                    "method": method.upper(),
+                    "path": path,
+                    "summary": op["summary"],
+                    "description": op.get("description", ""),
+                    "caller": op.get("x-caller"),
+                    "parameters": [(p["in"], p["name"], p.get("description", "")) for p in op["parameters"]],
+                    "body": type_text(body) if body else None,
+                    "answers": answers,
+                    "errors": errors,
+                }
+            )
+    schemas = []
+    for name, schema in doc["components"]["schemas"].items():
+        required = set(schema.get("required", []))
+        rows = [
+            (field_name, type_text(prop), field_name in required, prop.get("description", ""))
+            for field_name, prop in schema.get("properties", {}).items()
+        ]
+        schemas.append({"name": name, "description": schema.get("description", ""), "fields": rows})
+    return {"tags": tags, "schemas": schemas, "schema_names": {s["name"] for s in schemas}}
+
+
+@documented("get", "This document: OpenAPI 3.1, generated from the routes and their types", answers={200: dict})
+async def openapi_json(request: Request) -> Response:
+    return JSONResponse(_cached(request))
+
+
+@documented("get", "The API reference as a page (中文/English), made from this document", answers={200: "text/html"})
+async def api_page(request: Request) -> Response:
+    lang = "en" if request.query_params.get("lang") == "en" else "zh"
+    doc = _cached(request)
+    values = {"doc": doc, "view": page_view(doc), "lang": lang}
+    return templates.TemplateResponse(request, "api.html", values, headers={"Cache-Control": "no-store"})
+
+
+routes: list[BaseRoute] = [Route("/openapi.json", openapi_json), Route("/api/docs", api_page)]
