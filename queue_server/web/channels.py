@@ -16,7 +16,7 @@ from typing import Any
 from starlette.routing import WebSocketRoute
 from starlette.websockets import WebSocket, WebSocketDisconnect
 
-from queue_server.core.errors import UnknownTicket
+from queue_server.core.errors import QueueError, UnknownHall, UnknownTicket
 from queue_server.core.estimates import waiting_time
 from queue_server.core.records import Event as EventRecord
 from queue_server.core.records import Ticket
@@ -41,8 +41,10 @@ BATCH_LIMIT = 100  # events in one message at most
 GONE = (WebSocketDisconnect, RuntimeError, OSError)  # how a send to a departed client fails
 
 
-async def refuse(websocket: WebSocket, code: str, message: str) -> None:
-    await websocket.send_text(json.dumps({"type": "error", "error": code, "message": message}))
+async def refuse(websocket: WebSocket, error: QueueError) -> None:
+    """Say why, with the same fields as an HTTP error, then close."""
+    body = {"type": "error", "error": error.code, "message": error.message, "message_en": error.message_en}
+    await websocket.send_text(json.dumps(body, ensure_ascii=False))
     await websocket.close(code=4404)
 
 
@@ -91,7 +93,7 @@ async def hall_channel(websocket: WebSocket) -> None:
     hall_id = websocket.path_params["hall"]
     store = ctx.stores.get(hall_id)
     if store is None:
-        await refuse(websocket, "unknown_hall", f"No hall {hall_id!r}.")
+        await refuse(websocket, UnknownHall(f"没有 {hall_id!r} 这个大厅。", f"No hall {hall_id!r}."))
         return
     since = websocket.query_params.get("since", "")
     try:
@@ -160,14 +162,14 @@ async def ticket_channel(websocket: WebSocket) -> None:
     try:
         store = ctx.store_for_ticket(ticket_id)
     except UnknownTicket:
-        await refuse(websocket, "unknown_ticket", "No such ticket.")
+        await refuse(websocket, UnknownTicket("没有这张票。", "No such ticket."))
         return
     try:
         async with ctx.hub.subscribe(store.hall.id) as subscription, watching_for_departure(websocket, subscription):
             try:
                 ticket = await ticket_view(store, ctx, ticket_id)
             except UnknownTicket:
-                await refuse(websocket, "unknown_ticket", "No such ticket.")
+                await refuse(websocket, UnknownTicket("没有这张票。", "No such ticket."))
                 return
             await websocket.send_text(json.dumps({"type": "ticket", "event": "snapshot", "ticket": ticket}))
             while True:
