@@ -29,7 +29,10 @@ def parse_tidal(table: Table, codes: set[str], tidal_windows: set[int]) -> tuple
                 raise table.fail(key, f"expected 0 to 1440 minutes, got {minutes}")
             values[name] = timedelta(minutes=minutes) if is_span else float(minutes)
     if "max_per_service" in table.data:
-        values["max_per_service"] = table.get("max_per_service", int, what="a whole number")
+        limit = table.get("max_per_service", int, what="a whole number")
+        if limit < 0:
+            raise table.fail("max_per_service", f"expected 0 or more tidal windows per category, got {limit}")
+        values["max_per_service"] = limit
     try:
         policy = TidalPolicy(**values)
     except ValueError as e:

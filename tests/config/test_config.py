@@ -167,6 +167,7 @@ def test_password_hashes() -> None:
         ("[tidal]\nopen_at_minutes = 5\nclose_below_minutes = 10\n", "tidal.close_below_minutes:"),
         ("[tidal]\nopen_after_minutes = -1\n", "tidal.open_after_minutes: expected 0 to 1440"),
         ("[tidal]\nsurge = 1\n", "tidal.surge: unknown key"),
+        ("[tidal]\nmax_per_service = -1\n", "tidal.max_per_service: expected 0 or more"),  # not close_below_minutes
         ('[[tidal.seasons]]\nname = "报税季"\nservice = "Z"\nstart = 2026-03-01\nend = 2026-05-31\nwindows = [2]\n',
          "tidal.seasons[0].service: unknown category 'Z'"),
         ('[[tidal.seasons]]\nname = "报税季"\nservice = "A"\nstart = 2026-03-01\nend = 2026-05-31\nwindows = [1]\n',
