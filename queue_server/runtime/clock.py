@@ -35,7 +35,10 @@ class Clock:
             raise ValueError("the clock only moves forward")
         self._offset += delta
         for sleeper in list(self._sleepers):
-            sleeper.get_loop().call_soon_threadsafe(_wake, sleeper)
+            try:
+                sleeper.get_loop().call_soon_threadsafe(_wake, sleeper)
+            except RuntimeError:  # its event loop has closed: nobody waits there any more
+                self._sleepers.discard(sleeper)
         return self.now()
 
     async def sleep(self, seconds: float) -> None:
