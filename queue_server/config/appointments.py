@@ -6,62 +6,50 @@ key has a default, so the table may be left out). A table without such a session
 
 from __future__ import annotations
 
-import re
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from datetime import time
 from typing import Any
 
-from queue_server.config.table import Table
+from queue_server.config.schema import AppointmentsTable
 from queue_server.core.hall import AppointmentPolicy, Session
 
-# key: (lowest, highest) for the whole-number keys
-LIMITS = {
-    "slot_minutes": (5, 240),
-    "capacity": (0, 1000),
-    "grace_minutes": (0, 240),
-    "early_minutes": (0, 240),
-    "days_ahead": (1, 366),
-}
+Fault = Callable[[str, str], Exception]
+CAPACITY = (0, 1000)  # bookings per slot per category, as the schema's capacity
 
 
-def parse_appointments(root: Table, sessions: Sequence[Session], codes: set[str]) -> AppointmentPolicy | None:
-    """``root`` is config's table reader for the whole file; errors name the file and the key. None: the hall
-    takes no appointments."""
+def parse_appointments(
+    fault: Fault, table: AppointmentsTable | None, sessions: Sequence[Session], codes: set[str]
+) -> AppointmentPolicy | None:
+    """The policy of a checked ``[appointments]`` table; None: the hall takes no appointments."""
     booked = any(s.appointments for s in sessions)
-    if "appointments" not in root.data:
+    if table is None:
         return AppointmentPolicy() if booked else None
     if not booked:
-        raise root.fail(
+        raise fault(
             "appointments", "no [[sessions]] entry has appointments = true; mark the sessions that take bookings"
         )
-    table = root.table("appointments")
-    table.check_known(*LIMITS, "capacities", "close_time")
-    values: dict[str, Any] = {}
-    for key, (low, high) in LIMITS.items():
-        if key in table.data:
-            value = table.get(key, int, what="a whole number")
-            if not low <= value <= high:
-                raise table.fail(key, f"expected {low} to {high}, got {value}")
-            values[key] = value
-    if "capacities" in table.data:
-        values["capacities"] = _capacities(table, codes)
-    if "close_time" in table.data:
-        text = table.get("close_time", str, what='a time like "16:00"')
-        match = re.fullmatch(r"([01]\d|2[0-3]):([0-5]\d)", text)
-        if not match:
-            raise table.fail("close_time", f'expected a time like "16:00", got {text!r}')
-        values["close_time"] = time(int(match[1]), int(match[2]))
+    values: dict[str, Any] = {
+        key: value
+        for key in ("slot_minutes", "capacity", "grace_minutes", "early_minutes", "days_ahead")
+        if (value := getattr(table, key)) is not None
+    }
+    if table.capacities is not None:
+        values["capacities"] = _capacities(fault, table.capacities, codes)
+    if table.close_time is not None:
+        hours, minutes = table.close_time.split(":")
+        values["close_time"] = time(int(hours), int(minutes))
     return AppointmentPolicy(**values)
 
 
-def _capacities(table: Table, codes: set[str]) -> dict[str, int]:
-    raw = table.get("capacities", dict, what="a table of category code = bookings per slot, like {C = 4}")
-    low, high = LIMITS["capacity"]
+def _capacities(fault: Fault, raw: dict[str, Any], codes: set[str]) -> dict[str, int]:
+    low, high = CAPACITY
     found: dict[str, int] = {}
     for code, value in raw.items():
         if code not in codes:
-            raise table.fail("capacities", f"unknown category {code!r} (known: {', '.join(sorted(codes))})")
+            raise fault("appointments.capacities", f"unknown category {code!r} (known: {', '.join(sorted(codes))})")
         if isinstance(value, bool) or not isinstance(value, int) or not low <= value <= high:
-            raise table.fail(f"capacities.{code}", f"expected a whole number from {low} to {high}, got {value!r}")
+            raise fault(
+                f"appointments.capacities.{code}", f"expected a whole number from {low} to {high}, got {value!r}"
+            )
         found[code] = value
     return found

@@ -2,62 +2,59 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from datetime import date, datetime, timedelta
 from typing import Any
 
-from queue_server.config.table import Table
+from queue_server.config.schema import SeasonEntry, TidalTable
 from queue_server.core.hall import Seasonal, TidalPolicy
 
-POLICY_KEYS = {
-    # key in the file: (field of TidalPolicy, minutes turned into a timedelta?)
-    "open_at_minutes": ("open_at_minutes", False),
-    "open_after_minutes": ("open_after", True),
-    "close_below_minutes": ("close_below_minutes", False),
-    "close_after_minutes": ("close_after", True),
-    "min_between_switches_minutes": ("min_between_switches", True),
+Fault = Callable[[str, str], Exception]
+
+SPANS = {  # key in the file: the field of TidalPolicy it sets, as minutes turned into a timedelta
+    "open_after_minutes": "open_after",
+    "close_after_minutes": "close_after",
+    "min_between_switches_minutes": "min_between_switches",
 }
 
 
-def parse_tidal(table: Table, codes: set[str], tidal_windows: set[int]) -> tuple[TidalPolicy, tuple[Seasonal, ...]]:
-    """``table`` is config's table reader for ``[tidal]``; errors name the file and the key."""
-    table.check_known(*POLICY_KEYS, "max_per_service", "seasons")
+def parse_tidal(
+    fault: Fault, table: TidalTable, codes: set[str], tidal_windows: set[int]
+) -> tuple[TidalPolicy, tuple[Seasonal, ...]]:
+    """The policy and seasonal plans of a checked ``[tidal]`` table; ``fault`` names the file and the key."""
     values: dict[str, Any] = {}
-    for key, (name, is_span) in POLICY_KEYS.items():
-        if key in table.data:
-            minutes = table.get(key, (int, float), what="a number of minutes")
-            if not 0 <= minutes <= 24 * 60:
-                raise table.fail(key, f"expected 0 to 1440 minutes, got {minutes}")
-            values[name] = timedelta(minutes=minutes) if is_span else float(minutes)
-    if "max_per_service" in table.data:
-        limit = table.get("max_per_service", int, what="a whole number")
-        if limit < 0:
-            raise table.fail("max_per_service", f"expected 0 or more tidal windows per category, got {limit}")
-        values["max_per_service"] = limit
+    for key in ("open_at_minutes", "close_below_minutes"):
+        if (minutes := getattr(table, key)) is not None:
+            values[key] = float(minutes)
+    for key, name in SPANS.items():
+        if (minutes := getattr(table, key)) is not None:
+            values[name] = timedelta(minutes=minutes)
+    if table.max_per_service is not None:
+        values["max_per_service"] = table.max_per_service
     try:
         policy = TidalPolicy(**values)
-    except ValueError as e:
-        raise table.fail("close_below_minutes", str(e)) from None
-    seasons = tuple(_parse_season(t, codes, tidal_windows) for t in table.tables("seasons"))
+    except ValueError as e:  # the thresholds need a gap between them
+        raise fault("tidal.close_below_minutes", str(e)) from None
+    seasons = tuple(_season(fault, i, s, codes, tidal_windows) for i, s in enumerate(table.seasons))
     return policy, seasons
 
 
-def _parse_season(table: Any, codes: set[str], tidal_windows: set[int]) -> Seasonal:
-    table.check_known("name", "service", "start", "end", "windows")
-    service = table.get("service", str, what="a category code")
-    if service not in codes:
-        raise table.fail("service", f"unknown category {service!r} (known: {', '.join(sorted(codes))})")
-    start, end = _date(table, "start"), _date(table, "end")
+def _season(fault: Fault, i: int, entry: SeasonEntry, codes: set[str], tidal_windows: set[int]) -> Seasonal:
+    at = f"tidal.seasons[{i}]"
+    if entry.service not in codes:
+        raise fault(f"{at}.service", f"unknown category {entry.service!r} (known: {', '.join(sorted(codes))})")
+    start, end = _date(fault, f"{at}.start", entry.start), _date(fault, f"{at}.end", entry.end)
     if end < start:
-        raise table.fail("end", f"the season ends ({end}) before it starts ({start})")
-    windows = table.get("windows", list, what="a list of tidal window numbers")
-    for n in windows:
+        raise fault(f"{at}.end", f"the season ends ({end}) before it starts ({start})")
+    for n in entry.windows:
         if isinstance(n, bool) or n not in tidal_windows:
-            raise table.fail("windows", f"window {n!r} is not a tidal window of this hall")
-    return Seasonal(table.text("name"), service, start, end, tuple(windows))
+            raise fault(f"{at}.windows", f"window {n!r} is not a tidal window of this hall")
+    return Seasonal(entry.name, entry.service, start, end, tuple(entry.windows))
 
 
-def _date(table: Any, key: str) -> date:
-    value = table.get(key, date, what="a date like 2026-03-01")
+def _date(fault: Fault, key: str, value: Any) -> date:
     if isinstance(value, datetime):
-        raise table.fail(key, "expected a date without a time")
-    return value  # type: ignore[no-any-return]
+        raise fault(key, "expected a date without a time")
+    if not isinstance(value, date):
+        raise fault(key, f"expected a date like 2026-03-01, got {type(value).__name__} {value!r}")
+    return value

@@ -28,11 +28,14 @@ from __future__ import annotations
 
 from collections.abc import Mapping
 from dataclasses import dataclass, field
-from datetime import date, datetime
+from datetime import date
 from pathlib import Path
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Annotated, Any
 
-from queue_server.config.table import Table, load_toml
+import msgspec
+from msgspec import Meta, Struct
+
+from queue_server.config.reading import fail, load_toml, read
 
 if TYPE_CHECKING:
     from queue_server.core.hall import Hall
@@ -83,76 +86,92 @@ class Profile:
                     )
 
 
-class _Table(Table):
-    error = ProfileError
+def share(high: float = 1) -> Any:
+    return Meta(ge=0, le=high, extra={"what": "a number", "fault": f"expected 0 to {high:g}"})
 
-    def number(self, name: str, default: float, low: float, high: float) -> float:
-        value = self.data.get(name, default)
-        if isinstance(value, bool) or not isinstance(value, int | float):
-            raise self.fail(name, f"expected a number, got {value!r}")
-        if not low <= value <= high:
-            raise self.fail(name, f"expected {low:g} to {high:g}, got {value!r}")
-        return float(value)
+
+class _Table(Struct, kw_only=True, forbid_unknown_fields=True):
+    """A TOML table of a profile: keys by name, unknown ones refused."""
+
+
+class ProfileTable(_Table, kw_only=True):
+    hall: Annotated[str, Meta(pattern=r"\S", extra={"fault": "missing: the id of the hall this profile is for"})]
+    name: str | None = None  # the file's name when unset
+    date: (
+        Annotated[date, Meta(extra={"what": "a date like 2026-11-23", "fault": "expected a date like 2026-11-23"})]
+        | None
+    ) = None
+
+
+class VisitorsTable(_Table, kw_only=True):
+    no_show_share: Annotated[float, share()] = 0.05
+    priority_share: Annotated[float, share()] = 0.02
+    appointment_share: Annotated[float, share()] = 0.0
+    handling_sigma: Annotated[float, share(2)] = 0.45
+    no_show_wait_seconds: Annotated[float, share(1800)] = 90.0
+
+
+class ProfileFile(_Table, kw_only=True):
+    """A simulator profile, declared once: what each table may hold."""
+
+    profile: Annotated[ProfileTable, Meta(extra={"what": "a [profile] table"})]
+    visitors: Annotated[VisitorsTable, Meta(extra={"what": "a [visitors] table"})] = msgspec.field(
+        default_factory=VisitorsTable
+    )
+    # category -> mean handling minutes; checked below, where the category can be named in the error
+    handling: Annotated[dict[str, Any], Meta(extra={"what": "a table like {C = 18}"})] = {}
+    # "hours" and one list per category, checked below
+    arrivals: Annotated[dict[str, Any], Meta(extra={"what": "an [arrivals] table"})]
 
 
 def parse_profile(source: str, data: Mapping[str, Any]) -> Profile:
     """A :class:`Profile` from one parsed TOML document; ``source`` names it in errors."""
-    root = _Table(source, "", data)
-    root.check_known("profile", "visitors", "handling", "arrivals")
-    head = root.table("profile")
-    head.check_known("hall", "name", "date")
-    hall = head.data.get("hall")
-    if not isinstance(hall, str) or not hall:
-        raise head.fail("hall", "missing: the id of the hall this profile is for")
-    name = head.data.get("name", Path(source).stem)
-    if not isinstance(name, str):
-        raise head.fail("name", f"expected a string, got {name!r}")
-    day = head.data.get("date")
-    if day is not None and (not isinstance(day, date) or isinstance(day, datetime)):
-        raise head.fail("date", f"expected a date like 2026-11-23, got {day!r}")
-
-    visitors = root.table("visitors")
-    visitors.check_known(
-        "no_show_share", "priority_share", "appointment_share", "handling_sigma", "no_show_wait_seconds"
-    )
-    handling = root.table("handling")
-    minutes = {code: handling.number(code, 0, 0.1, 480) for code in handling.data}
+    file = read(source, data, ProfileFile, ProfileError)
+    minutes: dict[str, float] = {}
+    for code, value in file.handling.items():
+        if isinstance(value, bool) or not isinstance(value, int | float) or not 0.1 <= value <= 480:
+            raise fail(ProfileError, source, f"handling.{code}", f"expected 0.1 to 480 minutes, got {value!r}")
+        minutes[code] = float(value)
+    visitors = file.visitors
     return Profile(
         source=source,
-        hall=hall,
-        name=name,
-        day=day,
-        arrivals=_arrivals(root.table("arrivals")),
+        hall=file.profile.hall,
+        name=file.profile.name or Path(source).stem,
+        day=file.profile.date,
+        arrivals=_arrivals(source, file.arrivals),
         minutes=minutes,
-        no_show_share=visitors.number("no_show_share", 0.05, 0, 1),
-        priority_share=visitors.number("priority_share", 0.02, 0, 1),
-        appointment_share=visitors.number("appointment_share", 0.0, 0, 1),
-        handling_sigma=visitors.number("handling_sigma", 0.45, 0, 2),
-        no_show_wait_seconds=visitors.number("no_show_wait_seconds", 90, 0, 1800),
+        no_show_share=visitors.no_show_share,
+        priority_share=visitors.priority_share,
+        appointment_share=visitors.appointment_share,
+        handling_sigma=visitors.handling_sigma,
+        no_show_wait_seconds=visitors.no_show_wait_seconds,
     )
 
 
-def _arrivals(table: _Table) -> dict[str, dict[int, float]]:
-    hours = table.data.get("hours")
+def _arrivals(source: str, table: Mapping[str, Any]) -> dict[str, dict[int, float]]:
+    def fault(key: str, what: str) -> Exception:
+        return fail(ProfileError, source, f"arrivals.{key}", what)
+
+    hours = table.get("hours")
     if not isinstance(hours, list) or not hours:
-        raise table.fail("hours", "missing: a list of hours of the day, like [9, 10, 11]")
+        raise fault("hours", "missing: a list of hours of the day, like [9, 10, 11]")
     for h in hours:
         if isinstance(h, bool) or not isinstance(h, int) or not 0 <= h <= 23:
-            raise table.fail("hours", f"expected hours 0 to 23, got {h!r}")
+            raise fault("hours", f"expected hours 0 to 23, got {h!r}")
     if len(set(hours)) != len(hours):
-        raise table.fail("hours", "an hour is listed twice")
+        raise fault("hours", "an hour is listed twice")
     arrivals: dict[str, dict[int, float]] = {}
-    for code, counts in table.data.items():
+    for code, counts in table.items():
         if code == "hours":
             continue
         if not isinstance(counts, list) or len(counts) != len(hours):
-            raise table.fail(code, f"expected a list of {len(hours)} numbers, one per hour in hours")
+            raise fault(code, f"expected a list of {len(hours)} numbers, one per hour in hours")
         for c in counts:
             if isinstance(c, bool) or not isinstance(c, int | float) or not 0 <= c <= MAX_PER_HOUR:
-                raise table.fail(code, f"expected arrivals per hour from 0 to {MAX_PER_HOUR:g}, got {c!r}")
+                raise fault(code, f"expected arrivals per hour from 0 to {MAX_PER_HOUR:g}, got {c!r}")
         arrivals[code] = {h: float(c) for h, c in zip(hours, counts, strict=True)}
     if not arrivals:
-        raise table.fail("hours", "no category listed: add a line like A = [40, 55, 48]")
+        raise fault("hours", "no category listed: add a line like A = [40, 55, 48]")
     return arrivals
 
 

@@ -1,0 +1,181 @@
+"""What a hall file may hold, declared once as msgspec types: every table, key, type, range and default.
+
+:func:`queue_server.config.reading.read` checks a parsed TOML document against these types and names the file, the
+key and the fault in one line. What a type cannot say (a category named twice, a window that serves an unknown
+category, a bad password hash) is checked after, by the loader. Each key may carry, in ``Meta(extra=...)``:
+
+- ``what``: how to name the expected value in an error ("a number of minutes");
+- ``fault``: the sentence for a value of the right type that breaks a range or pattern ("expected a window number
+  from 1 to 999"); the error adds what was given.
+"""
+
+from __future__ import annotations
+
+from typing import Annotated, Any, Literal
+
+from msgspec import Meta, Struct
+
+TIME = r"^([01]\d|2[0-3]):([0-5]\d)$"
+
+
+def text(what: str = "a string") -> Any:
+    """A string that must not be empty or blank."""
+    return Meta(pattern=r"\S", extra={"what": what, "fault": "must not be empty"})
+
+
+def minutes(low: float, high: float) -> Any:
+    return Meta(
+        ge=low, le=high, extra={"what": "a number of minutes", "fault": f"expected {low:g} to {high:g} minutes"}
+    )
+
+
+def whole(low: int, high: int, what: str = "a whole number") -> Any:
+    return Meta(ge=low, le=high, extra={"what": what, "fault": f"expected {low} to {high}"})
+
+
+def clock_time(example: str) -> Any:
+    return Meta(pattern=TIME, extra={"what": f'a time like "{example}"', "fault": f'expected a time like "{example}"'})
+
+
+Text = Annotated[str, text()]
+Dates = Annotated[list[Any], Meta(extra={"what": 'a list of dates like 2026-10-01 or "2026-10-01..2026-10-07"'})]
+
+
+class Table(Struct, kw_only=True, forbid_unknown_fields=True):
+    """A TOML table: keys by name, unknown ones refused."""
+
+
+class HallTable(Table, kw_only=True):
+    id: Annotated[
+        str,
+        Meta(
+            pattern=r"^[a-z0-9][a-z0-9_-]{0,31}$",
+            extra={"what": "a string", "fault": "use 1-32 lower-case letters, digits, '_' or '-'"},
+        ),
+    ]
+    name: Text
+    name_en: Text | None = None  # the id when unset
+    timezone: Annotated[str, Meta(extra={"what": "a time zone name"})] = "Asia/Shanghai"
+    rollover: Annotated[str, clock_time("03:00")] = "03:00"  # the business day starts here
+    requeue_after: Annotated[int, whole(0, 100)] = 2  # 过号顺延: a returning visitor waits behind at most this many
+    announcement: Text | None = None  # what the announcer says, with {number} and {window}
+    announcement_en: Text | None = None
+
+
+class ServiceEntry(Table, kw_only=True):
+    code: Annotated[
+        str,
+        Meta(
+            pattern=r"^[A-Z]$",
+            extra={"what": "a capital letter", "fault": "expected one capital letter A-Z (the ticket prefix)"},
+        ),
+    ]
+    name: Text
+    name_en: Text
+    minutes: Annotated[
+        float,
+        Meta(
+            gt=0,
+            le=480,
+            extra={"what": "a number of minutes", "fault": "expected minutes per visitor between 0 and 480"},
+        ),
+    ]
+
+
+class WindowEntry(Table, kw_only=True):
+    number: Annotated[
+        int, Meta(ge=1, le=999, extra={"what": "a window number", "fault": "expected a window number from 1 to 999"})
+    ]
+    services: Annotated[
+        list[str],
+        Meta(
+            min_length=1,
+            extra={"what": "a list of category codes", "fault": "a window must serve at least one category"},
+        ),
+    ]
+    policy: Annotated[
+        Literal["oldest", "order"],
+        Meta(extra={"what": "one of oldest, order", "fault": "expected one of oldest, order"}),
+    ] = "oldest"
+    tidal: Annotated[bool, Meta(extra={"what": "true or false"})] = False
+
+
+class ClerkEntry(Table, kw_only=True):
+    username: Annotated[
+        str, Meta(pattern=r"^[A-Za-z0-9_.-]{1,32}$", extra={"fault": "use 1-32 letters, digits, '_', '.' or '-'"})
+    ]
+    name: Text
+    password_hash: Text
+    windows: Annotated[list[Any], Meta(extra={"what": "a list of window numbers"})] = []
+
+
+class SessionEntry(Table, kw_only=True):
+    name: Text
+    name_en: Text
+    on: Annotated[str, Meta(extra={"what": "a string"})] | None = None  # "workdays" unless dates are listed
+    weekdays: Annotated[list[Any], Meta(extra={"what": 'a list like ["mon", "wed", "fri"]'})] | None = None
+    dates: Dates = []
+    start: Annotated[str, clock_time("03:00")]
+    end: Annotated[str, clock_time("03:00")]
+    services: Annotated[list[Any], Meta(extra={"what": "a list of category codes"})] = []
+    windows: Annotated[list[Any], Meta(extra={"what": "a list of window numbers"})] = []
+    extension_minutes: Annotated[
+        int, Meta(ge=0, le=240, extra={"what": "a whole number of minutes", "fault": "expected 0 to 240 minutes"})
+    ] = 30
+    appointments: Annotated[bool, Meta(extra={"what": "true or false"})] = False
+
+
+class CalendarTable(Table, kw_only=True):
+    holidays: Dates = []
+    workdays: Dates = []
+    closed: Dates = []
+
+
+class SeasonEntry(Table, kw_only=True):
+    name: Text
+    service: Annotated[str, Meta(extra={"what": "a category code"})]
+    start: Annotated[Any, Meta(extra={"what": "a date like 2026-03-01"})]
+    end: Annotated[Any, Meta(extra={"what": "a date like 2026-03-01"})]
+    windows: Annotated[list[Any], Meta(extra={"what": "a list of tidal window numbers"})]
+
+
+class TidalTable(Table, kw_only=True):
+    open_at_minutes: Annotated[float, minutes(0, 1440)] | None = None
+    open_after_minutes: Annotated[float, minutes(0, 1440)] | None = None
+    close_below_minutes: Annotated[float, minutes(0, 1440)] | None = None
+    close_after_minutes: Annotated[float, minutes(0, 1440)] | None = None
+    min_between_switches_minutes: Annotated[float, minutes(0, 1440)] | None = None
+    max_per_service: (
+        Annotated[
+            int,
+            Meta(ge=0, extra={"what": "a whole number", "fault": "expected 0 or more tidal windows per category"}),
+        ]
+        | None
+    ) = None
+    seasons: Annotated[list[SeasonEntry], Meta(extra={"what": "an array of tables ([[...]])"})] = []
+
+
+class AppointmentsTable(Table, kw_only=True):
+    slot_minutes: Annotated[int, whole(5, 240)] | None = None
+    capacity: Annotated[int, whole(0, 1000)] | None = None
+    grace_minutes: Annotated[int, whole(0, 240)] | None = None
+    early_minutes: Annotated[int, whole(0, 240)] | None = None
+    days_ahead: Annotated[int, whole(1, 366)] | None = None
+    capacities: (
+        Annotated[dict[str, Any], Meta(extra={"what": "a table of category code = bookings per slot, like {C = 4}"})]
+        | None
+    ) = None
+    close_time: Annotated[str, clock_time("16:00")] | None = None
+
+
+class HallFile(Table, kw_only=True):
+    """One hall file (``config/*.toml``): one 政务服务中心."""
+
+    hall: Annotated[HallTable, Meta(extra={"what": "a [hall] table"})]
+    services: Annotated[list[ServiceEntry], Meta(extra={"what": "an array of tables ([[...]])"})] = []
+    windows: Annotated[list[WindowEntry], Meta(extra={"what": "an array of tables ([[...]])"})] = []
+    clerks: Annotated[list[ClerkEntry], Meta(extra={"what": "an array of tables ([[...]])"})] = []
+    sessions: Annotated[list[SessionEntry], Meta(extra={"what": "an array of tables ([[...]])"})] = []
+    calendar: Annotated[CalendarTable, Meta(extra={"what": "a [calendar] table"})] | None = None
+    tidal: Annotated[TidalTable, Meta(extra={"what": "a [tidal] table"})] | None = None
+    appointments: Annotated[AppointmentsTable, Meta(extra={"what": "an [appointments] table"})] | None = None
