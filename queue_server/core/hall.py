@@ -120,7 +120,9 @@ class Window:
 
     number: int
     services: tuple[str, ...]
-    policy: str = "oldest"  # "oldest": longest wait across its categories; "order": first category with anyone
+    policy: Literal["oldest", "order"] = (
+        "oldest"  # "oldest": longest wait across its categories; "order": first category with anyone
+    )
     tidal: bool = False  # 潮汐窗口: may be switched to a congested category
 
 

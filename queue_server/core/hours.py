@@ -15,8 +15,9 @@ from __future__ import annotations
 import math
 from dataclasses import dataclass
 from datetime import date, datetime, timedelta
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING
 
+from queue_server.core import records
 from queue_server.core.hall import Session
 from queue_server.core.holidays import day_kind
 
@@ -51,7 +52,7 @@ class Opening:
     issuing_until: datetime | None = None
     next_opening: datetime | None = None
 
-    def as_dict(self) -> dict[str, Any]:
+    def as_dict(self) -> records.Opening:
         def iso(moment: datetime | None) -> str | None:
             return moment.isoformat() if moment else None
 
@@ -223,7 +224,7 @@ def opening(now: datetime, hall: Hall, service: str, waiting: int = 0) -> Openin
     )
 
 
-def hall_hours(openings: dict[str, Opening]) -> dict[str, Any]:
+def hall_hours(openings: dict[str, Opening]) -> records.HoursNow:
     """The hall as a whole, from its categories' openings: open while any is, with the sessions running now;
     else closed, with the earliest next opening."""
     running = [o for o in openings.values() if o.open]

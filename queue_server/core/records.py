@@ -1,18 +1,18 @@
 """The records that travel between the store, the web edge and the clients, declared once.
 
 A ticket, a window as screens see it, the hall snapshot, an event, a booking, and the answers of the HTTP API.
-The Lua scripts write them as JSON; these types say what that JSON holds, and the OpenAPI document
-(``/openapi.json``) is generated from them, so the description cannot drift from the types. A field that a
-record holds only after something happened (``called_at`` once called) defaults to ``UNSET`` and is then absent
-from the JSON, not null.
+The Lua scripts write them as JSON and the code passes them on as plain dicts; these TypedDicts say what each
+holds, so the type checker follows them from the store to the web edge, and the OpenAPI document
+(``/openapi.json``) is generated from the same types, so the description cannot drift. A field that a record holds
+only after something happened (``called_at`` once called) is ``NotRequired``: absent from the JSON, not null.
 """
 
 from __future__ import annotations
 
-from typing import Annotated, Any, Literal
+from typing import Annotated, Any, Literal, NotRequired, TypedDict
 
 import msgspec
-from msgspec import UNSET, Meta, Struct, UnsetType
+from msgspec import Meta
 
 TicketState = Literal["waiting", "called", "served", "skipped", "expired"]
 EventType = Literal[
@@ -27,11 +27,7 @@ Day = Annotated[str, Meta(description="A date, YYYY-MM-DD", examples=["2026-12-0
 Code = Annotated[str, Meta(description="A service category's letter (业务类别)", examples=["B"])]
 
 
-class Record(Struct, kw_only=True, omit_defaults=True, forbid_unknown_fields=True):
-    """The base of every record: fields by name, absent ones left out of the JSON."""
-
-
-class Ticket(Record, kw_only=True):
+class Ticket(TypedDict):
     """A visitor's ticket (号) as the API and the channels show it."""
 
     id: Annotated[str, Meta(description="Unguessable id: the hall's id, a dot, 128 random bits")]
@@ -39,80 +35,88 @@ class Ticket(Record, kw_only=True):
     service: Code
     priority: Annotated[bool, Meta(description="绿色通道 or a booked visitor: called before walk-ins")]
     state: TicketState
-    window: int | None = None
+    window: int | None
     business_day: Day
     issued_at: Moment
-    ahead: int | UnsetType = UNSET  # while waiting: visitors ahead in its category
-    clerk: str | UnsetType = UNSET
-    recalls: int | UnsetType = UNSET
-    called_at: Moment | UnsetType = UNSET
-    last_called_at: Moment | UnsetType = UNSET
-    skipped_at: Moment | UnsetType = UNSET
-    requeued_at: Moment | UnsetType = UNSET
-    transferred_at: Moment | UnsetType = UNSET
-    transferred_from: Code | UnsetType = UNSET
-    finished_at: Moment | UnsetType = UNSET
-    tidal: bool | UnsetType = UNSET  # called at a switched tidal window (潮汐窗口)
-    booking: str | UnsetType = UNSET  # the booking's code, for a booked visitor's ticket
-    replayed: bool | UnsetType = UNSET  # a retried request (same Idempotency-Key) got the first answer
+    ahead: NotRequired[int]  # while waiting: visitors ahead in its category
+    clerk: NotRequired[str]
+    recalls: NotRequired[int]
+    called_at: NotRequired[Moment]
+    last_called_at: NotRequired[Moment]
+    skipped_at: NotRequired[Moment]
+    requeued_at: NotRequired[Moment]
+    transferred_at: NotRequired[Moment]
+    transferred_from: NotRequired[Code]
+    finished_at: NotRequired[Moment]
+    tidal: NotRequired[bool]  # called at a switched tidal window (潮汐窗口)
+    estimated_wait_minutes: NotRequired[float | None]  # on the ticket's channel, while it waits
+    booking: NotRequired[str]  # the booking's code, for a booked visitor's ticket
+    replayed: NotRequired[bool]  # a retried request (same Idempotency-Key) got the first answer
 
 
-class TicketAnswer(Record, kw_only=True):
-    """A window action's answer: the ticket it concerns, or null (nobody waits for ``call-next``)."""
+class TicketAnswer(TypedDict):
+    """The answer of ``call-next``: the ticket called, or null when nobody waits for the window."""
 
     ticket: Ticket | None
-    replayed: bool | UnsetType = UNSET
+    replayed: NotRequired[bool]
 
 
-class TidalSwitch(Record, kw_only=True):
+class TicketResult(TypedDict):
+    """The answer of an action on one ticket (issue, recall, skip, complete, transfer, requeue, check-in)."""
+
+    ticket: Ticket
+    replayed: NotRequired[bool]
+
+
+class TidalSwitch(TypedDict):
     """A tidal window's switch (潮汐窗口): the category it serves for now, and why."""
 
     service: Code
     manual: bool
     reason: str
     since: Moment
-    cause: str | UnsetType = UNSET
+    cause: NotRequired[str]
 
 
-class WindowState(Record, kw_only=True):
+class WindowState(TypedDict):
     number: int
     state: Literal["open", "paused"]
 
 
-class WindowActionAnswer(Record, kw_only=True):
+class WindowActionAnswer(TypedDict):
     """A window action's answer: ``ticket`` for call-next, recall, skip, complete and transfer (null when nobody
     waits for call-next), ``window`` for pause and resume."""
 
-    ticket: Ticket | UnsetType | None = UNSET
-    window: WindowState | UnsetType = UNSET
-    replayed: bool | UnsetType = UNSET
+    ticket: NotRequired[Ticket | None]
+    window: NotRequired[WindowState]
+    replayed: NotRequired[bool]
 
 
-class TidalWindow(Record, kw_only=True):
+class TidalWindow(TypedDict):
     number: int
     switched_to: TidalSwitch | None
 
 
-class TidalAnswer(Record, kw_only=True):
+class TidalAnswer(TypedDict):
     """The answer of a supervisor's tidal switch."""
 
     window: TidalWindow
-    replayed: bool | None = None
+    replayed: NotRequired[bool]
 
 
-class Opening(Record, kw_only=True):
+class Opening(TypedDict):
     """Whether a category is open and issuing now (延时错时服务), and when that changes."""
 
     open: bool
     issuing: bool
-    session: str | None = None
-    session_en: str | None = None
-    ends_at: Moment | None = None
-    issuing_until: Moment | None = None
-    next_opening: Moment | None = None
+    session: str | None
+    session_en: str | None
+    ends_at: Moment | None
+    issuing_until: Moment | None
+    next_opening: Moment | None
 
 
-class Category(Record, kw_only=True):
+class Category(TypedDict):
     code: Code
     name: str
     name_en: str
@@ -122,7 +126,7 @@ class Category(Record, kw_only=True):
     opening: Opening
 
 
-class Window(Record, kw_only=True):
+class WindowView(TypedDict):
     """A window (窗口) as screens see it."""
 
     number: int
@@ -137,17 +141,20 @@ class Window(Record, kw_only=True):
     switched_to: TidalSwitch | None
 
 
-class Hours(Record, kw_only=True):
+class HoursNow(TypedDict):
+    """The hall as a whole: open while any category is, with the sessions running now; else when it opens."""
+
     open: bool
     sessions: list[str]
     sessions_en: list[str]
     next_opening: Moment | None
+
+
+class Hours(HoursNow):
     extended: bool  # 延时服务: no session runs, but those already in line are still being served
-    next_opening_text: str | UnsetType = UNSET
-    next_opening_text_en: str | UnsetType = UNSET
 
 
-class HallInfo(Record, kw_only=True):
+class HallInfo(TypedDict):
     id: str
     name: str
     name_en: str
@@ -155,7 +162,7 @@ class HallInfo(Record, kw_only=True):
     announcement: dict[str, str]
 
 
-class Snapshot(Record, kw_only=True):
+class Snapshot(TypedDict):
     """The hall as a screen shows it, consistent with the stream up to ``last_event_id``."""
 
     hall: HallInfo
@@ -163,21 +170,21 @@ class Snapshot(Record, kw_only=True):
     now: Moment
     hours: Hours
     categories: list[Category]
-    windows: list[Window]
+    windows: list[WindowView]
     latest_calls: list[dict[str, Any]]
     last_event_id: str
 
 
-class Event(Struct, kw_only=True, omit_defaults=True):
+class Event(TypedDict):
     """One event of a hall's stream, as the channels deliver it; the fields besides these depend on the type
     (a call carries ``ticket_id``, ``number``, ``service`` and ``window``)."""
 
     type: EventType
     at: Moment
-    id: str | UnsetType = UNSET
+    id: NotRequired[str]
 
 
-class Booking(Record, kw_only=True):
+class Booking(TypedDict):
     """A booking (预约) of one slot; its code is what the visitor keeps."""
 
     code: str
@@ -193,36 +200,37 @@ class Booking(Record, kw_only=True):
     check_in_closes: Moment
     checked_in_at: Moment | None
     ticket_id: str | None
-    cancelled_at: Moment | UnsetType = UNSET
-    missed_at: Moment | UnsetType = UNSET
-    replayed: bool | UnsetType = UNSET
+    ticket_number: NotRequired[str | None]  # once checked in, on the booking's status
+    cancelled_at: NotRequired[Moment]
+    missed_at: NotRequired[Moment]
+    replayed: NotRequired[bool]
 
 
-class Pong(Record, kw_only=True):
+class Pong(TypedDict):
     pong: bool
 
 
-class Health(Record, kw_only=True):
+class Health(TypedDict):
     ok: bool
     halls: list[str]
 
 
-class HallName(Record, kw_only=True):
+class HallName(TypedDict):
     id: str
     name: str
     name_en: str
 
 
-class HallList(Record, kw_only=True):
+class HallList(TypedDict):
     halls: list[HallName]
 
 
-class ClerkName(Record, kw_only=True):
+class ClerkName(TypedDict):
     username: str
     name: str
 
 
-class SignedIn(Record, kw_only=True):
+class SignedIn(TypedDict):
     """A clerk's token for one window, valid for ``expires_in`` seconds (a long working day)."""
 
     token: str
@@ -231,38 +239,38 @@ class SignedIn(Record, kw_only=True):
     window: int
 
 
-class WhoAmI(Record, kw_only=True):
+class WhoAmI(TypedDict):
     name: str
     window: int | None
     supervisor: bool
 
 
-class SignedOut(Record, kw_only=True):
+class SignedOut(TypedDict):
     signed_out: bool
 
 
-class BookableDay(Record, kw_only=True):
+class BookableDay(TypedDict):
     date: Day
     text: str
     text_en: str
     closes_at: Moment
 
 
-class BookableService(Record, kw_only=True):
+class BookableService(TypedDict):
     code: Code
     name: str
     name_en: str
     days: list[BookableDay]
 
 
-class BookingDays(Record, kw_only=True):
+class BookingDays(TypedDict):
     """The categories that take bookings, and the days each can still be booked for."""
 
     hall: str
     services: list[BookableService]
 
 
-class Slot(Record, kw_only=True):
+class Slot(TypedDict):
     slot: str
     slot_end: str
     session: str
@@ -274,7 +282,7 @@ class Slot(Record, kw_only=True):
     check_in_closes: Moment
 
 
-class DaySlots(Record, kw_only=True):
+class DaySlots(TypedDict):
     """A day's slots for one category, with the places still free."""
 
     service: Code
@@ -284,14 +292,14 @@ class DaySlots(Record, kw_only=True):
     slots: list[Slot]
 
 
-class Statistics(Struct, kw_only=True):
+class Statistics(TypedDict):
     """Per category, window and hour for a day, a session or a range (统计); every figure is defined in
     docs/statistics.md."""
 
     hall: str
 
 
-class Overtime(Struct, kw_only=True):
+class Overtime(TypedDict):
     """Each clerk's minutes after hours, on rest days and on holidays in a month, and the time off in lieu
     (调休) they add up to."""
 
@@ -301,7 +309,15 @@ class Overtime(Struct, kw_only=True):
     total_time_off_minutes: float
 
 
-class Error(Struct, kw_only=True):
+class CheckedIn(TypedDict):
+    """预约签到 in the store: the priority ticket the booking became, and the booking."""
+
+    ticket: Ticket
+    booking: Booking
+    replayed: NotRequired[bool]
+
+
+class Error(TypedDict):
     """Every refusal: a stable code, the message in Chinese and in English, and details that depend on the code
     (``next_opening`` for ``closed``, ``slots`` for ``unknown_slot`` …)."""
 

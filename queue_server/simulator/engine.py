@@ -24,6 +24,7 @@ from queue_server.core.appointments import booking_closes_at
 from queue_server.core.errors import Conflict, QueueError
 from queue_server.core.hall import Window
 from queue_server.core.hours import max_waiting
+from queue_server.core.records import CheckedIn, TicketResult
 from queue_server.simulator.staffing import boundaries, closed_categories, closing_moments, on_duty, window_for
 from queue_server.simulator.visitors import Visitor
 from queue_server.store.bookings import Bookings
@@ -192,6 +193,7 @@ class HallDay:
         visitor = self.visitors[index]
         code = visitor.service
         booking = self._booking_of.get(index)
+        answer: TicketResult | CheckedIn
         if booking is not None:
             answer = await self.bookings.check_in(now, booking)  # 预约签到: a priority ticket
         else:

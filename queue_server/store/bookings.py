@@ -25,6 +25,7 @@ from queue_server.core.appointments import (
     requested_slot,
 )
 from queue_server.core.errors import Conflict, QueueError
+from queue_server.core.records import Booking, CheckedIn
 from queue_server.store import keys
 from queue_server.store.hall_store import KEEP_DAYS, HallStore, new_ticket_id
 
@@ -45,13 +46,13 @@ def valid_code(code: str) -> bool:
     return len(code) == CODE_DIGITS and code.isascii() and code.isdigit()
 
 
-def public_booking(booking: dict[str, Any], masked: bool = False) -> dict[str, Any]:
+def public_booking(booking: dict[str, Any], masked: bool = False) -> Booking:
     """A booking as the API shows it: without the fields only the store needs; ``masked`` hides most of the
     name, for whoever holds the code but may not be the visitor."""
     view = {k: v for k, v in booking.items() if k not in PRIVATE_FIELDS}
     if masked:
         view["name"] = mask_name(str(view.get("name", "")))
-    return view
+    return cast(Booking, view)
 
 
 class Bookings:
@@ -70,7 +71,7 @@ class Bookings:
         name: object,
         phone: object,
         idempotency: tuple[str, str] | None = None,
-    ) -> dict[str, Any]:
+    ) -> Booking:
         """Book a place: the new booking with its ``code``. Refuses, with a clear code, an unknown category or
         slot, a day without appointments or too far ahead, a full slot, a closed day and a second booking."""
         clean, digits = clean_name(name), clean_phone(phone)
@@ -111,7 +112,7 @@ class Bookings:
         booking: dict[str, Any] = json.loads(raw)
         return booking
 
-    async def status(self, code: str) -> dict[str, Any]:
+    async def status(self, code: str) -> Booking:
         """The booking as its status page shows it, with the ticket's number once checked in."""
         booking = await self.get(code)
         view = public_booking(booking, masked=True)
@@ -119,7 +120,7 @@ class Bookings:
             view["ticket_number"] = await self._ticket_number(booking["ticket_id"])
         return view
 
-    async def cancel(self, now: datetime, code: str, idempotency: tuple[str, str] | None = None) -> dict[str, Any]:
+    async def cancel(self, now: datetime, code: str, idempotency: tuple[str, str] | None = None) -> Booking:
         """取消预约: the place is free again at once."""
         if not valid_code(code):
             raise _unknown()
@@ -129,7 +130,7 @@ class Bookings:
             raise await self._explained(e, code) from None
         return _with_replay(public_booking(answer["booking"], masked=True), answer)
 
-    async def check_in(self, now: datetime, code: str, idempotency: tuple[str, str] | None = None) -> dict[str, Any]:
+    async def check_in(self, now: datetime, code: str, idempotency: tuple[str, str] | None = None) -> CheckedIn:
         """预约签到: ``{"ticket": ..., "booking": ...}``, the ticket a priority one of the booking's category."""
         if not valid_code(code):
             raise _unknown()
@@ -140,7 +141,7 @@ class Bookings:
         except QueueError as e:
             raise await self._explained(e, code) from None
         answer["booking"] = public_booking(answer["booking"], masked=True)
-        return answer
+        return cast(CheckedIn, answer)
 
     async def miss(self, now: datetime, batch: int = MISS_BATCH) -> int:
         """Turn every booking past its check-in deadline into a no-show; returns how many."""
@@ -192,7 +193,7 @@ class Bookings:
         return str(json.loads(raw)["number"]) if raw else None
 
 
-def _with_replay(view: dict[str, Any], answer: dict[str, Any]) -> dict[str, Any]:
+def _with_replay(view: Booking, answer: dict[str, Any]) -> Booking:
     """A replayed answer says so (the API turns it into the Idempotent-Replayed header)."""
     if answer.get("replayed"):
         view["replayed"] = True

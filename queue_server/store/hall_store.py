@@ -12,7 +12,7 @@ import secrets
 from collections.abc import Mapping
 from datetime import date, datetime, timedelta
 from importlib import resources
-from typing import Any, cast
+from typing import Any, Literal, cast
 
 from redis.asyncio import Redis
 from redis.commands.core import AsyncScript
@@ -21,6 +21,7 @@ from queue_server.core.business_day import business_day
 from queue_server.core.errors import UnknownTicket, from_script
 from queue_server.core.hall import Hall, Window
 from queue_server.core.hours import hall_hours, opening
+from queue_server.core.records import Category, Hours, Snapshot, Ticket, TicketAnswer, TicketResult, WindowView
 from queue_server.store import keys
 
 SCRIPT_NAMES = (
@@ -80,12 +81,13 @@ def hall_of_ticket(ticket_id: str) -> str:
     return hall_id
 
 
-def public_ticket(ticket: dict[str, Any] | None) -> dict[str, Any] | None:
+def public_ticket(ticket: dict[str, Any] | None) -> Ticket | None:
+    """A stored ticket as the API shows it: its leading fields first, the store's own bookkeeping left out."""
     if ticket is None:
         return None
     view: dict[str, Any] = {k: ticket.get(k) for k in LEADING_FIELDS if k in ticket or k == "window"}
     view.update((k, v) for k, v in ticket.items() if k not in PRIVATE_FIELDS and k not in view)
-    return view
+    return cast(Ticket, view)
 
 
 class HallStore:
@@ -155,6 +157,18 @@ class HallStore:
             answer["ticket"] = public_ticket(answer["ticket"])
         return answer
 
+    async def _ticket_answer(
+        self, name: str, now: datetime, args: Mapping[str, Any], idempotency: tuple[str, str] | None = None
+    ) -> TicketAnswer:
+        """``call_next``: the ticket called, or none when nobody waits."""
+        return cast(TicketAnswer, await self.run(name, now, args, idempotency))
+
+    async def _ticket_result(
+        self, name: str, now: datetime, args: Mapping[str, Any], idempotency: tuple[str, str] | None = None
+    ) -> TicketResult:
+        """A script that acts on one ticket and answers it (or refuses with an error code)."""
+        return cast(TicketResult, await self.run(name, now, args, idempotency))
+
     async def issue(
         self,
         now: datetime,
@@ -162,35 +176,35 @@ class HallStore:
         priority: bool = False,
         idempotency: tuple[str, str] | None = None,
         max_waiting: int | None = None,
-    ) -> dict[str, Any]:
+    ) -> TicketResult:
         """取号: returns the new ticket with the number of people ahead.
 
         ``max_waiting`` is the issuing cut-off (see :func:`queue_server.core.hours.max_waiting`): the ticket is refused
         (``issuing_closed``) when more than that many already wait in the category; None issues regardless."""
         args = {"service": service, "priority": priority, "id": new_ticket_id(self.hall.id), "max_waiting": max_waiting}
-        return await self.run("issue", now, args, idempotency)
+        return await self._ticket_result("issue", now, args, idempotency)
 
     async def call_next(
         self, now: datetime, window: Window, idempotency: tuple[str, str] | None = None, clerk: str = ""
-    ) -> dict[str, Any]:
+    ) -> TicketAnswer:
         """呼叫下一位: ``{"ticket": ...}``, the ticket being ``None`` when nobody waits for the window.
         ``clerk`` (the signed-in clerk's username) is kept on the ticket for the overtime report."""
         args = {"window": window.number, "services": window.services, "policy": window.policy, "clerk": clerk}
-        return await self.run("call_next", now, args, idempotency)
+        return await self._ticket_answer("call_next", now, args, idempotency)
 
-    async def recall(self, now: datetime, window: int, idempotency: tuple[str, str] | None = None) -> dict[str, Any]:
-        return await self.run("recall", now, {"window": window}, idempotency)
+    async def recall(self, now: datetime, window: int, idempotency: tuple[str, str] | None = None) -> TicketResult:
+        return await self._ticket_result("recall", now, {"window": window}, idempotency)
 
-    async def skip(self, now: datetime, window: int, idempotency: tuple[str, str] | None = None) -> dict[str, Any]:
-        return await self.run("skip", now, {"window": window}, idempotency)
+    async def skip(self, now: datetime, window: int, idempotency: tuple[str, str] | None = None) -> TicketResult:
+        return await self._ticket_result("skip", now, {"window": window}, idempotency)
 
-    async def complete(self, now: datetime, window: int, idempotency: tuple[str, str] | None = None) -> dict[str, Any]:
-        return await self.run("complete", now, {"window": window}, idempotency)
+    async def complete(self, now: datetime, window: int, idempotency: tuple[str, str] | None = None) -> TicketResult:
+        return await self._ticket_result("complete", now, {"window": window}, idempotency)
 
     async def transfer(
         self, now: datetime, window: int, service: str, idempotency: tuple[str, str] | None = None
-    ) -> dict[str, Any]:
-        return await self.run("transfer", now, {"window": window, "service": service}, idempotency)
+    ) -> TicketResult:
+        return await self._ticket_result("transfer", now, {"window": window, "service": service}, idempotency)
 
     async def pause(self, now: datetime, window: int, idempotency: tuple[str, str] | None = None) -> dict[str, Any]:
         return await self.run("pause", now, {"window": window, "action": "pause"}, idempotency)
@@ -198,10 +212,10 @@ class HallStore:
     async def resume(self, now: datetime, window: int, idempotency: tuple[str, str] | None = None) -> dict[str, Any]:
         return await self.run("pause", now, {"window": window, "action": "resume"}, idempotency)
 
-    async def requeue(
-        self, now: datetime, ticket_id: str, idempotency: tuple[str, str] | None = None
-    ) -> dict[str, Any]:
-        return await self.run("requeue", now, {"id": ticket_id, "behind": self.hall.requeue_after}, idempotency)
+    async def requeue(self, now: datetime, ticket_id: str, idempotency: tuple[str, str] | None = None) -> TicketResult:
+        return await self._ticket_result(
+            "requeue", now, {"id": ticket_id, "behind": self.hall.requeue_after}, idempotency
+        )
 
     async def tidal(
         self,
@@ -225,10 +239,8 @@ class HallStore:
         }  # fmt: skip
         return await self.run("tidal", now, args, idempotency)
 
-    async def ticket(self, now: datetime, ticket_id: str) -> dict[str, Any]:
-        answer = await self.run("status", now, {"id": ticket_id})
-        ticket: dict[str, Any] = answer["ticket"]
-        return ticket
+    async def ticket(self, now: datetime, ticket_id: str) -> Ticket:
+        return (await self._ticket_result("status", now, {"id": ticket_id}))["ticket"]
 
     async def roll_over(self, now: datetime) -> None:
         """Start the new business day if it is due (the snapshot script does it on the way)."""
@@ -291,14 +303,14 @@ class HallStore:
         index = keys.by_day(self.hall.id)
         return cast(list[str], await self.redis.zrangebyscore(index, low, high, start=start, num=num))
 
-    async def snapshot(self, now: datetime) -> dict[str, Any]:
+    async def snapshot(self, now: datetime) -> Snapshot:
         """The hall as a screen shows it, with the id of the last event that the state includes."""
         raw = await self.run("snapshot", now)
         windows = raw["windows"] or {}
         served = raw["served"] or {}
         # Opening hours (延时错时服务): open now? issuing until when? next opening? Pure, from the config.
         openings = {s.code: opening(now, self.hall, s.code, sum(raw["waiting"][s.code])) for s in self.hall.services}
-        categories = [
+        categories: list[Category] = [
             {
                 "code": s.code,
                 "name": s.name,
@@ -310,11 +322,11 @@ class HallStore:
             }
             for s in self.hall.services
         ]
-        window_views = []
+        window_views: list[WindowView] = []
         for w in self.hall.windows:
             state = windows.get(str(w.number), {})
             ticket = public_ticket(state.get("ticket"))
-            status = "serving" if ticket else "idle"
+            status: Literal["idle", "serving", "paused"] = "serving" if ticket else "idle"
             if state.get("state") == "paused":
                 status = "paused"
             switched = state.get("tidal")
@@ -333,10 +345,10 @@ class HallStore:
                     "switched_to": switched,
                 }
             )
-        hours = hall_hours(openings)
+        now_open = hall_hours(openings)
         # 延时服务 (当日事当日毕): no session runs, but visitors who took a ticket in time are still being served.
         busy = any(c["waiting"] for c in categories) or any(w["ticket"] for w in window_views)
-        hours["extended"] = not hours["open"] and busy
+        hours: Hours = {**now_open, "extended": not now_open["open"] and busy}
         return {
             "hall": {
                 "id": self.hall.id,

@@ -15,7 +15,7 @@ import secrets
 from collections.abc import Iterable
 from datetime import datetime
 from statistics import mean
-from typing import Any, cast
+from typing import cast
 
 from redis.asyncio import Redis
 
@@ -23,6 +23,7 @@ from queue_server.core.business_day import business_day
 from queue_server.core.errors import Conflict
 from queue_server.core.hall import Seasonal, TidalPolicy
 from queue_server.core.hours import windows_staffed
+from queue_server.core.records import WindowView
 from queue_server.core.tidal import Action, Line, Memory, TidalWindow, decide
 from queue_server.store import keys
 from queue_server.store.hall_store import HallStore
@@ -78,8 +79,10 @@ class TidalController:
             if w["number"] not in staffed and not w["ticket"]:
                 w = {**w, "state": "paused"}
                 # A seasonal plan's window stays assigned for the whole season, staffed or not.
+                switched = w["switched_to"]
                 if w["tidal"] and w["number"] not in memory.planned and await self._release_unstaffed(now, w):
-                    done.append(Action("close", w["number"], w["switched_to"]["service"], "unstaffed", UNSTAFFED))
+                    released = switched["service"] if switched else ""
+                    done.append(Action("close", w["number"], released, "unstaffed", UNSTAFFED))
                     w = {**w, "switched_to": None}
             if w["tidal"]:
                 windows.append(_tidal_window(w))
@@ -106,11 +109,11 @@ class TidalController:
         await self._save_memory(decision.memory)
         return done
 
-    async def _release_unstaffed(self, now: datetime, w: dict[str, Any]) -> bool:
+    async def _release_unstaffed(self, now: datetime, w: WindowView) -> bool:
         """Send a switched tidal window home once its session has ended and its last visitor is done, so screens
         stop pointing people to a window nobody sits at. A supervisor's switch stays until released by hand."""
-        switched = w.get("switched_to")
-        if not switched or switched.get("manual"):
+        switched = w["switched_to"]
+        if not switched or switched["manual"]:
             return False
         try:
             await self.store.tidal(
@@ -133,16 +136,15 @@ class TidalController:
         await self.redis.set(keys.tidal_memory(self.store.hall.id), memory_to_json(memory))
 
 
-def _tidal_window(w: dict[str, Any]) -> TidalWindow:
-    switched = w.get("switched_to") or {}
-    since = switched.get("since")
+def _tidal_window(w: WindowView) -> TidalWindow:
+    switched = w["switched_to"]
     return TidalWindow(
         number=w["number"],
         home_services=tuple(w["home_services"]),
         state=w["state"],
-        assigned=switched.get("service"),
-        assigned_since=datetime.fromisoformat(since) if since else None,
-        manual=bool(switched.get("manual")),
+        assigned=switched["service"] if switched else None,
+        assigned_since=datetime.fromisoformat(switched["since"]) if switched else None,
+        manual=bool(switched and switched["manual"]),
     )
 
 

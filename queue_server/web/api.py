@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from typing import Any, cast
 
 from starlette.requests import Request
@@ -53,10 +54,11 @@ def service_code(store: HallStore, code: str) -> str:
     return code
 
 
-def answer(data: dict[str, Any], status: int = 200) -> JSONResponse:
+def answer(data: Mapping[str, Any], status: int = 200) -> JSONResponse:
     """The script's answer; a replayed one says so in a header and is otherwise the first answer."""
-    headers = {"Idempotent-Replayed": "true"} if data.pop("replayed", False) else None
-    return JSONResponse(data, status_code=status, headers=headers)
+    body = dict(data)
+    headers = {"Idempotent-Replayed": "true"} if body.pop("replayed", False) else None
+    return JSONResponse(body, status_code=status, headers=headers)
 
 
 @documented("get", "A bare answer with no Redis behind it (the baseline of the HTTP benchmark)", answers={200: Pong})
@@ -129,8 +131,7 @@ async def take_ticket(request: Request) -> JSONResponse:
         if e.code != "issuing_closed":
             raise
         raise refusal(now, store.hall, code, await store.waiting(code)) from None
-    ticket = data.pop("ticket")
-    return answer({**data, **ticket}, status=201)
+    return answer({**data["ticket"], "replayed": data.get("replayed", False)}, status=201)
 
 
 @documented("get", "One ticket, as its visitor follows it", answers={200: Ticket}, errors=("unknown_ticket",))
@@ -220,6 +221,11 @@ async def window_action(request: Request) -> JSONResponse:
     body = await body_of(request, Transfer) if action == "transfer" else await body_of(request, Empty, False)
     key = idempotency(request, fingerprint(body))
     now, n = ctx.clock.now(), window.number
+    if action in ("pause", "resume"):
+        paused = await (store.pause if action == "pause" else store.resume)(now, n, key)
+        state = paused["window"].get("state", "open")
+        return answer({**paused, "window": {"number": n, "state": state}})
+    data: Mapping[str, Any]
     if action == "call-next":
         data = await store.call_next(now, window, key, clerk=principal.name if principal.window else "")
     elif action == "recall":
@@ -228,14 +234,8 @@ async def window_action(request: Request) -> JSONResponse:
         data = await store.skip(now, n, key)
     elif action == "complete":
         data = await store.complete(now, n, key)
-    elif action == "transfer":
-        data = await store.transfer(now, n, service_code(store, cast(Transfer, body).service), key)
-    elif action == "pause":
-        data = await store.pause(now, n, key)
     else:
-        data = await store.resume(now, n, key)
-    if "window" in data and isinstance(data["window"], dict):
-        data["window"] = {"number": n, "state": data["window"].get("state", "open")}
+        data = await store.transfer(now, n, service_code(store, cast(Transfer, body).service), key)
     return answer(data)
 
 

@@ -20,6 +20,7 @@ from starlette.requests import HTTPConnection
 from queue_server.core.errors import Forbidden, Unauthorized
 from queue_server.core.hall import Hall
 from queue_server.core.passwords import verify_password
+from queue_server.core.records import SignedIn
 from queue_server.store import keys
 from queue_server.web.context import context
 
@@ -88,7 +89,7 @@ async def authenticate(redis: Redis, hall: Hall, header: str | None, admin_token
     return Principal(session["username"], int(session["window"]))
 
 
-async def sign_in(redis: Redis, hall: Hall, username: str, password: str, window: int, now: datetime) -> dict[str, Any]:
+async def sign_in(redis: Redis, hall: Hall, username: str, password: str, window: int, now: datetime) -> SignedIn:
     clerk = hall.clerk(username)
     # Check a password even for an unknown user, so timing does not tell which usernames exist.
     stored = clerk.password_hash if clerk else _DUMMY_HASH

@@ -11,7 +11,6 @@ import contextlib
 import json
 import logging
 from collections.abc import AsyncIterator
-from typing import Any
 
 from starlette.routing import WebSocketRoute
 from starlette.websockets import WebSocket, WebSocketDisconnect
@@ -133,7 +132,7 @@ async def hall_channel(websocket: WebSocket) -> None:
         return
 
 
-def concerns(event: Event, ticket: dict[str, Any]) -> bool:
+def concerns(event: Event, ticket: Ticket) -> bool:
     """Whether an event may change what a ticket's visitor sees: their place, their estimate or their call."""
     data = event.data
     return (
@@ -144,7 +143,7 @@ def concerns(event: Event, ticket: dict[str, Any]) -> bool:
     )
 
 
-async def ticket_view(store: HallStore, ctx: Context, ticket_id: str) -> dict[str, Any]:
+async def ticket_view(store: HallStore, ctx: Context, ticket_id: str) -> Ticket:
     now = ctx.clock.now()
     ticket = await store.ticket(now, ticket_id)
     if ticket["state"] == "waiting":

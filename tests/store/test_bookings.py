@@ -17,9 +17,11 @@ from display_client.announcer import announcement_for
 from queue_server.config.loader import load_halls
 from queue_server.core.errors import QueueError
 from queue_server.core.hall import Hall
+from queue_server.core.records import Booking
 from queue_server.store import keys
 from queue_server.store.bookings import Bookings
 from queue_server.store.hall_store import HallStore, Scripts
+from tests.records import called
 
 TZ = ZoneInfo("Asia/Shanghai")
 FRIDAY = datetime(2026, 12, 4, 10, 0, tzinfo=TZ)  # booking for the weekend is open until 16:00
@@ -54,7 +56,7 @@ async def book(
     now: datetime = FRIDAY,
     day: date = SATURDAY,
     key: tuple[str, str] | None = None,
-) -> dict[str, Any]:
+) -> Booking:
     return await bookings.book(now, service, day, slot, name, phone, key)
 
 
@@ -89,7 +91,7 @@ async def test_a_booking_holds_a_place_and_answers_a_code(bookings: Bookings, re
     # What the statistics read: the stored JSON, with the whole number never kept.
     stored = json.loads(await redis.hget(keys.bookings(demo.id), code) or "{}")
     statistics_fields = ("code", "service", "date", "slot", "slot_end", "name", "phone", "state", "booked_at")
-    assert {k: stored[k] for k in statistics_fields} == {k: booking[k] for k in statistics_fields}
+    assert {k: stored[k] for k in statistics_fields} == {k: dict(booking)[k] for k in statistics_fields}
     assert "13800138000" not in json.dumps(stored) and "0013" not in json.dumps(stored)
 
     status = await bookings.status(code)
@@ -176,7 +178,7 @@ async def test_a_checked_in_visitor_is_called_before_earlier_walk_ins(
     assert ticket["booking"] == booking["code"] and ticket["state"] == "waiting"
     assert answer["booking"]["state"] == "checked_in" and answer["booking"]["ticket_id"] == ticket["id"]
     status = await bookings.status(booking["code"])
-    assert (status["checked_in_at"][:16], status["ticket_number"]) == ("2026-12-05T09:05", "B003")
+    assert (str(status["checked_in_at"])[:16], status["ticket_number"]) == ("2026-12-05T09:05", "B003")
     # The hall's public channel says the ticket is a booked one, but never the booking's code.
     events = cast(list[tuple[str, dict[str, str]]], await hall_store.redis.xrange(keys.events(demo.id)))
     issued = [json.loads(fields["data"]) for _, fields in events if fields["type"] == "issued"]
@@ -185,8 +187,8 @@ async def test_a_checked_in_visitor_is_called_before_earlier_walk_ins(
 
     window = demo.window(4)
     assert window is not None
-    called = [(await hall_store.call_next(saturday_at("09:06"), window))["ticket"]["number"] for _ in range(3)]
-    assert called == ["B003", walk_ins[0]["number"], walk_ins[1]["number"]]
+    calls = [called(await hall_store.call_next(saturday_at("09:06"), window))["number"] for _ in range(3)]
+    assert calls == ["B003", walk_ins[0]["number"], walk_ins[1]["number"]]
 
 
 @pytest.mark.parametrize(

@@ -11,9 +11,11 @@ from redis.asyncio import Redis
 
 from queue_server.core.errors import Conflict, InvalidRequest, UnknownTicket
 from queue_server.core.hall import Hall
+from queue_server.core.records import Ticket
 from queue_server.store import keys
 from queue_server.store.hall_store import HallStore
 from tests.conftest import MORNING
+from tests.records import called, serving
 
 pytestmark = pytest.mark.asyncio
 
@@ -29,14 +31,12 @@ async def events(redis: Redis, hall: Hall) -> list[dict[str, Any]]:
     return out
 
 
-async def issue(store: HallStore, service: str, minutes: float = 0, priority: bool = False) -> dict[str, Any]:
-    ticket: dict[str, Any] = (await store.issue(MORNING + timedelta(minutes=minutes), service, priority))["ticket"]
-    return ticket
+async def issue(store: HallStore, service: str, minutes: float = 0, priority: bool = False) -> Ticket:
+    return (await store.issue(MORNING + timedelta(minutes=minutes), service, priority))["ticket"]
 
 
-async def call(store: HallStore, window: int) -> dict[str, Any] | None:
-    ticket: dict[str, Any] | None = (await store.call_next(MORNING, store.hall.window(window)))["ticket"]  # type: ignore[arg-type]
-    return ticket
+async def call(store: HallStore, window: int) -> Ticket | None:
+    return (await store.call_next(MORNING, store.hall.window(window)))["ticket"]  # type: ignore[arg-type]
 
 
 async def test_numbers_start_at_001_per_category(store: HallStore) -> None:
@@ -101,7 +101,7 @@ async def test_call_next_completes_the_current_visitor(store: HallStore, redis: 
     assert (await store.ticket(MORNING, a1["id"]))["state"] == "served"
     snapshot = await store.snapshot(MORNING)
     window = snapshot["windows"][0]
-    assert window["number"] == 1 and window["served_today"] == 1 and window["ticket"]["number"] == "A002"
+    assert window["number"] == 1 and window["served_today"] == 1 and serving(window)["number"] == "A002"
     assert [e["type"] for e in await events(redis, hall)] == [
         "issued",
         "issued",
@@ -306,7 +306,7 @@ async def test_a_retried_call_next_does_not_call_twice(store: HallStore) -> None
     assert window is not None
     first = await store.call_next(MORNING, window, ("call 1", "k"))
     again = await store.call_next(MORNING, window, ("call 1", "k"))
-    assert first["ticket"]["number"] == again["ticket"]["number"] == "A001"
+    assert called(first)["number"] == called(again)["number"] == "A001"
     assert (await store.snapshot(MORNING))["categories"][0]["waiting"] == 1
 
 

@@ -16,6 +16,7 @@ from queue_server.store import keys
 from queue_server.store.hall_store import HallStore, Scripts
 from queue_server.store.tidal_controller import TidalController
 from tests.conftest import MORNING
+from tests.records import switched
 
 pytestmark = pytest.mark.asyncio
 
@@ -38,7 +39,7 @@ async def test_a_congested_line_gets_the_tidal_window_and_gives_it_back(store: H
     opened = await controller.tick(MORNING + minutes(5))
     assert [(a.kind, a.window, a.service, a.cause) for a in opened] == [("open", 5, "A", "congested")]
     window = (await store.snapshot(MORNING + minutes(5)))["windows"][4]
-    assert (window["services"], window["switched_to"]["manual"]) == (["A"], False)
+    assert (window["services"], switched(window)["manual"]) == (["A"], False)
     (event,) = await tidal_events(redis, "t1")
     assert (event["type"], event["window"], event["service"]) == ("tidal_opened", 5, "A")
     assert "40" in event["reason"]
@@ -48,8 +49,8 @@ async def test_a_congested_line_gets_the_tidal_window_and_gives_it_back(store: H
     assert tidal is not None
     while (await store.call_next(MORNING + minutes(6), tidal))["ticket"]:
         pass
-    for window in (1, 3, 4):
-        regular = store.hall.window(window)
+    for number in (1, 3, 4):
+        regular = store.hall.window(number)
         assert regular is not None
         while (await store.call_next(MORNING + minutes(6), regular))["ticket"]:
             pass
@@ -66,7 +67,7 @@ async def test_a_hand_made_switch_is_left_alone(store: HallStore, redis: Redis) 
     controller = TidalController(store)
     for t in range(0, 60, 5):  # an hour of an empty hall: B is calm, yet the supervisor's switch stays
         assert await controller.tick(MORNING + minutes(t)) == []
-    assert (await store.snapshot(MORNING))["windows"][4]["switched_to"]["service"] == "B"
+    assert switched((await store.snapshot(MORNING))["windows"][4])["service"] == "B"
 
 
 async def test_the_controller_remembers_across_processes(store: HallStore) -> None:
@@ -151,7 +152,7 @@ async def test_a_hand_made_switch_outlives_the_session(redis: Redis, config_dir:
     evening = datetime(2026, 11, 24, 17, 30, tzinfo=ZoneInfo("Asia/Shanghai"))
     await store.tidal(evening, 13, "A", manual=True, cause="manual", reason="test")
     assert await TidalController(store, hall.tidal_policy, hall.seasons).tick(evening) == []
-    assert (await store.snapshot(evening))["windows"][12]["switched_to"]["manual"] is True
+    assert switched((await store.snapshot(evening))["windows"][12])["manual"] is True
 
 
 async def test_a_seasonal_window_stays_assigned_overnight(redis: Redis, config_dir: Path) -> None:
@@ -164,4 +165,4 @@ async def test_a_seasonal_window_stays_assigned_overnight(redis: Redis, config_d
     assert [(a.window, a.cause) for a in await controller.tick(wednesday)] == [(14, "seasonal")]
     for later in (wednesday.replace(hour=19), wednesday.replace(hour=19, minute=1), wednesday + timedelta(days=1)):
         assert await controller.tick(later) == []
-    assert (await store.snapshot(wednesday + timedelta(days=1)))["windows"][13]["switched_to"]["service"] == "D"
+    assert switched((await store.snapshot(wednesday + timedelta(days=1)))["windows"][13])["service"] == "D"

@@ -20,6 +20,7 @@ from queue_server.server.app import create_app
 from queue_server.store import keys
 from queue_server.store.hall_store import HallStore
 from tests.conftest import MORNING
+from tests.records import called, switched
 
 ADMIN = {"Authorization": "Bearer supervisor-secret"}
 
@@ -43,13 +44,13 @@ async def test_a_switched_window_calls_only_its_new_category(store: HallStore, r
         "type": "tidal_opened", "window": 5, "service": "A", "cause": "congested", "reason": reason, "manual": False,
     }  # fmt: skip
     snapshot = (await store.snapshot(MORNING))["windows"][4]
-    assert (snapshot["services"], snapshot["home_services"], snapshot["switched_to"]["service"]) == (["A"], ["C"], "A")
-    assert (await store.call_next(MORNING, window))["ticket"]["id"] == a_ticket["id"]
+    assert (snapshot["services"], snapshot["home_services"], switched(snapshot)["service"]) == (["A"], ["C"], "A")
+    assert called(await store.call_next(MORNING, window))["id"] == a_ticket["id"]
     assert (await store.call_next(MORNING, window))["ticket"] is None  # C waits, but the window now serves A only
 
     await store.tidal(MORNING, 5, None, manual=False, cause="calm", reason="nobody waiting", expected="A")
     assert (await last_event(redis, "t1"))["type"] == "tidal_closed"
-    assert (await store.call_next(MORNING, window))["ticket"]["id"] == c_ticket["id"]
+    assert called(await store.call_next(MORNING, window))["id"] == c_ticket["id"]
 
 
 @pytest.mark.asyncio
@@ -89,7 +90,7 @@ def test_a_supervisor_switches_a_tidal_window_by_hand(client: TestClient) -> Non
     assert opened.status_code == 200, opened.text
     assert opened.json()["window"]["switched_to"]["service"] == "C"
     window = next(w for w in client.get("/api/halls/demo").json()["windows"] if w["number"] == 13)
-    assert window["services"] == ["C"] and window["switched_to"]["manual"] is True
+    assert window["services"] == ["C"] and switched(window)["manual"] is True
     released = client.delete("/api/halls/demo/windows/13/tidal", headers=ADMIN)
     assert (released.status_code, released.json()["window"]["switched_to"]) == (200, None)
     again = client.delete("/api/halls/demo/windows/13/tidal", headers=ADMIN)

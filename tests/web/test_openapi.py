@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import ast
 import re
+import typing
 from collections.abc import Iterator
 from datetime import datetime
 from pathlib import Path
@@ -74,15 +75,31 @@ def test_bodies_answers_and_errors_come_from_the_types(document: dict[str, Any])
     assert set(schemas["TakeTicket"]["properties"]) == {"service", "priority"}
     assert take["responses"]["201"]["content"]["application/json"]["schema"]["$ref"].endswith("/Ticket")
     assert set(take["responses"]["409"]["content"]["application/json"]["examples"]) == {"closed", "issuing_closed"}
-    assert set(schemas["Ticket"]["properties"]) == set(records.Ticket.__struct_fields__)
+    assert set(schemas["Ticket"]["properties"]) == set(typing.get_type_hints(records.Ticket))
     call = document["paths"]["/api/halls/{hall}/windows/{window}/{action}"]["post"]
     assert call["security"] == [{"bearer": []}]
     assert "window_paused" in call["responses"]["409"]["content"]["application/json"]["examples"]
 
 
-def fits(kind: type, data: Any) -> None:
-    """``data`` is exactly what ``kind`` declares: no field it does not know, none it needs missing."""
+def fits(kind: Any, data: Any) -> None:
+    """``data`` is exactly what ``kind`` declares: every field it needs, of its type, and none it does not know."""
     msgspec.convert(data, kind)
+    no_unknown_fields(kind, data, "$")
+
+
+def no_unknown_fields(kind: Any, data: Any, where: str) -> None:
+    if typing.is_typeddict(kind) and isinstance(data, dict):
+        hints = typing.get_type_hints(kind)
+        for key, value in data.items():
+            assert key in hints, f"{where}.{key} is not declared in {kind.__name__}"
+            no_unknown_fields(hints[key], value, f"{where}.{key}")
+    elif isinstance(data, list):
+        for i, item in enumerate(data):
+            for inner in typing.get_args(kind) or (kind,):
+                no_unknown_fields(inner, item, f"{where}[{i}]")
+    else:
+        for inner in typing.get_args(kind):  # X | None
+            no_unknown_fields(inner, data, where)
 
 
 def test_the_answers_fit_their_declared_types(client: TestClient) -> None:
