@@ -20,7 +20,7 @@ from starlette.routing import BaseRoute, Route, WebSocketRoute
 
 from queue_server.core.errors import SCRIPT_ERRORS
 from queue_server.core.records import Error, schema_of
-from queue_server.web.bodies import MAX_BODY
+from queue_server.web.bodies import MAX_BODY, Empty
 from queue_server.web.templating import templates
 
 VERSION = "0.1.0"
@@ -83,18 +83,42 @@ def error_text(code: str) -> str:
     return SCRIPT_ERRORS[code][2]
 
 
+# The errors an operation answers because of what it takes, added to those it lists itself.
+BODY_ERRORS = (
+    "missing_body", "invalid_json", "invalid_body", "unknown_field", "missing_field", "invalid_field", "body_too_large",
+)  # fmt: skip
+EMPTY_BODY_ERRORS = ("invalid_json", "invalid_body", "unknown_field", "body_too_large")
+TOKEN_ERRORS = ("missing_token", "bad_token")
+IDEMPOTENCY_ERRORS = ("bad_idempotency_key", "idempotency_key_reused")
+
+
 @dataclass(frozen=True)
 class Operation:
     """What one method of one route takes and answers."""
 
     summary: str
     body: Any = None  # a request body type
+    body_required: bool = True  # False: the body may be left out (Empty bodies never need one)
     answers: Mapping[int, Any] = field(default_factory=dict)  # status -> type, or a media type for non-JSON
     errors: tuple[str, ...] = ()
     caller: str | None = None  # None: anyone; "clerk": a clerk or a supervisor; "supervisor"
     query: Mapping[str, str] = field(default_factory=dict)  # name -> description
     idempotent: bool = False  # takes an Idempotency-Key
     description: str = ""
+
+    @property
+    def all_errors(self) -> tuple[str, ...]:
+        """The errors it lists, and those that come with its body, its caller and its Idempotency-Key."""
+        implied: tuple[str, ...] = ()
+        if self.body is Empty:
+            implied += EMPTY_BODY_ERRORS
+        elif self.body is not None:
+            implied += BODY_ERRORS
+        if self.caller:
+            implied += TOKEN_ERRORS + (("supervisors_only",) if self.caller == "supervisor" else ())
+        if self.idempotent:
+            implied += IDEMPOTENCY_ERRORS
+        return tuple(dict.fromkeys(self.errors + implied))
 
 
 E = TypeVar("E", bound=Callable[..., Any])
@@ -157,7 +181,8 @@ def document(routes: Iterable[BaseRoute]) -> dict[str, Any]:
             if op.body is not None:
                 schema: dict[str, Any] = {}
                 pending.append((schema, op.body))
-                entry["requestBody"] = {"required": True, "content": {JSON: {"schema": schema}}}
+                required = op.body_required and op.body is not Empty
+                entry["requestBody"] = {"required": required, "content": {JSON: {"schema": schema}}}
                 types.append(op.body)
             for status, answer in op.answers.items():
                 if isinstance(answer, str):  # a media type: HTML pages, SVG, CSV
@@ -171,7 +196,7 @@ def document(routes: Iterable[BaseRoute]) -> dict[str, Any]:
                     "content": {JSON: {"schema": schema}},
                 }
             by_status: dict[int, list[str]] = {}
-            for code in op.errors:
+            for code in op.all_errors:
                 by_status.setdefault(error_status(code), []).append(code)
             for status, codes in sorted(by_status.items()):
                 entry["responses"][str(status)] = {
