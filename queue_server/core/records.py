@@ -176,12 +176,41 @@ class Snapshot(TypedDict):
 
 
 class Event(TypedDict):
-    """One event of a hall's stream, as the channels deliver it; the fields besides these depend on the type
-    (a call carries ``ticket_id``, ``number``, ``service`` and ``window``)."""
+    """One event of a hall's stream, as the channels deliver it. ``type`` and ``at`` are always there; the other
+    fields depend on the type:
+
+    - a ticket's events (issued, called, recalled, skipped, completed, requeued, transferred, expired):
+      ``ticket_id``, ``number``, ``service``, ``priority``, and ``window``, ``ahead``, ``recalls``,
+      ``from_service``, ``business_day`` or ``booked`` where they apply;
+    - paused, resumed: ``window``; tidal_opened, tidal_closed: ``window``, ``service``, ``cause``, ``reason``,
+      ``manual``, ``previous``;
+    - day_started: ``business_day``, ``previous_day``; hours: ``hours`` and each category's ``openings``;
+    - booked, booking_cancelled, booking_missed: ``service``, ``date``, ``slot`` (``held`` when booked), never
+      who booked."""
 
     type: EventType
     at: Moment
-    id: NotRequired[str]
+    event_id: NotRequired[str]  # its id in the stream: a client resumes after it (?since=)
+    ticket_id: NotRequired[str]
+    number: NotRequired[str]
+    service: NotRequired[Code]
+    priority: NotRequired[bool]
+    window: NotRequired[int]
+    ahead: NotRequired[int]
+    recalls: NotRequired[int]
+    from_service: NotRequired[Code]
+    business_day: NotRequired[Day]
+    previous_day: NotRequired[Day | None]
+    booked: NotRequired[bool]
+    cause: NotRequired[str]
+    reason: NotRequired[str]
+    manual: NotRequired[bool]
+    previous: NotRequired[Code]
+    hours: NotRequired[HoursNow]
+    openings: NotRequired[dict[str, Opening]]
+    date: NotRequired[Day]
+    slot: NotRequired[str]
+    held: NotRequired[int]
 
 
 class Booking(TypedDict):

@@ -20,11 +20,12 @@ from collections.abc import AsyncIterator, Callable, Iterator
 from contextlib import asynccontextmanager, contextmanager
 from dataclasses import dataclass, field
 from datetime import datetime
-from typing import Any, cast
+from typing import cast
 
 from redis.asyncio import Redis
 from redis.exceptions import ResponseError
 
+from queue_server.core import records
 from queue_server.runtime.supervisor import cancel_and_wait, supervise
 from queue_server.store import keys
 from queue_server.store.hall_store import STREAM_MAX
@@ -53,12 +54,12 @@ class Event:
     """An event as it leaves the stream: its id, its parsed fields and its JSON text, encoded once."""
 
     id: str
-    data: dict[str, Any]
+    data: records.Event
     text: str
 
     @classmethod
     def from_stream(cls, event_id: str, fields: dict[str, str]) -> Event:
-        data = json.loads(fields["data"])
+        data: records.Event = json.loads(fields["data"])
         data["event_id"] = event_id
         return cls(event_id, data, json.dumps(data, ensure_ascii=False, separators=(",", ":")))
 
@@ -79,15 +80,14 @@ async def newest_entry(redis: Redis, stream: str) -> Entry | None:
     return entries[0] if entries else None
 
 
-RESYNC = Event("0-0", {"type": "resync"}, "")  # put in an overflowing queue: "take a fresh snapshot"
-
-
-CLOSED = Event("0-0", {"type": "closed"}, "")  # put in a queue when its client has gone: "stop sending"
+# Signals between the hub and a client's sender, never sent as they are: not events of the stream.
+RESYNC = Event("0-0", cast(records.Event, {"type": "resync"}), "")  # an overflowing queue: "take a fresh snapshot"
+CLOSED = Event("0-0", cast(records.Event, {"type": "closed"}), "")  # its client has gone: "stop sending"
 
 
 def heartbeat(now: datetime) -> Event:
     """A sign of life for every client, made once per tick for all of them (no timer per client)."""
-    data = {"type": "heartbeat", "at": now.isoformat()}
+    data: records.Event = {"type": "heartbeat", "at": now.isoformat()}
     return Event("0-0", data, json.dumps(data))
 
 

@@ -164,7 +164,7 @@ async def test_a_client_that_stops_reading_never_holds_up_the_others(live_server
 async def test_an_overflowing_queue_holds_only_the_resync_signal() -> None:
     subscription = Subscription()
     for n in range(QUEUE_SIZE + 5):
-        subscription.offer(Event(f"1-{n}", {"type": "issued"}, "{}"))
+        subscription.offer(Event(f"1-{n}", {"type": "issued", "at": "2026-11-23T09:00:00+08:00"}, "{}"))
     # the 256 queued and the one that did not fit are replaced by the signal; the 4 after it wait behind it
     assert subscription.queue.qsize() == 5
     assert subscription.queue.get_nowait() is RESYNC

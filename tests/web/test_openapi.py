@@ -4,6 +4,7 @@ really gives fit the types it declares, and every error code the server can answ
 from __future__ import annotations
 
 import ast
+import json
 import re
 import typing
 from collections.abc import Iterator
@@ -24,6 +25,7 @@ from queue_server.core import errors, records
 from queue_server.core.errors import SCRIPT_ERRORS, QueueError
 from queue_server.runtime.clock import Clock
 from queue_server.server.app import create_app
+from queue_server.store import keys
 from queue_server.web.openapi import EDGE_ERRORS, error_status
 
 SHANGHAI = ZoneInfo("Asia/Shanghai")
@@ -192,3 +194,33 @@ def test_the_api_page_shows_every_operation(
         assert f"<code>{path}</code>" in page.text
     assert re.search(r"<code>issuing_closed</code></td><td>Past today", page.text)
     assert 'id="schema-Ticket"' in page.text
+
+
+def test_the_events_of_a_busy_morning_fit_the_event_type(client: TestClient, redis_url: str) -> None:
+    """Every kind of event the channels deliver is declared, with its fields (the WebSocket channel's schema)."""
+    client.post("/api/halls/demo/tickets", json={"service": "B"})
+    client.post("/api/halls/demo/tickets", json={"service": "B", "priority": True})
+    for action in ("call-next", "recall", "skip"):
+        skipped = client.post(f"/api/halls/demo/windows/4/{action}", headers=ADMIN).json()["ticket"]
+    assert client.post(f"/api/tickets/{skipped['id']}/requeue", headers=ADMIN).status_code == 200
+    for action in ("call-next", "complete", "pause", "resume"):
+        client.post(f"/api/halls/demo/windows/4/{action}", headers=ADMIN)
+    client.post("/api/halls/demo/windows/4/call-next", headers=ADMIN)
+    client.post("/api/halls/demo/windows/4/transfer", headers=ADMIN, json={"service": "A"})
+    client.post("/api/halls/demo/windows/13/tidal", headers=ADMIN, json={"service": "C"})
+    client.delete("/api/halls/demo/windows/13/tidal", headers=ADMIN)
+    booked = client.post(
+        "/api/halls/demo/bookings",
+        json={"service": "B", "date": "2026-12-05", "slot": "09:00", "name": "张三", "phone": "1234"},
+    ).json()
+    client.delete(f"/api/halls/demo/bookings/{booked['code']}")
+    redis = SyncRedis.from_url(redis_url, decode_responses=True)
+    entries = typing.cast(list[tuple[str, dict[str, str]]], redis.xrange(keys.events("demo")))
+    redis.close()
+    kinds = set()
+    for event_id, fields in entries:
+        event = {**json.loads(fields["data"]), "event_id": event_id}
+        fits(records.Event, event)
+        kinds.add(event["type"])
+    assert {"issued", "called", "recalled", "skipped", "requeued", "completed", "paused", "resumed"} <= kinds
+    assert {"transferred", "tidal_opened", "tidal_closed", "booked", "booking_cancelled"} <= kinds
