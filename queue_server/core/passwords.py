@@ -48,5 +48,8 @@ def verify_password(password: str, stored: str) -> bool:
         n, r, p, salt, digest = parse_hash(stored)
     except ValueError:
         return False
-    candidate = hashlib.scrypt(password.encode(), salt=salt, n=n, r=r, p=p, maxmem=MAXMEM, dklen=len(digest))
+    # surrogatepass: a password with a lone surrogate ("\udfff", valid in JSON) is just a wrong one, not a crash.
+    candidate = hashlib.scrypt(
+        password.encode("utf-8", "surrogatepass"), salt=salt, n=n, r=r, p=p, maxmem=MAXMEM, dklen=len(digest)
+    )
     return hmac.compare_digest(candidate, digest)

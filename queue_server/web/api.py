@@ -35,7 +35,8 @@ from queue_server.web.responses import idempotency
 
 
 def window_of(store: HallStore, text: str) -> Window:
-    window = store.hall.window(int(text)) if text.isdigit() and len(text) < 6 else None
+    # ASCII digits only: "³", "①" and "٣" are digits to str.isdigit, and int() reads "٣" as 3.
+    window = store.hall.window(int(text)) if text.isascii() and text.isdigit() and len(text) < 6 else None
     if window is None:
         numbers = ", ".join(str(w.number) for w in store.hall.windows)
         raise UnknownWindow(

@@ -37,11 +37,17 @@ def bookings_of(request: Request) -> Bookings:
     return Bookings(store)
 
 
+YEARS = (2000, 2999)
+
+
 def day_of(text: str | None) -> date:
     try:
-        if text is None or len(text) != 10:
+        if text is None or len(text) != 10 or not text.isascii():
             raise ValueError(text)
-        return date.fromisoformat(text)
+        day = date.fromisoformat(text)
+        if not YEARS[0] <= day.year <= YEARS[1]:  # far dates overflow the day arithmetic, and mean nothing here
+            raise ValueError(text)
+        return day
     except ValueError:
         raise InvalidRequest(
             f"日期格式应为 YYYY-MM-DD，收到 {text!r}。",

@@ -17,7 +17,7 @@ from queue_server.web import auth
 from queue_server.web.context import hall_store
 from queue_server.web.openapi import documented
 
-MONTH = re.compile(r"^(\d{4})-(\d{2})$")
+MONTH = re.compile(r"^([0-9]{4})-([0-9]{2})$")
 
 
 def month_days(text: str | None) -> tuple[date, date]:

@@ -90,9 +90,12 @@ def _json_object(raw: str) -> dict[str, Any]:
 def _day(params: Mapping[str, str], name: str) -> date:
     text = params[name]
     try:
-        if len(text) != 10:
+        if len(text) != 10 or not text.isascii():
             raise ValueError(text)
-        return date.fromisoformat(text)
+        day = date.fromisoformat(text)
+        if not 2000 <= day.year <= 2999:  # far dates overflow the day arithmetic, and hold no tickets
+            raise ValueError(text)
+        return day
     except ValueError:
         raise InvalidRequest(
             f"日期应写作 YYYY-MM-DD，{name}={text[:40]!r} 无法识别。",
