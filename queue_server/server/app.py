@@ -11,6 +11,7 @@ from typing import Any
 
 from redis.asyncio import BlockingConnectionPool, Redis
 from starlette.applications import Starlette
+from starlette.middleware import Middleware
 
 from queue_server.core.hall import Hall
 from queue_server.feed.hub import EventHub
@@ -23,6 +24,7 @@ from queue_server.store.tidal_controller import TidalController
 from queue_server.web import api, booking_api, booking_pages, client_pages, clock_hook, openapi, pages, staff_api
 from queue_server.web import channels as ws
 from queue_server.web.context import Context
+from queue_server.web.headers import SecurityHeaders
 from queue_server.web.responses import EXCEPTION_HANDLERS
 from queue_server.web.stats import api as stats_api
 from queue_server.web.stats import page as stats_page
@@ -90,4 +92,9 @@ def create_app(
     if test_hooks:
         routes += clock_hook.routes
     routes += openapi.routes
-    return Starlette(routes=routes, exception_handlers=EXCEPTION_HANDLERS, lifespan=lifespan)
+    return Starlette(
+        routes=routes,
+        exception_handlers=EXCEPTION_HANDLERS,
+        lifespan=lifespan,
+        middleware=[Middleware(SecurityHeaders)],
+    )

@@ -12,6 +12,7 @@ import gc
 import getpass
 import logging
 import os
+import re
 import resource
 import signal
 import sys
@@ -43,12 +44,19 @@ def _exit_on_signal(signum: int, frame: object) -> None:
 
 # How the server runs uvicorn, whatever host and port (the WebSocket benchmark's launcher uses these too).
 LOOPBACK = ("127.0.0.1", "::1", "localhost")
+ADMIN_TOKEN_MIN = 16  # the supervisors' token guards every window; a short one is guessed
+PASSWORD_IN_URL = re.compile(r"(\b[a-z+]+://[^:/@\s]*:)[^@\s]*@")
 UVICORN_OPTIONS: dict[str, Any] = {
     # Compression would cost tens of KiB per connection; the events are a few hundred bytes.
     "ws_per_message_deflate": False,
     # Screens are told at once that the server is going (close 1012) and reconnect elsewhere; their
     # handlers notice only at their next send, so do not wait for them.
     "timeout_graceful_shutdown": 3,
+    # The channels are read-only: a client has nothing to send but a close, so a large frame is refused (1009)
+    # instead of costing the server its size in memory.
+    "ws_max_size": 4096,
+    # No "Server: uvicorn": nothing to tell a scanner.
+    "server_header": False,
 }
 
 
@@ -148,11 +156,19 @@ def main(argv: Sequence[str] | None = None) -> int:
         print(f"queue-server: configuration error: {e}", file=sys.stderr)
         return 2
 
+    admin_token = os.environ.get("QUEUE_ADMIN_TOKEN") or None
+    if admin_token is not None and len(admin_token) < ADMIN_TOKEN_MIN:
+        print(
+            f"queue-server: QUEUE_ADMIN_TOKEN is {len(admin_token)} characters; use at least {ADMIN_TOKEN_MIN} "
+            "(e.g. python3 -c 'import secrets; print(secrets.token_urlsafe(24))')",
+            file=sys.stderr,
+        )
+        return 2
     embedded: EmbeddedRedis | None = None
     redis_url = os.environ.get("REDIS_URL", "")
     try:
         if redis_url:
-            where = f"Redis at {redis_url}"
+            where = f"Redis at {redacted(redis_url)}"
             _check_redis(redis_url)
         else:
             embedded = EmbeddedRedis(args.data_dir)
@@ -168,7 +184,7 @@ def main(argv: Sequence[str] | None = None) -> int:
         test_hooks = os.environ.get(clock_hook.ENABLE) == "1"
         if test_hooks:
             log.warning("test hooks are on: POST /_test/clock moves this server's clock (never in production)")
-        app = create_app(halls, redis_url, clock, os.environ.get("QUEUE_ADMIN_TOKEN"), test_hooks=test_hooks)
+        app = create_app(halls, redis_url, clock, admin_token, test_hooks=test_hooks)
         uvicorn.run(
             app,
             host=args.host,
@@ -193,7 +209,12 @@ def _check_redis(url: str) -> None:
         client.ping()
         client.close()
     except (redis.RedisError, ValueError, OSError) as e:
-        raise RedisUnavailable(f"cannot reach the Redis in REDIS_URL ({url}): {e}") from None
+        raise RedisUnavailable(f"cannot reach the Redis in REDIS_URL ({redacted(url)}): {redacted(str(e))}") from None
+
+
+def redacted(text: str) -> str:
+    """``text`` with the password of any Redis URL in it replaced by ``***``, for logs and errors."""
+    return PASSWORD_IN_URL.sub(r"\1***@", text)
 
 
 if __name__ == "__main__":
