@@ -12,6 +12,7 @@ import pytest
 from websockets.asyncio.client import connect
 from websockets.exceptions import ConnectionClosed
 
+from queue_server.store.embedded_redis import free_port
 from tests.server_process import LineReadingProcess, ServerProcess
 
 pytestmark = [pytest.mark.process]
@@ -52,7 +53,7 @@ def test_a_channel_refuses_a_large_frame(live_server: ServerProcess) -> None:
 @pytest.mark.parametrize("token", ["x", "fifteen-chars!!"])
 def test_a_short_supervisors_token_stops_the_server(tmp_path: Path, token: str) -> None:
     env = {**os.environ, "QUEUE_ADMIN_TOKEN": token}
-    args = [sys.executable, "-m", "queue_server.server.cli", "--port", "1", "--data-dir", str(tmp_path)]
+    args = [sys.executable, "-m", "queue_server.server.cli", "--port", str(free_port()), "--data-dir", str(tmp_path)]
     with LineReadingProcess(args, env=env) as server:
         assert server.process.wait(30) == 2
         assert f"QUEUE_ADMIN_TOKEN is {len(token)} characters; use at least 16" in server.output
@@ -60,7 +61,7 @@ def test_a_short_supervisors_token_stops_the_server(tmp_path: Path, token: str) 
 
 def test_a_password_in_redis_url_is_never_printed(tmp_path: Path) -> None:
     env = {**os.environ, "REDIS_URL": "redis://:hunter2-secret@127.0.0.1:1/0", "QUEUE_ADMIN_TOKEN": "x" * 20}
-    args = [sys.executable, "-m", "queue_server.server.cli", "--port", "1", "--data-dir", str(tmp_path)]
+    args = [sys.executable, "-m", "queue_server.server.cli", "--port", str(free_port()), "--data-dir", str(tmp_path)]
     with LineReadingProcess(args, env=env) as server:
         assert server.process.wait(30) == 1
         assert "cannot reach the Redis in REDIS_URL (redis://:***@127.0.0.1:1/0)" in server.output
