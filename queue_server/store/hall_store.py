@@ -34,6 +34,10 @@ STREAM_MAX = 100_000  # events kept per hall: several busy days, for screens tha
 IDEMPOTENCY_TTL = 24 * 3600
 # Fields that only the store needs; the API shows the rest, these first.
 PRIVATE_FIELDS = ("seq", "issued_ms", "called_ms")
+# Kept on the ticket for the staff (the overtime report, the clerk's own answers) but never shown in public views
+# (the hall screen, the phone page, GET /api/tickets/{id}): who called, and a booked visitor's booking code, which
+# with a look-up would give the visitor's masked name and phone digits.
+STAFF_FIELDS = ("clerk", "booking")
 FINAL_STATES = ("served", "skipped", "expired")
 LEADING_FIELDS = (
     "id",
@@ -81,12 +85,14 @@ def hall_of_ticket(ticket_id: str) -> str:
     return hall_id
 
 
-def public_ticket(ticket: dict[str, Any] | None) -> Ticket | None:
-    """A stored ticket as the API shows it: its leading fields first, the store's own bookkeeping left out."""
+def public_ticket(ticket: dict[str, Any] | None, staff: bool = True) -> Ticket | None:
+    """A stored ticket as the API shows it: its leading fields first, the store's own bookkeeping left out, and
+    unless ``staff``, who called it and its booking code too."""
     if ticket is None:
         return None
+    hidden = PRIVATE_FIELDS if staff else PRIVATE_FIELDS + STAFF_FIELDS
     view: dict[str, Any] = {k: ticket.get(k) for k in LEADING_FIELDS if k in ticket or k == "window"}
-    view.update((k, v) for k, v in ticket.items() if k not in PRIVATE_FIELDS and k not in view)
+    view.update((k, v) for k, v in ticket.items() if k not in hidden and k not in view)
     return cast(Ticket, view)
 
 
@@ -240,7 +246,9 @@ class HallStore:
         return await self.run("tidal", now, args, idempotency)
 
     async def ticket(self, now: datetime, ticket_id: str) -> Ticket:
-        return (await self._ticket_result("status", now, {"id": ticket_id}))["ticket"]
+        """One ticket as its visitor sees it (``GET /api/tickets/{id}``, the phone's channel): no staff fields."""
+        ticket = (await self._ticket_result("status", now, {"id": ticket_id}))["ticket"]
+        return cast(Ticket, {k: v for k, v in ticket.items() if k not in STAFF_FIELDS})
 
     async def roll_over(self, now: datetime) -> None:
         """Start the new business day if it is due (the snapshot script does it on the way)."""
@@ -325,7 +333,7 @@ class HallStore:
         window_views: list[WindowView] = []
         for w in self.hall.windows:
             state = windows.get(str(w.number), {})
-            ticket = public_ticket(state.get("ticket"))
+            ticket = public_ticket(state.get("ticket"), staff=False)
             status: Literal["idle", "serving", "paused"] = "serving" if ticket else "idle"
             if state.get("state") == "paused":
                 status = "paused"

@@ -395,3 +395,17 @@ def test_random_strings_never_match_a_ticket(client: TestClient) -> None:
     for _ in range(50):
         guess = "demo." + "".join(random.choices(string.ascii_letters + string.digits + "-_", k=22))
         assert client.get(f"/api/tickets/{guess}").status_code == 404
+
+
+def test_public_views_never_show_who_called_or_a_booking_code(client: TestClient) -> None:
+    """The hall screen's snapshot and a ticket's own page are public: the clerk's username and a booked visitor's
+    code (which with a look-up gives their masked name and phone digits) stay with the staff."""
+    signed = client.post("/api/halls/demo/sign-in", json={"username": "w01", "password": "tidequeue", "window": 1})
+    token = {"Authorization": f"Bearer {signed.json()['token']}"}
+    ticket = take(client, "A")
+    called = client.post("/api/halls/demo/windows/1/call-next", headers=token).json()["ticket"]
+    assert called["id"] == ticket["id"] and called["clerk"] == "w01"  # the clerk's own answer says who
+    public = client.get(f"/api/tickets/{ticket['id']}").json()
+    assert public["state"] == "called" and "clerk" not in public
+    serving = next(w for w in client.get("/api/halls/demo").json()["windows"] if w["number"] == 1)["ticket"]
+    assert serving["number"] == ticket["number"] and "clerk" not in serving and "booking" not in serving

@@ -203,7 +203,9 @@ def test_check_in_answers_a_priority_ticket_as_issuing_does(client_at: ClientAt)
         )  # fmt: skip
         retry = saturday.post(f"{BOOKINGS}/{booking['code']}/check-in", headers={"Idempotency-Key": "kiosk-1"})
         assert retry.json()["id"] == ticket["id"] and retry.headers["Idempotent-Replayed"] == "true"
-        assert saturday.get(f"/api/tickets/{ticket['id']}").json()["state"] == "waiting"
+        public = saturday.get(f"/api/tickets/{ticket['id']}").json()
+        assert public["state"] == "waiting" and public["priority"] is True
+        assert "booking" not in public  # the ticket's page is public: the booking code stays off it
 
         typed_again = saturday.post(f"{BOOKINGS}/{booking['code']}/check-in")
         assert (typed_again.status_code, typed_again.json()["error"]) == (409, "already_checked_in")
