@@ -3,7 +3,8 @@ describes it from the same type.
 
 A body that is not what its type says is refused with a stable code and a message in Chinese and English that
 names the field: ``missing_body``, ``invalid_json`` (400), ``invalid_body`` (not an object), ``unknown_field``,
-``missing_field`` (absent or null), ``invalid_field`` (wrong type or length), ``body_too_large`` (413).
+``missing_field`` (absent or null), ``invalid_field`` (wrong type or length), ``body_too_large`` (413),
+``unsupported_media_type`` (415: a body that is not sent as ``application/json``).
 """
 
 from __future__ import annotations
@@ -86,6 +87,15 @@ async def raw_body(request: Request) -> bytes:
 async def body_of(request: Request, kind: type[B], required: bool = True) -> B:
     """The request's body as ``kind``; an empty body is ``kind()`` unless ``required``."""
     body = await raw_body(request)
+    if body.strip() and not is_json(request):
+        # A form or text/plain POST from another site needs no CORS preflight; a JSON one does. Refusing anything
+        # but JSON keeps other sites' pages from taking tickets or bookings in a visitor's browser.
+        raise QueueError(
+            "请求体须为 JSON（Content-Type: application/json）。",
+            "Send the body as JSON (Content-Type: application/json).",
+            "unsupported_media_type",
+            415,
+        )
     if not body.strip():
         if required:
             raise InvalidRequest(
@@ -103,6 +113,11 @@ async def body_of(request: Request, kind: type[B], required: bool = True) -> B:
         raise InvalidRequest(
             f"请求体不是有效的 JSON：{e}", f"The body is not valid JSON: {e}", "invalid_json", 400
         ) from None
+
+
+def is_json(request: Request) -> bool:
+    media = request.headers.get("content-type", "").split(";")[0].strip().lower()
+    return media == "application/json"
 
 
 def fingerprint(body: Body) -> dict[str, Any]:

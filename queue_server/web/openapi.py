@@ -36,6 +36,7 @@ EDGE_ERRORS: dict[str, tuple[int, str]] = {
     "missing_field": (422, "A required field (or query parameter) is absent or null."),
     "invalid_field": (422, "A field has the wrong type or length."),
     "body_too_large": (413, f"The body is larger than {MAX_BODY} bytes."),
+    "unsupported_media_type": (415, "A body not sent as application/json (forms and text/plain are refused)."),
     "bad_idempotency_key": (400, "The Idempotency-Key header is not 1 to 255 printable ASCII characters."),
     "unknown_hall": (404, "No hall with that id."),
     "unknown_window": (404, "No window with that number in the hall."),
@@ -86,8 +87,9 @@ def error_text(code: str) -> str:
 # The errors an operation answers because of what it takes, added to those it lists itself.
 BODY_ERRORS = (
     "missing_body", "invalid_json", "invalid_body", "unknown_field", "missing_field", "invalid_field", "body_too_large",
+    "unsupported_media_type",
 )  # fmt: skip
-EMPTY_BODY_ERRORS = ("invalid_json", "invalid_body", "unknown_field", "body_too_large")
+EMPTY_BODY_ERRORS = ("invalid_json", "invalid_body", "unknown_field", "body_too_large", "unsupported_media_type")
 TOKEN_ERRORS = ("missing_token", "bad_token")
 IDEMPOTENCY_ERRORS = ("bad_idempotency_key", "idempotency_key_reused")
 

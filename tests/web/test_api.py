@@ -219,9 +219,27 @@ def test_errors_are_json_with_a_stable_code(
     client: TestClient, method: str, path: str, body: Any, headers: dict[str, str], status: int, code: str
 ) -> None:
     content = body if isinstance(body, bytes) else (json.dumps(body).encode() if body is not None else None)
-    response = client.request(method, path, content=content, headers=headers)
+    response = client.request(method, path, content=content, headers={"Content-Type": "application/json", **headers})
     assert (response.status_code, response.json()["error"]) == (status, code), response.text
     assert response.json()["message"]
+
+
+@pytest.mark.parametrize(
+    ("content_type", "body"),
+    [
+        ("text/plain", b'{"service": "A"}'),  # what a form on another site can send without asking first
+        ("application/x-www-form-urlencoded", b"service=A"),
+        ("multipart/form-data; boundary=x", b'--x\r\nContent-Disposition: form-data; name="service"\r\n\r\nA\r\n--x--'),
+        (None, b'{"service": "A"}'),
+    ],
+)
+def test_a_post_that_is_not_json_takes_no_ticket(client: TestClient, content_type: str | None, body: bytes) -> None:
+    headers = {"Content-Type": content_type} if content_type else {}
+    response = client.post("/api/halls/demo/tickets", content=body, headers=headers)
+    assert (response.status_code, response.json()["error"]) == (415, "unsupported_media_type")
+    assert client.get("/api/halls/demo").json()["categories"][0]["waiting"] == 0  # nothing was taken
+    booking = client.post("/api/halls/demo/bookings", content=body, headers=headers)
+    assert booking.status_code == 415
 
 
 def test_a_paused_window_answers_409(client: TestClient) -> None:

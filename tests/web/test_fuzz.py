@@ -87,6 +87,7 @@ def test_the_inputs_fuzzing_found_are_refused_plainly(
     fuzzed: tuple[TestClient, Tracebacks], method: str, path: str, body: bytes | None, headers: dict[str, str]
 ) -> None:
     client, watch = fuzzed
+    headers = {"Content-Type": "application/json", **headers}
     status = assert_no_5xx(client, watch, method, path, content=body, headers=headers)
     assert 400 <= status < 500
 
@@ -100,7 +101,9 @@ def test_an_arabic_indic_digit_is_not_window_3(fuzzed: tuple[TestClient, Traceba
 def operations() -> list[tuple[str, str, dict[str, Any]]]:
     """Every operation of the document but the WebSocket channels (their own tests drive them)."""
     config = Path(__file__).resolve().parent.parent.parent / "config"
-    app = create_app(load_halls(config), "redis://127.0.0.1:1", Clock(), background=False)
+    app = create_app(
+        load_halls(config), "redis://127.0.0.1:1", Clock(datetime(2026, 12, 1, tzinfo=SHANGHAI)), background=False
+    )
     from queue_server.web.openapi import document
 
     doc = document(app.routes)
@@ -155,13 +158,18 @@ def test_no_made_up_request_gets_a_5xx(
         query=st.fixed_dictionaries({}, optional={q: QUERY_VALUES for q in queries}),
         body=st.none() | BODIES,
         token=st.sampled_from([None, "supervisor-secret", "nonsense", "\u00ff" * 3]),
+        media=st.sampled_from(["application/json"] * 4 + ["text/plain", "application/json; charset=utf-8", ""]),
     )
-    def request(segments: dict[str, str], query: dict[str, str], body: bytes | None, token: str | None) -> None:
+    def request(
+        segments: dict[str, str], query: dict[str, str], body: bytes | None, token: str | None, media: str
+    ) -> None:
         url = path
         for name, value in segments.items():
             url = url.replace("{" + name + "}", quote(value, safe=""))
         headers = {"Authorization": f"Bearer {token}"} if token else {}
         headers = {k: v for k, v in headers.items() if v.isascii()}
+        if media:
+            headers["Content-Type"] = media
         assert_no_5xx(client, watch, method.upper(), url, params=query, content=body, headers=headers)
 
     request()
