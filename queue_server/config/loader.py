@@ -221,6 +221,7 @@ def parse_hall(source: str, data: Mapping[str, Any]) -> Hall:
         tidal_policy=policy,
         seasons=seasons,
         appointments=parse_appointments(fault, file.appointments, sessions, set(codes)),
+        demo=head.demo,
     )
 
 

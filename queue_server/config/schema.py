@@ -60,6 +60,8 @@ class HallTable(Table, kw_only=True):
     requeue_after: Annotated[int, whole(0, 100)] = 2  # 过号顺延: a returning visitor waits behind at most this many
     announcement: Text | None = None  # what the announcer says, with {number} and {window}
     announcement_en: Text | None = None
+    # A demo hall (the shipped ones): its clerks' public password is accepted, with a loud warning.
+    demo: Annotated[bool, Meta(extra={"what": "true or false"})] = False
 
 
 class ServiceEntry(Table, kw_only=True):

@@ -155,6 +155,7 @@ class Hall:
     tidal_policy: TidalPolicy = field(default_factory=TidalPolicy)  # when to switch tidal windows (潮汐窗口)
     seasons: tuple[Seasonal, ...] = ()  # seasonal plans that pre-assign tidal windows
     appointments: AppointmentPolicy | None = None  # 预约 (queue_server.core.appointments); None: no bookings
+    demo: bool = False  # a demo hall: the shipped demo password may stay, with a warning (core.passwords)
 
     def service(self, code: str) -> Service | None:
         return next((s for s in self.services if s.code == code), None)

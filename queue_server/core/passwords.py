@@ -43,6 +43,14 @@ def parse_hash(stored: str) -> tuple[int, int, int, bytes, bytes]:
     return n, r, p, salt, digest
 
 
+DEMO_PASSWORD = "tidequeue"  # the shipped demo halls' clerks' password: public, so never for a real hall
+
+
+def uses_demo_password(stored: str) -> bool:
+    """Whether a clerk's password hash is the shipped demo password's (an scrypt check: call it at start-up)."""
+    return verify_password(DEMO_PASSWORD, stored)
+
+
 def verify_password(password: str, stored: str) -> bool:
     try:
         n, r, p, salt, digest = parse_hash(stored)

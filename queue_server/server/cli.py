@@ -16,7 +16,7 @@ import re
 import resource
 import signal
 import sys
-from collections.abc import Sequence
+from collections.abc import Iterable, Sequence
 from datetime import datetime
 from pathlib import Path
 from typing import Any
@@ -25,7 +25,8 @@ import redis
 import uvicorn
 
 from queue_server.config.loader import ConfigError, load_halls
-from queue_server.core.passwords import hash_password
+from queue_server.core.hall import Hall
+from queue_server.core.passwords import DEMO_PASSWORD, hash_password, uses_demo_password
 from queue_server.runtime.clock import Clock
 from queue_server.server.app import create_app
 from queue_server.store.embedded_redis import EmbeddedRedis, EmbeddedRedisError
@@ -155,6 +156,9 @@ def main(argv: Sequence[str] | None = None) -> int:
     except ConfigError as e:
         print(f"queue-server: configuration error: {e}", file=sys.stderr)
         return 2
+    if refusal := check_demo_passwords(halls.values()):
+        print(f"queue-server: {refusal}", file=sys.stderr)
+        return 2
 
     admin_token = os.environ.get("QUEUE_ADMIN_TOKEN") or None
     if admin_token is not None and len(admin_token) < ADMIN_TOKEN_MIN:
@@ -201,6 +205,27 @@ def main(argv: Sequence[str] | None = None) -> int:
             embedded.stop()
             log.info("embedded Redis stopped at %s", datetime.now().isoformat(timespec="seconds"))
     return 0
+
+
+def check_demo_passwords(halls: Iterable[Hall]) -> str | None:
+    """Warn loudly about a demo hall's public clerk password; the refusal for a hall that is not a demo."""
+    for hall in halls:
+        if hall.demo:
+            if hall.clerks:
+                log.warning(
+                    "DEMO HALL %s: its clerks' password is the public %r; anyone can call visitors. For a real hall "
+                    "leave out demo = true and give every clerk a password of its own (queue-server hash-password)",
+                    hall.id,
+                    DEMO_PASSWORD,
+                )
+            continue
+        demo = [c.username for c in hall.clerks if uses_demo_password(c.password_hash)]
+        if demo:
+            return (
+                f"hall {hall.id!r}: clerks {', '.join(demo)} still have the public demo password {DEMO_PASSWORD!r}; "
+                "give each a password of its own (queue-server hash-password), or mark a demo hall with demo = true"
+            )
+    return None
 
 
 def _check_redis(url: str) -> None:
