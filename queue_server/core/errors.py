@@ -5,7 +5,8 @@
     ├── InvalidRequest (422 or 400, 413)
     ├── Conflict (409): the window or ticket is in a state that does not allow the action
     ├── Unauthorized (401): no token, or a token nobody issued
-    └── Forbidden (403): a clerk's token used at another window
+    ├── Forbidden (403): a clerk's token used at another window
+    └── TooManyRequests (429): over a limit, with the seconds to wait
 
 The Lua scripts answer with a code instead of raising; :func:`from_script` turns that code into one of these.
 Every error says its message twice, in Chinese (``message``) and English (``message_en``).
@@ -82,6 +83,17 @@ class Unauthorized(QueueError):
 class Forbidden(QueueError):
     status = 403
     code = "forbidden"
+
+
+class TooManyRequests(QueueError):
+    """Over a limit: the answer says, in ``Retry-After``, how many seconds to wait."""
+
+    status = 429
+    code = "too_many_requests"
+
+    def __init__(self, message: str, message_en: str, code: str | None = None, retry_after: int = 1) -> None:
+        super().__init__(message, message_en, code, details={"retry_after": retry_after})
+        self.retry_after = retry_after
 
 
 # Every code a Lua script may answer with (``answer_error`` in ``store/scripts/*.lua``): its kind, which sets the

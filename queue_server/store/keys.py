@@ -122,3 +122,15 @@ def clerk_session(hall: str, token: str) -> str:
     """A signed-in clerk's session; the token itself is never stored, only its hash."""
     digest = hashlib.sha256(token.encode()).hexdigest()
     return f"{_hall(hall)}:session:{digest}"
+
+
+def sign_in_failures(hall: str, who: str) -> str:
+    """Recent failed sign-ins of one username or one client address (``who``: ``user:…`` or ``addr:…``)."""
+    digest = hashlib.sha256(who.encode()).hexdigest()[:32]
+    return f"{_hall(hall)}:sign-in:failures:{digest}"
+
+
+def sign_in_wait(hall: str, who: str) -> str:
+    """Set while ``who`` must wait before trying to sign in again; its TTL is the wait."""
+    digest = hashlib.sha256(who.encode()).hexdigest()[:32]
+    return f"{_hall(hall)}:sign-in:wait:{digest}"

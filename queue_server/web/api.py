@@ -280,6 +280,7 @@ async def tidal_switch(request: Request) -> JSONResponse:
         "unknown_window",
         "bad_credentials",
         "wrong_window",
+        "too_many_sign_ins",
     ),
 )
 async def sign_in(request: Request) -> JSONResponse:
@@ -289,7 +290,8 @@ async def sign_in(request: Request) -> JSONResponse:
     if store.hall.window(number) is None:
         raise UnknownWindow(f"本大厅没有 {number} 号窗口。", f"No window {number} in this hall.")
     ctx = context(request)
-    return JSONResponse(await auth.sign_in(ctx.redis, store.hall, username, password, number, ctx.clock.now()))
+    address = request.client.host if request.client else ""
+    return JSONResponse(await auth.sign_in(ctx.redis, store.hall, username, password, number, ctx.clock.now(), address))
 
 
 @documented(

@@ -17,11 +17,12 @@ from typing import Any
 from redis.asyncio import Redis
 from starlette.requests import HTTPConnection
 
-from queue_server.core.errors import Forbidden, Unauthorized
+from queue_server.core.errors import Forbidden, TooManyRequests, Unauthorized
 from queue_server.core.hall import Hall
 from queue_server.core.passwords import verify_password
 from queue_server.core.records import SignedIn
 from queue_server.store import keys
+from queue_server.store.sign_in_guard import SignInGuard
 from queue_server.web.context import context
 
 SESSION_SECONDS = 16 * 3600  # a long working day, evening extension included
@@ -89,13 +90,27 @@ async def authenticate(redis: Redis, hall: Hall, header: str | None, admin_token
     return Principal(session["username"], int(session["window"]))
 
 
-async def sign_in(redis: Redis, hall: Hall, username: str, password: str, window: int, now: datetime) -> SignedIn:
+async def sign_in(
+    redis: Redis, hall: Hall, username: str, password: str, window: int, now: datetime, address: str
+) -> SignedIn:
+    """A clerk's token for ``window``; after a few wrong passwords the username and the address (the caller's
+    client address) wait before the next try (:mod:`queue_server.store.sign_in_guard`)."""
+    guard = SignInGuard(redis, hall.id)
+    if wait := await guard.wait(username, address):
+        raise TooManyRequests(
+            f"登录失败次数过多，请 {wait} 秒后再试。",
+            f"Too many failed sign-ins; try again in {wait} s.",
+            "too_many_sign_ins",
+            retry_after=wait,
+        )
     clerk = hall.clerk(username)
     # Check a password even for an unknown user, so timing does not tell which usernames exist.
     stored = clerk.password_hash if clerk else _DUMMY_HASH
     ok = await asyncio.to_thread(verify_password, password, stored)
     if clerk is None or not ok:
+        await guard.failed(username, address)
         raise Unauthorized("用户名或密码错误。", "Wrong username or password.", "bad_credentials")
+    await guard.succeeded(username)
     if clerk.windows and window not in clerk.windows:
         allowed = ", ".join(str(n) for n in clerk.windows)
         raise Forbidden(

@@ -12,7 +12,7 @@ from starlette.exceptions import HTTPException
 from starlette.requests import Request
 from starlette.responses import JSONResponse, Response
 
-from queue_server.core.errors import InvalidRequest, QueueError
+from queue_server.core.errors import InvalidRequest, QueueError, TooManyRequests
 
 log = logging.getLogger("tidequeue.http")
 
@@ -50,7 +50,8 @@ def idempotency(request: Request, body: dict[str, Any]) -> tuple[str, str] | Non
 async def queue_error(request: Request, exc: Exception) -> Response:
     if not isinstance(exc, QueueError):
         raise exc
-    return error_response(exc.status, exc.code, exc.message, exc.message_en, details=exc.details)
+    headers = {"Retry-After": str(exc.retry_after)} if isinstance(exc, TooManyRequests) else None
+    return error_response(exc.status, exc.code, exc.message, exc.message_en, headers=headers, details=exc.details)
 
 
 async def http_error(request: Request, exc: Exception) -> Response:

@@ -427,3 +427,37 @@ def test_public_views_never_show_who_called_or_a_booking_code(client: TestClient
     assert public["state"] == "called" and "clerk" not in public
     serving = next(w for w in client.get("/api/halls/demo").json()["windows"] if w["number"] == 1)["ticket"]
     assert serving["number"] == ticket["number"] and "clerk" not in serving and "booking" not in serving
+
+
+def test_wrong_passwords_slow_the_guesser_but_not_the_clerk_for_long(client: TestClient) -> None:
+    def sign_in(password: str, username: str = "w02", window: int = 2) -> Any:
+        body = {"username": username, "password": password, "window": window}
+        return client.post("/api/halls/demo/sign-in", json=body)
+
+    for _ in range(3):  # typos are free
+        assert sign_in("wrong").status_code == 401
+    assert sign_in("wrong").status_code == 401  # the fourth failure earns a wait
+    refused = sign_in("tidequeue")  # even the right password waits its turn now
+    assert (refused.status_code, refused.json()["error"]) == (429, "too_many_sign_ins")
+    wait = int(refused.headers["Retry-After"])
+    assert 1 <= wait <= 30 and refused.json()["message"].startswith("登录失败次数过多")
+    assert "try again in" in refused.json()["message_en"]
+    # Another clerk signs in from the same address (a hall's pads share its gateway) while w02 waits ...
+    assert sign_in("tidequeue", "w03", 3).status_code == 200
+    # ... until the address's own failures add up: past ten wrong guesses, whatever the names, it waits too.
+    for name in ("w05", "w06", "w07", "w08", "w09", "w10", "w12"):
+        assert sign_in("wrong", name, int(name[1:])).status_code == 401
+    assert sign_in("tidequeue", "w11", 11).status_code == 429
+
+
+async def test_a_usernames_wait_doubles_and_stops_at_30_seconds(redis: Any) -> None:
+    from queue_server.store.sign_in_guard import SignInGuard
+
+    guard = SignInGuard(redis, "demo")
+    waits = []
+    for n in range(12):
+        await guard.failed("w04", f"10.0.0.{n}")  # a guesser on many addresses
+        waits.append(await guard.wait("w04", "10.9.9.9"))
+    assert waits[:3] == [0, 0, 0] and waits[3:7] == [1, 2, 4, 8] and max(waits) == 30
+    await guard.succeeded("w04")
+    assert await guard.wait("w04", "10.9.9.9") == 0  # the real clerk got in: the slate is clean

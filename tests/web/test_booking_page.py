@@ -99,7 +99,7 @@ def test_book_a_slot_on_a_phone_then_cancel_it(browser: Browser, server_at: Serv
         expect(page.locator("#b-slot")).to_have_text("09:30–10:00")
         expect(page.locator("#b-name")).to_have_text("李雷")
         expect(page.locator("#check-in-hint")).to_contain_text("12月5日 周六 09:00–09:45")
-        page.wait_for_function("document.getElementById('code-qr').naturalWidth > 0")
+        expect(page.locator("#code-qr")).not_to_have_js_property("naturalWidth", 0)  # the image has loaded
         assert f"code={code}" in page.url  # reloading the page shows the booking again
         page.screenshot(path=artifacts / "book-phone-booked.png", full_page=True)
         assert (booking(server, code)["state"], booking(server, code)["slot"]) == ("booked", "09:30")
@@ -199,7 +199,7 @@ def test_check_in_at_the_kiosk_with_the_booking_code(browser: Browser, server_at
         expect(kiosk.locator("#ticket-number")).to_have_text("B001")
         expect(kiosk.locator("#ticket-booked")).to_be_visible()
         expect(kiosk.locator("#ticket-ahead")).to_have_text("0 人")
-        kiosk.wait_for_function("document.getElementById('ticket-qr').naturalWidth > 0")
+        expect(kiosk.locator("#ticket-qr")).not_to_have_js_property("naturalWidth", 0)  # the image has loaded
         kiosk.screenshot(path=artifacts / "kiosk-check-in-ticket.png")
         status = booking(saturday, code)
         assert (status["state"], status["ticket_number"]) == ("checked_in", "B001")
@@ -261,7 +261,7 @@ def test_a_closed_category_points_to_booking_its_next_session(
         button.click()
         expect(kiosk.locator("#closed-text")).to_contain_text("该时段可预约")
         expect(kiosk.locator("#closed-link")).to_have_text(f"{server.url}/book/demo?service=A")
-        kiosk.wait_for_function("document.getElementById('closed-qr').naturalWidth > 0")
+        expect(kiosk.locator("#closed-qr")).not_to_have_js_property("naturalWidth", 0)  # the image has loaded
         kiosk.screenshot(path=artifacts / "kiosk-closed-book-instead.png")
         qr = httpx2.get(f"{server.url}/qr/book/demo.svg?service=A")
         assert qr.status_code == 200 and qr.headers["content-type"].startswith("image/svg+xml")

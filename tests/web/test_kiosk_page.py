@@ -63,7 +63,7 @@ def test_a_double_tap_gives_one_ticket_with_its_wait_and_a_qr_code(
     expect(kiosk.locator("#ticket-wait")).to_have_text(f"约 {math.ceil(3 * minutes_a / serving_a)} 分钟")
     qr = kiosk.locator("#ticket-qr")
     expect(qr).to_have_attribute("src", re.compile(r"^/qr/demo\.[\w-]+\.svg$"))
-    kiosk.wait_for_function("document.getElementById('ticket-qr').naturalWidth > 0")
+    expect(kiosk.locator("#ticket-qr")).not_to_have_js_property("naturalWidth", 0)  # the image has loaded
     kiosk.screenshot(path=artifacts / "kiosk-ticket-portrait.png")
     assert waiting(live_server, "A") == 4, "the double tap made two tickets"
 
@@ -114,7 +114,7 @@ def test_the_printed_ticket_fits_an_80_mm_receipt(kiosk: Page, live_server: Serv
     live_server.take("C", hall="demo")
     kiosk.locator('.category[data-code="C"]').click()
     expect(kiosk.locator("#ticket-number")).to_have_text("C002")
-    kiosk.wait_for_function("document.getElementById('p-qr').naturalWidth > 0")
+    expect(kiosk.locator("#p-qr")).not_to_have_js_property("naturalWidth", 0)  # the image has loaded
 
     kiosk.set_viewport_size({"width": 302, "height": 600})  # 80 mm at 96 px per inch
     kiosk.emulate_media(media="print")
