@@ -12,6 +12,7 @@ from __future__ import annotations
 
 from collections.abc import Iterable, Mapping
 from datetime import date, datetime, time, timedelta
+from ipaddress import IPv4Network, IPv6Network, ip_network
 from pathlib import Path
 from typing import Any
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
@@ -24,6 +25,7 @@ from queue_server.core.announcement import TemplateError, check_template
 from queue_server.core.hall import (
     SESSION_DAYS,
     WEEKDAYS,
+    Access,
     Calendar,
     Clerk,
     Hall,
@@ -156,6 +158,27 @@ def _calendar(fault: _Faults, table: schema.CalendarTable) -> Calendar:
     return calendar
 
 
+def _networks(fault: _Faults, key: str, ranges: list[str]) -> tuple[IPv4Network | IPv6Network, ...]:
+    found = []
+    for text in ranges:
+        try:
+            found.append(ip_network(text, strict=False))
+        except ValueError:
+            raise fault(key, f"expected address ranges like 10.8.0.0/16, got {text!r}") from None
+    return tuple(found)
+
+
+def _access(fault: _Faults, table: schema.AccessTable | None) -> Access:
+    if table is None:
+        return Access()
+    return Access(
+        networks=_networks(fault, "access.networks", table.networks),
+        device_tokens=frozenset(table.device_tokens),
+        tickets_per_hour=table.tickets_per_hour,
+        trusted_proxies=_networks(fault, "access.trusted_proxies", table.trusted_proxies),
+    )
+
+
 def parse_hall(source: str, data: Mapping[str, Any]) -> Hall:
     """Build a :class:`Hall` from one parsed TOML document; ``source`` names it in errors."""
     fault = _Faults(source)
@@ -222,6 +245,7 @@ def parse_hall(source: str, data: Mapping[str, Any]) -> Hall:
         seasons=seasons,
         appointments=parse_appointments(fault, file.appointments, sessions, set(codes)),
         demo=head.demo,
+        access=_access(fault, file.access),
     )
 
 

@@ -170,6 +170,25 @@ class AppointmentsTable(Table, kw_only=True):
     close_time: Annotated[str, clock_time("16:00")] | None = None
 
 
+Digest = Annotated[str, Meta(pattern="^[0-9a-f]{64}$", extra={"fault": "expected a sha256 digest, 64 hex digits"})]
+
+
+class AccessTable(Table, kw_only=True):
+    """Who may take tickets how often: trusted devices (kiosks, guide desks) and anonymous clients (phones, web)."""
+
+    networks: Annotated[list[str], Meta(extra={"what": 'a list of address ranges like ["10.8.0.0/16"]'})] = []
+    device_tokens: Annotated[
+        list[
+            Annotated[
+                str, Meta(pattern="^[0-9a-f]{64}$", extra={"fault": "expected the token's sha256, 64 hex digits"})
+            ]
+        ],
+        Meta(extra={"what": "a list of sha256 hex digests"}),
+    ] = []
+    tickets_per_hour: Annotated[int, whole(1, 1000)] = 10  # anonymous tickets per client address, all categories
+    trusted_proxies: Annotated[list[str], Meta(extra={"what": 'a list of address ranges like ["127.0.0.1/32"]'})] = []
+
+
 class HallFile(Table, kw_only=True):
     """One hall file (``config/*.toml``): one 政务服务中心."""
 
@@ -181,3 +200,4 @@ class HallFile(Table, kw_only=True):
     calendar: Annotated[CalendarTable, Meta(extra={"what": "a [calendar] table"})] | None = None
     tidal: Annotated[TidalTable, Meta(extra={"what": "a [tidal] table"})] | None = None
     appointments: Annotated[AppointmentsTable, Meta(extra={"what": "an [appointments] table"})] | None = None
+    access: Annotated[AccessTable, Meta(extra={"what": "an [access] table"})] | None = None

@@ -11,6 +11,7 @@ import functools
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 from datetime import date, time, timedelta
+from ipaddress import IPv4Network, IPv6Network
 from typing import Literal
 from zoneinfo import ZoneInfo
 
@@ -137,6 +138,16 @@ class Clerk:
 
 
 @dataclass(frozen=True)
+class Access:
+    """Who is a trusted device (a kiosk, a guide desk), and how often anonymous clients may take tickets."""
+
+    networks: tuple[IPv4Network | IPv6Network, ...] = ()  # the hall LAN: requests from here are trusted devices
+    device_tokens: frozenset[str] = frozenset()  # sha256 hex digests of the tokens devices send (X-Device-Token)
+    tickets_per_hour: int = 10  # per client address, for anonymous clients
+    trusted_proxies: tuple[IPv4Network | IPv6Network, ...] = ()  # whose X-Forwarded-For is believed
+
+
+@dataclass(frozen=True)
 class Hall:
     id: str
     name: str
@@ -156,6 +167,7 @@ class Hall:
     seasons: tuple[Seasonal, ...] = ()  # seasonal plans that pre-assign tidal windows
     appointments: AppointmentPolicy | None = None  # 预约 (queue_server.core.appointments); None: no bookings
     demo: bool = False  # a demo hall: the shipped demo password may stay, with a warning (core.passwords)
+    access: Access = field(default_factory=lambda: Access())  # trusted devices and the limits of anonymous clients
 
     def service(self, code: str) -> Service | None:
         return next((s for s in self.services if s.code == code), None)

@@ -9,6 +9,8 @@ import gc
 from collections.abc import AsyncIterator, Mapping
 from typing import Any
 
+from limits.aio.storage import RedisStorage
+from limits.aio.strategies import MovingWindowRateLimiter
 from redis.asyncio import BlockingConnectionPool, Redis
 from starlette.applications import Starlette
 from starlette.middleware import Middleware
@@ -55,7 +57,15 @@ def create_app(
         stores = {hall_id: HallStore(redis, scripts, hall) for hall_id, hall in halls.items()}
         hub = EventHub(redis, list(halls), clock.now)
         await hub.start()
-        ctx = Context(dict(halls), stores, redis, clock, admin_token or None, hub)
+        # The limits library on the same pool: its moving windows live in Redis, shared by every process.
+        # (limits types its options as scalars, but passes connection_pool on to redis-py as documented)
+        limits_storage = RedisStorage(
+            "async+redis://pool:6379",  # ignored: the pool is used
+            implementation="redispy",
+            connection_pool=pool,  # type: ignore[arg-type]
+        )
+        limiter = MovingWindowRateLimiter(limits_storage)
+        ctx = Context(dict(halls), stores, redis, clock, admin_token or None, hub, limiter)
         tasks: list[asyncio.Task[None]] = []
         if background:
             for hall_id, store in stores.items():

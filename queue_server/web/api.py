@@ -27,7 +27,7 @@ from queue_server.core.records import (
     WindowActionAnswer,
 )
 from queue_server.store.hall_store import HallStore
-from queue_server.web import auth
+from queue_server.web import access, auth
 from queue_server.web.bodies import Empty, SignIn, TakeTicket, TidalOpen, Transfer, body_of, fingerprint
 from queue_server.web.context import context, hall_store
 from queue_server.web.openapi import documented
@@ -107,13 +107,16 @@ async def hall_snapshot(request: Request) -> JSONResponse:
         "unknown_service",
         "closed",
         "issuing_closed",
+        "too_many_tickets",
     ),
 )
 async def take_ticket(request: Request) -> JSONResponse:
     store = hall_store(request)
     body = await body_of(request, TakeTicket)
     code, priority = service_code(store, body.service), body.priority
-    now = context(request).clock.now()
+    ctx = context(request)
+    await access.take_ticket_allowed(ctx.limiter, store.hall, access.caller(request, store.hall))
+    now = ctx.clock.now()
     # Outside the category's sessions, or past today's cut-off (延时服务), the issue script refuses; it checks the
     # line itself, so two kiosks cannot both take the last place, and a retried request still gets its ticket.
     limit = max_waiting(now, store.hall, code)

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
+from limits.aio.strategies import MovingWindowRateLimiter
 from redis.asyncio import Redis
 from starlette.requests import HTTPConnection
 
@@ -25,6 +26,7 @@ class Context:
     clock: Clock
     admin_token: str | None
     hub: EventHub
+    limiter: MovingWindowRateLimiter  # anonymous clients' limits, counted in Redis (web.access)
 
     def store_for_ticket(self, ticket_id: str) -> HallStore:
         """The store of the hall a ticket id names; UnknownTicket for an id no hall could have made."""

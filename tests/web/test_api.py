@@ -2,10 +2,11 @@
 
 from __future__ import annotations
 
+import hashlib
 import json
 import random
 import string
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from pathlib import Path
 from typing import Any
 from urllib.parse import quote
@@ -34,7 +35,8 @@ def sync_redis(redis_url: str) -> Iterator[Redis]:
 @pytest.fixture
 def client(sync_redis: Redis, redis_url: str, config_dir: Path) -> Iterator[TestClient]:
     app = create_app(load_halls(config_dir), redis_url, Clock(MORNING), admin_token="supervisor-secret")
-    with TestClient(app, raise_server_exceptions=False) as c:
+    # A kiosk of the hall: on its LAN (the demo hall trusts this machine), so no anonymous limit applies.
+    with TestClient(app, raise_server_exceptions=False, client=("127.0.0.1", 50000)) as c:
         yield c
 
 
@@ -461,3 +463,80 @@ async def test_a_usernames_wait_doubles_and_stops_at_30_seconds(redis: Any) -> N
     assert waits[:3] == [0, 0, 0] and waits[3:7] == [1, 2, 4, 8] and max(waits) == 30
     await guard.succeeded("w04")
     assert await guard.wait("w04", "10.9.9.9") == 0  # the real clerk got in: the slate is clean
+
+
+DEVICE_TOKEN = "kiosk-7-token-for-tests"
+
+
+@pytest.fixture
+def outside(sync_redis: Redis, redis_url: str, config_dir: Path, tmp_path: Path) -> Iterator[Callable[..., TestClient]]:
+    """Clients from other addresses than the hall's LAN, on a demo hall that also trusts one device token and one
+    reverse proxy (10.0.0.2)."""
+    text = (config_dir / "demo.toml").read_text(encoding="utf-8")
+    digest = hashlib.sha256(DEVICE_TOKEN.encode()).hexdigest()
+    text = text.replace(
+        "tickets_per_hour = 10",
+        f'tickets_per_hour = 3\ndevice_tokens = ["{digest}"]\ntrusted_proxies = ["10.0.0.2/32"]',
+    )
+    (tmp_path / "demo.toml").write_text(text, encoding="utf-8")
+    app = create_app(load_halls(tmp_path), redis_url, Clock(MORNING), admin_token="supervisor-secret")
+    opened: list[TestClient] = []
+
+    def at(address: str, **headers: str) -> TestClient:
+        client = TestClient(app, raise_server_exceptions=False, client=(address, 40000), headers=headers)
+        client.__enter__()
+        opened.append(client)
+        return client
+
+    yield at
+    for client in opened:
+        client.__exit__(None, None, None)
+
+
+def test_an_anonymous_address_takes_only_its_hourly_tickets(outside: Callable[..., TestClient]) -> None:
+    phone = outside("203.0.113.7")
+    for _ in range(3):
+        assert phone.post("/api/halls/demo/tickets", json={"service": "A"}).status_code == 201
+    refused = phone.post("/api/halls/demo/tickets", json={"service": "B"})
+    assert (refused.status_code, refused.json()["error"]) == (429, "too_many_tickets")
+    assert 1 <= int(refused.headers["Retry-After"]) <= 3600
+    assert refused.json()["message"].startswith("取号过于频繁") and "a hall kiosk" in refused.json()["message_en"]
+    assert outside("203.0.113.8").post("/api/halls/demo/tickets", json={"service": "A"}).status_code == 201
+
+
+def test_kiosks_on_the_lan_or_with_a_device_token_are_not_limited(outside: Callable[..., TestClient]) -> None:
+    lan_kiosk = outside("127.0.0.1")
+    remote_kiosk = outside("198.51.100.9", **{"X-Device-Token": DEVICE_TOKEN})
+    impostor = outside("198.51.100.10", **{"X-Device-Token": "a-guess"})
+    for _ in range(6):
+        assert lan_kiosk.post("/api/halls/demo/tickets", json={"service": "A"}).status_code == 201
+        assert remote_kiosk.post("/api/halls/demo/tickets", json={"service": "A"}).status_code == 201
+    statuses = [impostor.post("/api/halls/demo/tickets", json={"service": "A"}).status_code for _ in range(4)]
+    assert statuses == [201, 201, 201, 429]
+
+
+def test_x_forwarded_for_is_believed_only_from_a_trusted_proxy(outside: Callable[..., TestClient]) -> None:
+    proxy = outside("10.0.0.2")
+    for n in range(5):  # five phones behind the proxy: each has its own three tickets
+        answer = proxy.post(
+            "/api/halls/demo/tickets", json={"service": "A"}, headers={"X-Forwarded-For": f"203.0.113.{n}"}
+        )
+        assert answer.status_code == 201
+    # A client that writes the header itself is still known by its own address.
+    liar = outside("203.0.113.50")
+    statuses = [
+        liar.post(
+            "/api/halls/demo/tickets", json={"service": "A"}, headers={"X-Forwarded-For": f"10.9.0.{n}"}
+        ).status_code
+        for n in range(4)
+    ]
+    assert statuses == [201, 201, 201, 429]
+    # Nor can it pass as the hall's LAN through the header.
+    spoof = outside("203.0.113.51")
+    statuses = [
+        spoof.post(
+            "/api/halls/demo/tickets", json={"service": "A"}, headers={"X-Forwarded-For": "127.0.0.1"}
+        ).status_code
+        for _ in range(4)
+    ]
+    assert statuses == [201, 201, 201, 429]

@@ -7,6 +7,7 @@
  *       options.key      the Idempotency-Key header (from newKey), so a retry is answered, not done twice
  *       options.token    a bearer token for the Authorization header (clerks, supervisors)
  *       options.raw      resolve with the Response (for SVG, CSV or headers) instead of its JSON
+ *     A hall device's token (?device=… in its address once, then kept) goes along as X-Device-Token.
  *   TideApi.ApiError(status, body)  the server answered, but refused: status, code (the "error" field), message
  *                                   (Chinese), messageEn, and body (the details: next opening, check-in window …)
  *   TideApi.newKey(prefix)          a fresh Idempotency-Key such as "kiosk-3f9a…"
@@ -45,12 +46,28 @@
     }
     if (options.key) headers["Idempotency-Key"] = options.key;
     if (options.token) headers.Authorization = `Bearer ${options.token}`;
+    const device = deviceToken();
+    if (device) headers["X-Device-Token"] = device;
     // Live figures: never an answer from the browser's cache.
     const response = await fetch(url, { method, headers, body, cache: "no-store" });
     if (response.ok && options.raw) return response;
     const data = await response.json().catch(() => null);
     if (!response.ok) throw new ApiError(response.status, data);
     return data;
+  }
+
+  // A kiosk or guide desk off the hall's LAN proves it is one of the hall's devices with a token: given once in its
+  // address (?device=…), then kept in this browser and sent with every request.
+  const DEVICE_KEY = "tidequeue.device";
+
+  function deviceToken() {
+    const given = new URLSearchParams(window.location.search).get("device");
+    try {
+      if (given) window.localStorage.setItem(DEVICE_KEY, given);
+      return given || window.localStorage.getItem(DEVICE_KEY);
+    } catch (err) {
+      return given; // storage refused (a private window): the address's token still counts
+    }
   }
 
   function pageLanguage() {

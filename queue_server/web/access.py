@@ -1,0 +1,83 @@
+"""Who is taking a ticket: a trusted device of the hall, or an anonymous client held to a limit.
+
+Kiosks and guide desks are trusted devices: they sit on the hall's LAN (``[access] networks``) or send a device
+token (``X-Device-Token``, whose sha256 is listed in ``[access] device_tokens``). Everyone else (phones, the web)
+is an anonymous client, known by its address, and may take ``tickets_per_hour`` tickets an hour, counted in a
+moving window in Redis that every server process shares (the ``limits`` library). Behind a reverse proxy the
+address comes from ``X-Forwarded-For``, but only when the request came through one of ``trusted_proxies``:
+anyone else could write that header.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import math
+import time
+from dataclasses import dataclass
+from ipaddress import IPv4Address, IPv6Address, ip_address
+
+from limits import RateLimitItemPerHour
+from limits.aio.strategies import MovingWindowRateLimiter
+from starlette.requests import HTTPConnection
+
+from queue_server.core.errors import TooManyRequests
+from queue_server.core.hall import Access, Hall
+
+DEVICE_HEADER = "x-device-token"
+
+
+@dataclass(frozen=True)
+class Caller:
+    """Who sent a request: its address (as the hall sees it) and whether it is a trusted device."""
+
+    address: str
+    trusted: bool
+
+
+def _parse(text: str) -> IPv4Address | IPv6Address | None:
+    try:
+        return ip_address(text.strip())
+    except ValueError:
+        return None
+
+
+def _within(address: IPv4Address | IPv6Address | None, networks: tuple[object, ...]) -> bool:
+    return address is not None and any(address in net for net in networks)  # type: ignore[operator]
+
+
+def client_address(connection: HTTPConnection, access: Access) -> str:
+    """The client's address: the peer's, or behind trusted proxies the last address they did not add."""
+    peer = connection.client.host if connection.client else ""
+    if not _within(_parse(peer), access.trusted_proxies):
+        return peer
+    hops = [h.strip() for h in connection.headers.get("x-forwarded-for", "").split(",") if h.strip()]
+    for hop in reversed(hops):  # the nearest hop first; each trusted proxy appended the address it saw
+        if not _within(_parse(hop), access.trusted_proxies):
+            return hop
+    return hops[0] if hops else peer
+
+
+def caller(connection: HTTPConnection, hall: Hall) -> Caller:
+    access = hall.access
+    address = client_address(connection, access)
+    token = connection.headers.get(DEVICE_HEADER)
+    device = token is not None and hashlib.sha256(token.encode()).hexdigest() in access.device_tokens
+    return Caller(address, device or _within(_parse(address), access.networks))
+
+
+async def take_ticket_allowed(limiter: MovingWindowRateLimiter, hall: Hall, who: Caller) -> None:
+    """Count an anonymous client's ticket; ``TooManyRequests`` with the wait when over its hourly limit."""
+    if who.trusted:
+        return
+    limit = RateLimitItemPerHour(hall.access.tickets_per_hour)
+    identity = (f"{{{hall.id}}}", "tickets", who.address)  # the hall's hash tag keeps it in the hall's slot
+    if await limiter.hit(limit, *identity):
+        return
+    stats = await limiter.get_window_stats(limit, *identity)
+    wait = max(1, math.ceil(stats.reset_time - time.time()))
+    raise TooManyRequests(
+        f"取号过于频繁：每个网络地址每小时最多取 {limit.amount} 张号，请 {wait} 秒后再试，或到大厅取号机取号。",
+        f"Too many tickets from this address: {limit.amount} an hour. Try again in {wait} s, or use a hall kiosk.",
+        "too_many_tickets",
+        retry_after=wait,
+    )
