@@ -10,9 +10,11 @@ anyone else could write that header.
 
 from __future__ import annotations
 
+import contextlib
 import hashlib
 import math
 import time
+from collections.abc import AsyncIterator
 from dataclasses import dataclass
 from ipaddress import IPv4Address, IPv6Address, ip_address
 
@@ -20,7 +22,7 @@ from limits import RateLimitItemPerHour
 from limits.aio.strategies import MovingWindowRateLimiter
 from starlette.requests import HTTPConnection
 
-from queue_server.core.errors import TooManyRequests
+from queue_server.core.errors import QueueError, TooManyRequests
 from queue_server.core.hall import Access, Hall
 
 DEVICE_HEADER = "x-device-token"
@@ -63,6 +65,33 @@ def caller(connection: HTTPConnection, hall: Hall) -> Caller:
     token = connection.headers.get(DEVICE_HEADER)
     device = token is not None and hashlib.sha256(token.encode()).hexdigest() in access.device_tokens
     return Caller(address, device or _within(_parse(address), access.networks))
+
+
+LOOKUP_FAILURES_PER_HOUR = 20  # a visitor mistypes a code a few times; a guesser needs thousands
+
+
+@contextlib.asynccontextmanager
+async def guessing_guarded(limiter: MovingWindowRateLimiter, hall: Hall, who: Caller) -> AsyncIterator[None]:
+    """Around a look-up by booking code: past LOOKUP_FAILURES_PER_HOUR unknown codes from one address in an hour,
+    every look-up from it is refused (429 too_many_lookups) until the window moves on. Trusted devices (the
+    kiosk where visitors type their code) are not held to it."""
+    limit = RateLimitItemPerHour(LOOKUP_FAILURES_PER_HOUR)
+    identity = (f"{{{hall.id}}}", "unknown-codes", who.address)
+    if not who.trusted and not await limiter.test(limit, *identity):
+        stats = await limiter.get_window_stats(limit, *identity)
+        wait = max(1, math.ceil(stats.reset_time - time.time()))
+        raise TooManyRequests(
+            f"查询预约码失败次数过多，请 {wait} 秒后再试。",
+            f"Too many unknown booking codes from this address; try again in {wait} s.",
+            "too_many_lookups",
+            retry_after=wait,
+        )
+    try:
+        yield
+    except QueueError as unknown:
+        if unknown.code == "unknown_booking" and not who.trusted:
+            await limiter.hit(limit, *identity)
+        raise
 
 
 async def take_ticket_allowed(limiter: MovingWindowRateLimiter, hall: Hall, who: Caller) -> None:

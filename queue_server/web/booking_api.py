@@ -3,6 +3,7 @@ call one :class:`~queue_server.store.bookings.Bookings` method and format the an
 
 from __future__ import annotations
 
+import contextlib
 from datetime import date
 from typing import Any
 
@@ -22,6 +23,7 @@ from queue_server.core.appointments import (
 from queue_server.core.errors import InvalidRequest, NotFound
 from queue_server.core.records import Booking, BookingDays, DaySlots, Ticket
 from queue_server.store.bookings import Bookings
+from queue_server.web import access
 from queue_server.web.api import answer
 from queue_server.web.bodies import Book, Empty, body_of, fingerprint
 from queue_server.web.context import context, hall_store
@@ -164,16 +166,22 @@ async def book(request: Request) -> JSONResponse:
     return answer(booking, status=201)
 
 
+def guarded(request: Request, bookings: Bookings) -> contextlib.AbstractAsyncContextManager[None]:
+    """A look-up by code, counted against its address when the code is unknown (guessing codes is refused)."""
+    return access.guessing_guarded(context(request).limiter, bookings.hall, access.caller(request, bookings.hall))
+
+
 @documented(
     "get",
     "预约: a booking's state (the name only in part)",
     answers={200: Booking},
-    errors=("unknown_hall", "no_appointments", "unknown_booking"),
+    errors=("unknown_hall", "no_appointments", "unknown_booking", "too_many_lookups"),
 )
 async def booking_status(request: Request) -> JSONResponse:
     """``GET /api/halls/{hall}/bookings/{code}``: the booking's state (the name shown only in part)."""
     bookings = bookings_of(request)
-    return JSONResponse(await bookings.status(request.path_params["code"]))
+    async with guarded(request, bookings):
+        return JSONResponse(await bookings.status(request.path_params["code"]))
 
 
 @documented(
@@ -188,13 +196,15 @@ async def booking_status(request: Request) -> JSONResponse:
         "booking_cancelled",
         "already_checked_in",
         "booking_missed",
+        "too_many_lookups",
     ),
 )
 async def cancel(request: Request) -> JSONResponse:
     """``DELETE /api/halls/{hall}/bookings/{code}``: the place is given back."""
     bookings = bookings_of(request)
     code = request.path_params["code"]
-    data = await bookings.cancel(context(request).clock.now(), code, idempotency(request, {}))
+    async with guarded(request, bookings):
+        data = await bookings.cancel(context(request).clock.now(), code, idempotency(request, {}))
     return answer(data)
 
 

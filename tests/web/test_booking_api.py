@@ -249,3 +249,17 @@ def test_bad_requests_answer_json_errors(friday: TestClient, method: str, path: 
 def test_a_check_in_body_must_be_empty(friday: TestClient) -> None:
     response = friday.post(f"{BOOKINGS}/12345678/check-in", json={"code": "1"})
     assert (response.status_code, response.json()["error"]) == (422, "unknown_field")
+
+
+def test_guessing_booking_codes_is_refused_after_a_few_tries(friday: TestClient) -> None:
+    """Guessing 8-digit codes found a live booking every couple of minutes; now an address that asks for 20
+    unknown codes in an hour is refused every look-up, even of a real code, until the hour moves on."""
+    real = book(friday)["code"]
+    for n in range(20):
+        guess = f"{10_000_000 + n:08d}"
+        method = friday.get if n % 2 else friday.delete
+        assert method(f"{BOOKINGS}/{guess}").status_code == 404
+    refused = friday.get(f"{BOOKINGS}/{real}")
+    assert (refused.status_code, refused.json()["error"]) == (429, "too_many_lookups")
+    assert int(refused.headers["Retry-After"]) >= 1 and "查询预约码失败次数过多" in refused.json()["message"]
+    assert friday.delete(f"{BOOKINGS}/{real}").status_code == 429  # nor can it cancel one
