@@ -176,6 +176,7 @@ def _access(fault: _Faults, table: schema.AccessTable | None) -> Access:
         device_tokens=frozenset(table.device_tokens),
         tickets_per_hour=table.tickets_per_hour,
         trusted_proxies=_networks(fault, "access.trusted_proxies", table.trusted_proxies),
+        origins=tuple(table.origins),
     )
 
 

@@ -173,6 +173,11 @@ class AppointmentsTable(Table, kw_only=True):
 Digest = Annotated[str, Meta(pattern="^[0-9a-f]{64}$", extra={"fault": "expected a sha256 digest, 64 hex digits"})]
 
 
+Origin = Annotated[
+    str, Meta(pattern=r"^https?://[^/\s]+$", extra={"fault": "expected an origin like https://portal.example.gov.cn"})
+]
+
+
 class AccessTable(Table, kw_only=True):
     """Who may take tickets how often: trusted devices (kiosks, guide desks) and anonymous clients (phones, web)."""
 
@@ -187,6 +192,19 @@ class AccessTable(Table, kw_only=True):
     ] = []
     tickets_per_hour: Annotated[int, whole(1, 1000)] = 10  # anonymous tickets per client address, all categories
     trusted_proxies: Annotated[list[str], Meta(extra={"what": 'a list of address ranges like ["127.0.0.1/32"]'})] = []
+    # Other sites whose pages may post to this server (a city portal embedding the booking page)
+    origins: Annotated[
+        list[
+            Annotated[
+                str,
+                Meta(
+                    pattern=r"^https?://[^/\s]+$",
+                    extra={"fault": "expected an origin like https://portal.example.gov.cn"},
+                ),
+            ]
+        ],
+        Meta(extra={"what": "a list of origins"}),
+    ] = []
 
 
 class HallFile(Table, kw_only=True):

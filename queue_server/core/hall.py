@@ -145,6 +145,7 @@ class Access:
     device_tokens: frozenset[str] = frozenset()  # sha256 hex digests of the tokens devices send (X-Device-Token)
     tickets_per_hour: int = 10  # per client address, for anonymous clients
     trusted_proxies: tuple[IPv4Network | IPv6Network, ...] = ()  # whose X-Forwarded-For is believed
+    origins: tuple[str, ...] = ()  # other sites whose pages may post here (web.origin)
 
 
 @dataclass(frozen=True)

@@ -27,6 +27,7 @@ from queue_server.web import api, booking_api, booking_pages, client_pages, cloc
 from queue_server.web import channels as ws
 from queue_server.web.context import Context
 from queue_server.web.headers import SecurityHeaders
+from queue_server.web.origin import SameOrigin
 from queue_server.web.responses import EXCEPTION_HANDLERS
 from queue_server.web.stats import api as stats_api
 from queue_server.web.stats import page as stats_page
@@ -106,5 +107,8 @@ def create_app(
         routes=routes,
         exception_handlers=EXCEPTION_HANDLERS,
         lifespan=lifespan,
-        middleware=[Middleware(SecurityHeaders)],
+        middleware=[
+            Middleware(SecurityHeaders),
+            Middleware(SameOrigin, origins=[o for hall in halls.values() for o in hall.access.origins]),
+        ],
     )

@@ -14,6 +14,7 @@ from urllib.parse import quote
 import pytest
 from redis import Redis
 from starlette.testclient import TestClient
+from starlette.websockets import WebSocketDisconnect
 
 from queue_server.config.loader import load_halls
 from queue_server.runtime.clock import Clock
@@ -540,3 +541,45 @@ def test_x_forwarded_for_is_believed_only_from_a_trusted_proxy(outside: Callable
         for _ in range(4)
     ]
     assert statuses == [201, 201, 201, 429]
+
+
+@pytest.mark.parametrize(
+    ("origin", "status"),
+    [
+        ("http://testserver", 201),  # the server's own pages
+        ("https://evil.example", 403),  # another site's page, in a visitor's browser
+        ("http://testserver.evil.example", 403),
+        ("null", 403),  # a sandboxed frame or a file
+    ],
+)
+def test_a_browser_post_from_another_site_is_refused(client: TestClient, origin: str, status: int) -> None:
+    answer = client.post("/api/halls/demo/tickets", json={"service": "A"}, headers={"Origin": origin})
+    assert answer.status_code == status
+    if status == 403:
+        assert answer.json()["error"] == "foreign_origin" and answer.json()["message_en"]
+        assert client.get("/api/halls/demo").json()["categories"][0]["waiting"] == 0
+
+
+def test_a_listed_origin_may_post(sync_redis: Redis, redis_url: str, config_dir: Path, tmp_path: Path) -> None:
+    text = (config_dir / "demo.toml").read_text(encoding="utf-8")
+    text = text.replace("tickets_per_hour = 10", 'tickets_per_hour = 10\norigins = ["https://portal.example.gov.cn"]')
+    (tmp_path / "demo.toml").write_text(text, encoding="utf-8")
+    app = create_app(load_halls(tmp_path), redis_url, Clock(MORNING), admin_token="supervisor-secret")
+    with TestClient(app, client=("127.0.0.1", 50000)) as portal:
+        ok = portal.post(
+            "/api/halls/demo/tickets", json={"service": "A"}, headers={"Origin": "https://portal.example.gov.cn"}
+        )
+        assert ok.status_code == 201
+        other = portal.post(
+            "/api/halls/demo/tickets", json={"service": "A"}, headers={"Origin": "https://other.example"}
+        )
+        assert other.status_code == 403
+
+
+def test_a_channel_handshake_from_another_site_is_refused(client: TestClient) -> None:
+    with client.websocket_connect("/ws/halls/demo", headers={"Origin": "http://testserver"}) as ws:
+        assert ws.receive_json()["type"] == "snapshot"
+    foreign = {"Origin": "https://evil.example"}
+    with pytest.raises(WebSocketDisconnect) as refused, client.websocket_connect("/ws/halls/demo", headers=foreign):
+        pass
+    assert refused.value.code == 1008
