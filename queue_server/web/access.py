@@ -18,7 +18,7 @@ from collections.abc import AsyncIterator
 from dataclasses import dataclass
 from ipaddress import IPv4Address, IPv6Address, ip_address
 
-from limits import RateLimitItemPerHour
+from limits import RateLimitItem, RateLimitItemPerHour
 from limits.aio.strategies import MovingWindowRateLimiter
 from starlette.requests import HTTPConnection
 
@@ -67,6 +67,12 @@ def caller(connection: HTTPConnection, hall: Hall) -> Caller:
     return Caller(address, device or _within(_parse(address), access.networks))
 
 
+async def _seconds_left(limiter: MovingWindowRateLimiter, limit: RateLimitItem, identity: tuple[str, ...]) -> int:
+    """Until the moving window lets ``identity`` through again (the Retry-After), at least 1 s."""
+    stats = await limiter.get_window_stats(limit, *identity)
+    return max(1, math.ceil(stats.reset_time - time.time()))
+
+
 LOOKUP_FAILURES_PER_HOUR = 20  # a visitor mistypes a code a few times; a guesser needs thousands
 
 
@@ -78,8 +84,7 @@ async def guessing_guarded(limiter: MovingWindowRateLimiter, hall: Hall, who: Ca
     limit = RateLimitItemPerHour(LOOKUP_FAILURES_PER_HOUR)
     identity = (f"{{{hall.id}}}", "unknown-codes", who.address)
     if not who.trusted and not await limiter.test(limit, *identity):
-        stats = await limiter.get_window_stats(limit, *identity)
-        wait = max(1, math.ceil(stats.reset_time - time.time()))
+        wait = await _seconds_left(limiter, limit, identity)
         raise TooManyRequests(
             f"查询预约码失败次数过多，请 {wait} 秒后再试。",
             f"Too many unknown booking codes from this address; try again in {wait} s.",
@@ -102,8 +107,7 @@ async def take_ticket_allowed(limiter: MovingWindowRateLimiter, hall: Hall, who:
     identity = (f"{{{hall.id}}}", "tickets", who.address)  # the hall's hash tag keeps it in the hall's slot
     if await limiter.hit(limit, *identity):
         return
-    stats = await limiter.get_window_stats(limit, *identity)
-    wait = max(1, math.ceil(stats.reset_time - time.time()))
+    wait = await _seconds_left(limiter, limit, identity)
     raise TooManyRequests(
         f"取号过于频繁：每个网络地址每小时最多取 {limit.amount} 张号，请 {wait} 秒后再试，或到大厅取号机取号。",
         f"Too many tickets from this address: {limit.amount} an hour. Try again in {wait} s, or use a hall kiosk.",
