@@ -10,7 +10,8 @@ import signal
 import subprocess
 import sys
 import threading
-from datetime import UTC, datetime, time, timedelta
+import time as time_module
+from datetime import datetime, time, timedelta
 from pathlib import Path
 from types import TracebackType
 from typing import IO, Any, Self
@@ -119,13 +120,16 @@ def open_moment(after: datetime) -> datetime:
     raise AssertionError("the demo hall has no weekday morning in the next 30 days")
 
 
+# Where the tests' clocks start unless TIDEQUEUE_TEST_NOW says otherwise: a fixed Monday morning, never the real
+# date, so a run today and a run next year see the same halls.
+DEFAULT_START = "2026-11-23T08:00:00+08:00"
+
+
 def run_start() -> datetime:
     """The moment this test run takes as "now": ``TIDEQUEUE_TEST_NOW`` when set (CI runs the suite again from
-    awkward moments: a Sunday night, the business-day rollover, a holiday), else the real time. Every clock of
-    the tests derives from it, so no test depends on today's real date."""
-    text = os.environ.get("TIDEQUEUE_TEST_NOW")
-    if not text:
-        return datetime.now(UTC)
+    awkward moments: a Sunday night, the business-day rollover, a holiday), else :data:`DEFAULT_START`. Every
+    clock of the tests derives from it; only the time elapsed since the run started is real."""
+    text = os.environ.get("TIDEQUEUE_TEST_NOW") or DEFAULT_START
     moment = datetime.fromisoformat(text)
     if moment.tzinfo is None:
         raise ValueError(f"TIDEQUEUE_TEST_NOW needs a UTC offset, e.g. 2026-11-29T23:59+08:00, not {text!r}")
@@ -133,19 +137,13 @@ def run_start() -> datetime:
 
 
 # One timeline for every server of a test run: each starts its clock where the first one's has got to.
-STARTED = datetime.now(UTC)
-RUN_START = run_start()
-OPEN_MOMENT = open_moment(RUN_START)
-
-
-def run_now() -> datetime:
-    """The test run's "now": its start moment plus the real time the run has taken so far."""
-    return RUN_START + (datetime.now(UTC) - STARTED)
+STARTED = time_module.monotonic()
+OPEN_MOMENT = open_moment(run_start())
 
 
 def clock_now() -> str:
     """The ``--clock`` value for a server started now: the open moment plus the time the test run has taken."""
-    return (OPEN_MOMENT + (datetime.now(UTC) - STARTED)).isoformat()
+    return (OPEN_MOMENT + timedelta(seconds=time_module.monotonic() - STARTED)).isoformat()
 
 
 class ServerProcess(LineReadingProcess):
