@@ -89,7 +89,6 @@ async def list_halls(request: Request) -> JSONResponse:
     "get",
     "The hall as a screen shows it: hours, categories, windows, latest calls",
     answers={200: Snapshot},
-    errors=("unknown_hall",),
 )
 async def hall_snapshot(request: Request) -> JSONResponse:
     store = hall_store(request)
@@ -103,7 +102,6 @@ async def hall_snapshot(request: Request) -> JSONResponse:
     answers={201: Ticket},
     idempotent=True,
     errors=(
-        "unknown_hall",
         "unknown_service",
         "closed",
         "issuing_closed",
@@ -129,7 +127,7 @@ async def take_ticket(request: Request) -> JSONResponse:
     return answer({**data["ticket"], "replayed": data.get("replayed", False)}, status=201)
 
 
-@documented("get", "One ticket, as its visitor follows it", answers={200: Ticket}, errors=("unknown_ticket",))
+@documented("get", "One ticket, as its visitor follows it", answers={200: Ticket})
 async def ticket_status(request: Request) -> JSONResponse:
     ticket_id = request.path_params["ticket_id"]
     store = context(request).store_for_ticket(ticket_id)
@@ -144,7 +142,6 @@ async def ticket_status(request: Request) -> JSONResponse:
     caller="clerk",
     idempotent=True,
     errors=(
-        "unknown_ticket",
         "ticket_not_skipped",
         "ticket_from_another_day",
         "unknown_service",
@@ -173,8 +170,6 @@ WINDOW_ACTIONS = ("call-next", "recall", "skip", "complete", "transfer", "pause"
     idempotent=True,
     description='The body is empty, except for transfer: {"service": "C"}.',
     errors=(
-        "unknown_hall",
-        "unknown_window",
         "unknown_action",
         "unknown_service",
         "window_paused",
@@ -226,8 +221,6 @@ async def window_action(request: Request) -> JSONResponse:
     caller="supervisor",
     idempotent=True,
     errors=(
-        "unknown_hall",
-        "unknown_window",
         "unknown_service",
         "not_a_tidal_window",
         "tidal_already_open",
@@ -242,8 +235,6 @@ async def window_action(request: Request) -> JSONResponse:
     caller="supervisor",
     idempotent=True,
     errors=(
-        "unknown_hall",
-        "unknown_window",
         "not_a_tidal_window",
         "tidal_not_open",
     ),
@@ -279,8 +270,6 @@ async def tidal_switch(request: Request) -> JSONResponse:
     body=SignIn,
     answers={200: SignedIn},
     errors=(
-        "unknown_hall",
-        "unknown_window",
         "bad_credentials",
         "wrong_window",
         "too_many_sign_ins",
@@ -303,7 +292,7 @@ async def sign_in(request: Request) -> JSONResponse:
     answers={200: WhoAmI},
     caller="clerk",
     query={"window": "a window number to check the token against"},
-    errors=("unknown_hall", "unknown_window", "wrong_window", "missing_token", "bad_token"),
+    errors=("wrong_window", "missing_token", "bad_token"),
 )
 async def whoami(request: Request) -> JSONResponse:
     """Who the bearer token speaks for, and whether it may act at ``?window=n``: lets a caller pad check its
@@ -320,7 +309,7 @@ async def whoami(request: Request) -> JSONResponse:
     "A clerk signs out; the token stops working",
     answers={200: SignedOut},
     caller="clerk",
-    errors=("unknown_hall", "missing_token", "bad_token"),
+    errors=("missing_token", "bad_token"),
 )
 async def sign_out(request: Request) -> JSONResponse:
     store = hall_store(request)

@@ -69,7 +69,7 @@ def query_service(request: Request) -> str:
     "get",
     "预约: the categories that take bookings and the days each can be booked for",
     answers={200: BookingDays},
-    errors=("unknown_hall", "no_appointments"),
+    errors=("no_appointments",),
 )
 async def booking_days_view(request: Request) -> JSONResponse:
     """``GET /api/halls/{hall}/booking-days``: the categories that take bookings and the days each can still be
@@ -95,7 +95,7 @@ async def booking_days_view(request: Request) -> JSONResponse:
     "预约: a day's slots for a category, with the places still free",
     answers={200: DaySlots},
     query={"service": "a category letter", "date": "YYYY-MM-DD"},
-    errors=("unknown_hall", "no_appointments", "missing_field", "invalid_date", "unknown_service", "too_far_ahead"),
+    errors=("no_appointments", "missing_field", "invalid_date", "unknown_service", "too_far_ahead"),
 )
 async def free_slots(request: Request) -> JSONResponse:
     """``GET /api/halls/{hall}/slots?service=B&date=2026-12-05``: the day's slots with how many places are free."""
@@ -140,7 +140,6 @@ async def free_slots(request: Request) -> JSONResponse:
     answers={201: Booking},
     idempotent=True,
     errors=(
-        "unknown_hall",
         "no_appointments",
         "unknown_service",
         "invalid_date",
@@ -175,7 +174,7 @@ def guarded(request: Request, bookings: Bookings) -> contextlib.AbstractAsyncCon
     "get",
     "预约: a booking's state (the name only in part)",
     answers={200: Booking},
-    errors=("unknown_hall", "no_appointments", "unknown_booking", "too_many_lookups"),
+    errors=("no_appointments", "unknown_booking", "too_many_lookups"),
 )
 async def booking_status(request: Request) -> JSONResponse:
     """``GET /api/halls/{hall}/bookings/{code}``: the booking's state (the name shown only in part)."""
@@ -190,7 +189,6 @@ async def booking_status(request: Request) -> JSONResponse:
     answers={200: Booking},
     idempotent=True,
     errors=(
-        "unknown_hall",
         "no_appointments",
         "unknown_booking",
         "booking_cancelled",
@@ -215,7 +213,6 @@ async def cancel(request: Request) -> JSONResponse:
     answers={201: Ticket},
     idempotent=True,
     errors=(
-        "unknown_hall",
         "no_appointments",
         "unknown_booking",
         "already_checked_in",

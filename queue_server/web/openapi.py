@@ -111,6 +111,10 @@ class Operation:
     idempotent: bool = False  # takes an Idempotency-Key
     description: str = ""
 
+    def __post_init__(self) -> None:
+        if isinstance(self.errors, str):  # ("code") is a string, not a tuple of one
+            raise TypeError(f"{self.summary!r}: errors must be a tuple of codes, got {self.errors!r}")
+
     @property
     def all_errors(self) -> tuple[str, ...]:
         """The errors it lists, and those that come with its body, its caller and its Idempotency-Key."""
@@ -201,7 +205,7 @@ def document(routes: Iterable[BaseRoute]) -> dict[str, Any]:
                     "content": {JSON: {"schema": schema}},
                 }
             by_status: dict[int, list[str]] = {}
-            for code in op.all_errors:
+            for code in dict.fromkeys(_path_errors(route.path) + op.all_errors):
                 by_status.setdefault(error_status(code), []).append(code)
             for status, codes in sorted(by_status.items()):
                 entry["responses"][str(status)] = {
@@ -238,6 +242,16 @@ def document(routes: Iterable[BaseRoute]) -> dict[str, Any]:
             },
         },
     }
+
+
+# An API path that names a hall, a window or a ticket can name one that does not exist.
+PATH_ERRORS = {"{hall}": "unknown_hall", "{window}": "unknown_window", "{ticket_id}": "unknown_ticket"}
+
+
+def _path_errors(path: str) -> tuple[str, ...]:
+    if not path.startswith("/api/"):  # pages answer an unknown hall with a page of their own
+        return ()
+    return tuple(code for part, code in PATH_ERRORS.items() if part in path)
 
 
 def _query_parameters(op: Operation) -> list[dict[str, Any]]:

@@ -39,7 +39,7 @@ def month_days(text: str | None) -> tuple[date, date]:
     answers={200: Overtime},
     caller="supervisor",
     query={"month": "YYYY-MM"},
-    errors=("unknown_hall", "invalid_month", "supervisors_only", "missing_token", "bad_token"),
+    errors=("invalid_month", "supervisors_only", "missing_token", "bad_token"),
 )
 async def staff_overtime(request: Request) -> JSONResponse:
     """``GET /api/halls/{hall}/staff/overtime?month=YYYY-MM``: minutes each clerk worked after hours, on rest days

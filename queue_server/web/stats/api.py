@@ -177,7 +177,7 @@ STATS_QUERY = {
     "lang": "zh or en (charts)",
 }
 STATS_ERRORS = (
-    "unknown_hall", "bad_date", "bad_range", "range_too_long", "unknown_session", "bad_format", "supervisors_only",
+    "bad_date", "bad_range", "range_too_long", "unknown_session", "bad_format", "supervisors_only",
     "missing_token", "bad_token",
 )  # fmt: skip
 
