@@ -10,6 +10,7 @@ names the field: ``missing_body``, ``invalid_json`` (400), ``invalid_body`` (not
 from __future__ import annotations
 
 import re
+from datetime import date
 from typing import Annotated, Any, TypeVar
 
 import msgspec
@@ -113,6 +114,20 @@ async def body_of(request: Request, kind: type[B], required: bool = True) -> B:
         raise InvalidRequest(
             f"请求体不是有效的 JSON：{e}", f"The body is not valid JSON: {e}", "invalid_json", 400
         ) from None
+
+
+YEARS = (2000, 2999)  # far dates overflow the day arithmetic, and hold no tickets or bookings
+
+
+def calendar_day(text: str | None) -> date | None:
+    """A ``YYYY-MM-DD`` date a client sent (ASCII digits, a year in :data:`YEARS`), or None."""
+    if text is None or len(text) != 10 or not text.isascii():
+        return None
+    try:
+        day = date.fromisoformat(text)
+    except ValueError:
+        return None
+    return day if YEARS[0] <= day.year <= YEARS[1] else None
 
 
 def is_json(request: Request) -> bool:

@@ -25,7 +25,7 @@ from queue_server.core.records import Booking, BookingDays, DaySlots, Ticket
 from queue_server.store.bookings import Bookings
 from queue_server.web import access
 from queue_server.web.api import answer
-from queue_server.web.bodies import Book, Empty, body_of, fingerprint
+from queue_server.web.bodies import Book, Empty, body_of, calendar_day, fingerprint
 from queue_server.web.context import context, hall_store
 from queue_server.web.openapi import documented
 from queue_server.web.responses import idempotency
@@ -39,23 +39,15 @@ def bookings_of(request: Request) -> Bookings:
     return Bookings(store)
 
 
-YEARS = (2000, 2999)
-
-
 def day_of(text: str | None) -> date:
-    try:
-        if text is None or len(text) != 10 or not text.isascii():
-            raise ValueError(text)
-        day = date.fromisoformat(text)
-        if not YEARS[0] <= day.year <= YEARS[1]:  # far dates overflow the day arithmetic, and mean nothing here
-            raise ValueError(text)
-        return day
-    except ValueError:
+    day = calendar_day(text)
+    if day is None:
         raise InvalidRequest(
             f"日期格式应为 YYYY-MM-DD，收到 {text!r}。",
             f"The date must look like 2026-12-05, got {text!r}.",
             "invalid_date",
-        ) from None
+        )
+    return day
 
 
 def query_service(request: Request) -> str:

@@ -30,6 +30,7 @@ from queue_server.core.statistics.summary import sessions_named, summarise
 from queue_server.store import keys
 from queue_server.store.hall_store import KEEP_DAYS, HallStore
 from queue_server.web import auth
+from queue_server.web.bodies import calendar_day
 from queue_server.web.context import context, hall_store
 from queue_server.web.openapi import documented
 from queue_server.web.stats.charts import CHARTS, render_chart
@@ -89,19 +90,14 @@ def _json_object(raw: str) -> dict[str, Any]:
 
 def _day(params: Mapping[str, str], name: str) -> date:
     text = params[name]
-    try:
-        if len(text) != 10 or not text.isascii():
-            raise ValueError(text)
-        day = date.fromisoformat(text)
-        if not 2000 <= day.year <= 2999:  # far dates overflow the day arithmetic, and hold no tickets
-            raise ValueError(text)
-        return day
-    except ValueError:
+    day = calendar_day(text)
+    if day is None:
         raise InvalidRequest(
             f"日期应写作 YYYY-MM-DD，{name}={text[:40]!r} 无法识别。",
             f"The {name!r} date must be written YYYY-MM-DD.",
             "bad_date",
-        ) from None
+        )
+    return day
 
 
 def period_of(params: Mapping[str, str], today: date) -> tuple[date, date]:
