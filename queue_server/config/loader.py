@@ -175,6 +175,8 @@ def _access(fault: _Faults, table: schema.AccessTable | None) -> Access:
         networks=_networks(fault, "access.networks", table.networks),
         device_tokens=frozenset(table.device_tokens),
         tickets_per_hour=table.tickets_per_hour,
+        walk_in_share=table.walk_in_share,
+        channels_per_address=table.channels_per_address,
         trusted_proxies=_networks(fault, "access.trusted_proxies", table.trusted_proxies),
         origins=tuple(table.origins),
     )

@@ -191,6 +191,13 @@ class AccessTable(Table, kw_only=True):
         Meta(extra={"what": "a list of sha256 hex digests"}),
     ] = []
     tickets_per_hour: Annotated[int, whole(1, 1000)] = 10  # anonymous tickets per client address, all categories
+    # The share of what a session can still serve that only walk-ins at a kiosk may take, never anonymous clients
+    walk_in_share: Annotated[
+        float,
+        Meta(ge=0, le=1, extra={"what": "a share like 0.3", "fault": "expected a share from 0 to 1, like 0.3"}),
+    ] = 0.3
+    # Live WebSocket channels (screens, phones following a ticket) one anonymous address may hold in one process
+    channels_per_address: Annotated[int, whole(1, 10000)] = 20
     trusted_proxies: Annotated[list[str], Meta(extra={"what": 'a list of address ranges like ["127.0.0.1/32"]'})] = []
     # Other sites whose pages may post to this server (a city portal embedding the booking page)
     origins: Annotated[

@@ -8,6 +8,7 @@ before the session ends plus its extension), and when the category opens next, w
 
 from __future__ import annotations
 
+import math
 from datetime import datetime
 from typing import TYPE_CHECKING
 from urllib.parse import quote
@@ -21,6 +22,18 @@ if TYPE_CHECKING:
 WEEKDAYS_ZH = "一二三四五六日"
 WEEKDAYS_EN = ("Mon", "Tue", "Wed", "Thu", "Fri", "Sat", "Sun")
 MONTHS_EN = ("Jan", "Feb", "Mar", "Apr", "May", "Jun", "Jul", "Aug", "Sep", "Oct", "Nov", "Dec")
+
+
+def walk_in_reserve(max_waiting: int | None, share: float) -> int:
+    """Of the places a session can still serve, how many only walk-ins (tickets from a hall kiosk) may take.
+
+    ``max_waiting + 1`` newcomers can still be served today (see :func:`queue_server.core.hours.max_waiting`);
+    ``share`` of them, rounded up, are kept, so a script that floods the line from the internet stops while a
+    visitor at the kiosk still gets a ticket. No cut-off (a hall open at all hours): nothing to keep.
+    """
+    if max_waiting is None or max_waiting < 0:
+        return 0
+    return math.ceil(round((max_waiting + 1) * share, 9))  # 10 × 0.3 is 3, not 3.0000000000000004
 
 
 def moment_text(moment: datetime, hall: Hall) -> tuple[str, str]:

@@ -105,6 +105,16 @@ SCRIPT_ERRORS: dict[str, tuple[type[QueueError], str, str]] = {
         "该业务现在不再取号（不在办理时间或已过截止时间）。",
         "This category issues no more tickets now (outside its hours or past the cut-off).",
     ),
+    "walk_ins_only": (
+        Conflict,
+        "该业务今日剩余号源留给到大厅现场取号的群众，网上已取完，请到大厅自助取号机取号。",
+        "The places left today in this category are kept for visitors in the hall: take a ticket at a hall kiosk.",
+    ),
+    "ticket_held": (
+        Conflict,
+        "您已取了该业务的号 {number}，请留意叫号；这张号办结或过号后才能再取。",
+        "You already hold ticket {number} in this category; you may take another once it is served or skipped.",
+    ),
     "window_not_paused": (Conflict, "窗口没有暂停。", "The window is not paused."),
     "no_current_ticket": (
         Conflict,
@@ -165,10 +175,15 @@ SCRIPT_ERRORS: dict[str, tuple[type[QueueError], str, str]] = {
 }
 
 
-def from_script(code: str) -> QueueError:
-    """The typed error for a script's answer; a code missing from :data:`SCRIPT_ERRORS` is a server fault."""
+def from_script(code: str, details: dict[str, Any] | None = None) -> QueueError:
+    """The typed error for a script's answer, its words filled in from ``details`` (which the client gets too); a
+    code missing from :data:`SCRIPT_ERRORS` is a server fault."""
     known = SCRIPT_ERRORS.get(code)
     if known is None:
         return QueueError("服务器内部错误。", f"Unexpected answer from the store: {code}")
     kind, zh, en = known
-    return kind(zh, en, code=code)
+    if details:
+        zh, en = zh.format_map(details), en.format_map(details)
+    error = kind(zh, en, code=code)
+    error.details = dict(details or {})
+    return error

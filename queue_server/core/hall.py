@@ -144,6 +144,8 @@ class Access:
     networks: tuple[IPv4Network | IPv6Network, ...] = ()  # the hall LAN: requests from here are trusted devices
     device_tokens: frozenset[str] = frozenset()  # sha256 hex digests of the tokens devices send (X-Device-Token)
     tickets_per_hour: int = 10  # per client address, for anonymous clients
+    walk_in_share: float = 0.3  # of a session's remaining places, kept for walk-ins (kiosks), never anonymous clients
+    channels_per_address: int = 20  # live WebSocket channels one anonymous address may hold in one process
     trusted_proxies: tuple[IPv4Network | IPv6Network, ...] = ()  # whose X-Forwarded-For is believed
     origins: tuple[str, ...] = ()  # other sites whose pages may post here (web.origin)
 

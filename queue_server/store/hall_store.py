@@ -17,6 +17,7 @@ from typing import Any, Literal, cast
 from redis.asyncio import Redis
 from redis.commands.core import AsyncScript
 
+from queue_server.core.admission import walk_in_reserve
 from queue_server.core.business_day import business_day
 from queue_server.core.errors import UnknownTicket, from_script
 from queue_server.core.hall import Hall, Window
@@ -124,6 +125,7 @@ class HallStore:
             keys.booking_deadlines(h),
             keys.paused_time(h),
             keys.hours_announced(h),
+            keys.holders(h),
         ]
         for code in codes:
             self._keys += [keys.waiting(h, code, False), keys.waiting(h, code, True)]
@@ -158,7 +160,7 @@ class HallStore:
         raw = await self._scripts[name](keys=run_keys, args=[json.dumps(call, ensure_ascii=False)])
         answer: dict[str, Any] = json.loads(raw)
         if "error" in answer:
-            raise from_script(answer["error"])
+            raise from_script(answer["error"], answer.get("details"))
         if "ticket" in answer:
             answer["ticket"] = public_ticket(answer["ticket"])
         return answer
@@ -182,12 +184,24 @@ class HallStore:
         priority: bool = False,
         idempotency: tuple[str, str] | None = None,
         max_waiting: int | None = None,
+        anonymous: str = "",
     ) -> TicketResult:
         """取号: returns the new ticket with the number of people ahead.
 
         ``max_waiting`` is the issuing cut-off (see :func:`queue_server.core.hours.max_waiting`): the ticket is refused
-        (``issuing_closed``) when more than that many already wait in the category; None issues regardless."""
-        args = {"service": service, "priority": priority, "id": new_ticket_id(self.hall.id), "max_waiting": max_waiting}
+        (``issuing_closed``) when more than that many already wait in the category; None issues regardless.
+        ``anonymous`` is an anonymous client's address (empty for a trusted device): it may hold one live ticket
+        per category (``ticket_held``) and may not take the places kept for walk-ins (``walk_ins_only``)."""
+        reserved = walk_in_reserve(max_waiting, self.hall.access.walk_in_share) if anonymous else 0
+        args = {
+            "service": service,
+            "priority": priority,
+            "id": new_ticket_id(self.hall.id),
+            "max_waiting": max_waiting,
+            "reserved": reserved,
+            # a pseudonym: Redis never keeps a visitor's address
+            "holder": hashlib.sha256(anonymous.encode()).hexdigest()[:24] if anonymous else "",
+        }
         return await self._ticket_result("issue", now, args, idempotency)
 
     async def call_next(

@@ -88,6 +88,12 @@ def hours_announced(hall: str) -> str:
     return f"{_hall(hall)}:hours_announced"
 
 
+def holders(hall: str) -> str:
+    """Hash "holder|category" → the ticket an anonymous client took today (the holder is a pseudonym of its
+    address), so it holds one live ticket per category; cleared when the day rolls over."""
+    return f"{_hall(hall)}:holders"
+
+
 def tidal_memory(hall: str) -> str:
     """What the hall's tidal controller remembers between ticks (congested/calm since, last switches)."""
     return f"{_hall(hall)}:tidal:memory"

@@ -5,7 +5,8 @@ token (``X-Device-Token``, whose sha256 is listed in ``[access] device_tokens``)
 is an anonymous client, known by its address, and may take ``tickets_per_hour`` tickets an hour, counted in a
 moving window in Redis that every server process shares (the ``limits`` library). Behind a reverse proxy the
 address comes from ``X-Forwarded-For``, but only when the request came through one of ``trusted_proxies``:
-anyone else could write that header.
+anyone else could write that header. An anonymous address may also hold only ``channels_per_address`` live
+WebSocket channels in one process, so a client cannot pile up connections (each costs the server memory).
 """
 
 from __future__ import annotations
@@ -14,7 +15,8 @@ import contextlib
 import hashlib
 import math
 import time
-from collections.abc import AsyncIterator
+from collections import Counter
+from collections.abc import AsyncIterator, Iterator
 from dataclasses import dataclass
 from ipaddress import IPv4Address, IPv6Address, ip_address
 
@@ -114,3 +116,33 @@ async def take_ticket_allowed(limiter: MovingWindowRateLimiter, hall: Hall, who:
         "too_many_tickets",
         retry_after=wait,
     )
+
+
+class ChannelCounts:
+    """The live WebSocket channels each anonymous address holds in this process (screens on the hall's LAN are
+    trusted devices and not counted). Per process because what it protects, memory, is per process."""
+
+    def __init__(self) -> None:
+        self._open: Counter[tuple[str, str]] = Counter()
+
+    @contextlib.contextmanager
+    def holding(self, hall: Hall, who: Caller) -> Iterator[None]:
+        """Around one channel; ``TooManyRequests`` when the address already holds its limit."""
+        if who.trusted:
+            yield
+            return
+        key, limit = (hall.id, who.address), hall.access.channels_per_address
+        if self._open[key] >= limit:
+            raise TooManyRequests(
+                f"该网络地址打开的实时连接过多（最多 {limit} 个），请关闭其他页面后再试。",
+                f"Too many live connections from this address (at most {limit}); close other pages and try again.",
+                "too_many_channels",
+                retry_after=30,
+            )
+        self._open[key] += 1
+        try:
+            yield
+        finally:
+            self._open[key] -= 1
+            if not self._open[key]:
+                del self._open[key]

@@ -106,6 +106,8 @@ async def hall_snapshot(request: Request) -> JSONResponse:
         "closed",
         "issuing_closed",
         "too_many_tickets",
+        "ticket_held",
+        "walk_ins_only",
     ),
 )
 async def take_ticket(request: Request) -> JSONResponse:
@@ -113,13 +115,17 @@ async def take_ticket(request: Request) -> JSONResponse:
     body = await body_of(request, TakeTicket)
     code, priority = service_code(store, body.service), body.priority
     ctx = context(request)
-    await access.take_ticket_allowed(ctx.limiter, store.hall, access.caller(request, store.hall))
+    who = access.caller(request, store.hall)
+    await access.take_ticket_allowed(ctx.limiter, store.hall, who)
     now = ctx.clock.now()
     # Outside the category's sessions, or past today's cut-off (延时服务), the issue script refuses; it checks the
     # line itself, so two kiosks cannot both take the last place, and a retried request still gets its ticket.
+    # An anonymous client also holds one live ticket per category and leaves the walk-ins' share alone.
     limit = max_waiting(now, store.hall, code)
+    anonymous = "" if who.trusted else who.address or "unknown"
+    key = idempotency(request, fingerprint(body))
     try:
-        data = await store.issue(now, code, priority, idempotency(request, fingerprint(body)), max_waiting=limit)
+        data = await store.issue(now, code, priority, key, max_waiting=limit, anonymous=anonymous)
     except Conflict as e:
         if e.code != "issuing_closed":
             raise

@@ -15,7 +15,7 @@ from collections.abc import AsyncIterator
 from starlette.routing import WebSocketRoute
 from starlette.websockets import WebSocket, WebSocketDisconnect
 
-from queue_server.core.errors import QueueError, UnknownHall, UnknownTicket
+from queue_server.core.errors import QueueError, TooManyRequests, UnknownHall, UnknownTicket
 from queue_server.core.estimates import waiting_time
 from queue_server.core.records import Event as EventRecord
 from queue_server.core.records import Ticket
@@ -30,6 +30,7 @@ from queue_server.feed.hub import (
     valid_event_id,
 )
 from queue_server.store.hall_store import HallStore
+from queue_server.web import access
 from queue_server.web.context import Context, context
 from queue_server.web.openapi import documented
 
@@ -41,10 +42,10 @@ GONE = (WebSocketDisconnect, RuntimeError, OSError)  # how a send to a departed 
 
 
 async def refuse(websocket: WebSocket, error: QueueError) -> None:
-    """Say why, with the same fields as an HTTP error, then close."""
+    """Say why, with the same fields as an HTTP error, then close with 4000 + the HTTP status (4404, 4429)."""
     body = {"type": "error", "error": error.code, "message": error.message, "message_en": error.message_en}
-    await websocket.send_text(json.dumps(body, ensure_ascii=False))
-    await websocket.close(code=4404)
+    await websocket.send_text(json.dumps({**body, **error.details}, ensure_ascii=False))
+    await websocket.close(code=4000 + error.status)
 
 
 @contextlib.asynccontextmanager
@@ -84,6 +85,7 @@ async def send_snapshot(websocket: WebSocket, store: HallStore, ctx: Context) ->
     "A hall's live channel: a snapshot, then every event (calls, tidal switches, hours)",
     answers={101: EventRecord},
     query={"since": "the id of the last event seen: resume from there"},
+    errors=("too_many_channels",),
 )
 async def hall_channel(websocket: WebSocket) -> None:
     """``/ws/halls/{hall}?since=<event_id>``: a snapshot or the missed events, then every event live."""
@@ -96,40 +98,49 @@ async def hall_channel(websocket: WebSocket) -> None:
         return
     since = websocket.query_params.get("since", "")
     try:
-        async with ctx.hub.subscribe(hall_id) as subscription, watching_for_departure(websocket, subscription):
-            backlog = await events_after(ctx.redis, hall_id, since, BACKLOG_LIMIT) if valid_event_id(since) else None
-            if backlog is None:
-                last = await send_snapshot(websocket, store, ctx)
-            else:
-                last = event_id_key(since)
-                for start in range(0, len(backlog), BATCH_LIMIT):
-                    part = backlog[start : start + BATCH_LIMIT]
-                    await send_batch(websocket, [e.text for e in part])
-                    last = part[-1].key
-                # Say at once that the channel is live, even when nothing was missed.
-                await websocket.send_text(heartbeat(ctx.clock.now()).text)
-            while True:
-                # Whatever is waiting goes out together: a call-next is two events (completed, called), and
-                # one write per screen instead of two halves the work of reaching a thousand screens.
-                batch = [await subscription.queue.get()]
-                while not subscription.queue.empty() and len(batch) < BATCH_LIMIT:
-                    batch.append(subscription.queue.get_nowait())
-                texts: list[str] = []
-                for live in batch:
-                    if live is CLOSED:
-                        return
-                    if live is RESYNC:
-                        await send_batch(websocket, texts)
-                        texts = []
-                        last = await send_snapshot(websocket, store, ctx)
-                    elif live.data["type"] == "heartbeat":
-                        texts.append(live.text)
-                    elif live.key > last:
-                        texts.append(live.text)
-                        last = live.key
-                await send_batch(websocket, texts)
+        with ctx.channels.holding(store.hall, access.caller(websocket, store.hall)):
+            await follow_hall(websocket, ctx, store, since)
+    except TooManyRequests as refused:
+        await refuse(websocket, refused)
     except GONE:
         return
+
+
+async def follow_hall(websocket: WebSocket, ctx: Context, store: HallStore, since: str) -> None:
+    """The hall channel once accepted: the backlog or a snapshot, then the live events, until either side goes."""
+    hall_id = store.hall.id
+    async with ctx.hub.subscribe(hall_id) as subscription, watching_for_departure(websocket, subscription):
+        backlog = await events_after(ctx.redis, hall_id, since, BACKLOG_LIMIT) if valid_event_id(since) else None
+        if backlog is None:
+            last = await send_snapshot(websocket, store, ctx)
+        else:
+            last = event_id_key(since)
+            for start in range(0, len(backlog), BATCH_LIMIT):
+                part = backlog[start : start + BATCH_LIMIT]
+                await send_batch(websocket, [e.text for e in part])
+                last = part[-1].key
+            # Say at once that the channel is live, even when nothing was missed.
+            await websocket.send_text(heartbeat(ctx.clock.now()).text)
+        while True:
+            # Whatever is waiting goes out together: a call-next is two events (completed, called), and
+            # one write per screen instead of two halves the work of reaching a thousand screens.
+            batch = [await subscription.queue.get()]
+            while not subscription.queue.empty() and len(batch) < BATCH_LIMIT:
+                batch.append(subscription.queue.get_nowait())
+            texts: list[str] = []
+            for live in batch:
+                if live is CLOSED:
+                    return
+                if live is RESYNC:
+                    await send_batch(websocket, texts)
+                    texts = []
+                    last = await send_snapshot(websocket, store, ctx)
+                elif live.data["type"] == "heartbeat":
+                    texts.append(live.text)
+                elif live.key > last:
+                    texts.append(live.text)
+                    last = live.key
+            await send_batch(websocket, texts)
 
 
 def concerns(event: Event, ticket: Ticket) -> bool:
@@ -152,7 +163,9 @@ async def ticket_view(store: HallStore, ctx: Context, ticket_id: str) -> Ticket:
     return ticket
 
 
-@documented("get", "One ticket's live channel, for the visitor's phone", answers={101: Ticket})
+@documented(
+    "get", "One ticket's live channel, for the visitor's phone", answers={101: Ticket}, errors=("too_many_channels",)
+)
 async def ticket_channel(websocket: WebSocket) -> None:
     """``/ws/tickets/{id}``: the ticket now, then again whenever its place, estimate or call changes."""
     await websocket.accept()
@@ -164,36 +177,44 @@ async def ticket_channel(websocket: WebSocket) -> None:
         await refuse(websocket, UnknownTicket("没有这张票。", "No such ticket."))
         return
     try:
-        async with ctx.hub.subscribe(store.hall.id) as subscription, watching_for_departure(websocket, subscription):
-            try:
-                ticket = await ticket_view(store, ctx, ticket_id)
-            except UnknownTicket:
-                await refuse(websocket, UnknownTicket("没有这张票。", "No such ticket."))
-                return
-            await websocket.send_text(json.dumps({"type": "ticket", "event": "snapshot", "ticket": ticket}))
-            while True:
-                event = await subscription.queue.get()
-                if event is CLOSED:
-                    return
-                if event.data["type"] == "heartbeat":
-                    await websocket.send_text(event.text)
-                    continue
-                # Several events may be waiting: one fresh look at the ticket answers them all.
-                pending: list[Event] = [event]
-                while not subscription.queue.empty():
-                    pending.append(subscription.queue.get_nowait())
-                relevant = [e for e in pending if concerns(e, ticket)]
-                if not relevant:
-                    continue
-                own = [e for e in relevant if e.data.get("ticket_id") == ticket_id]
-                reason = (own or relevant)[-1]
-                fresh = await ticket_view(store, ctx, ticket_id)
-                if fresh != ticket or any(e.data["type"] == "recalled" for e in own):
-                    ticket = fresh
-                    message = {"type": "ticket", "event": reason.data["type"], "event_id": reason.id, "ticket": ticket}
-                    await websocket.send_text(json.dumps(message, ensure_ascii=False))
+        with ctx.channels.holding(store.hall, access.caller(websocket, store.hall)):
+            await follow_ticket(websocket, ctx, store, ticket_id)
+    except TooManyRequests as refused:
+        await refuse(websocket, refused)
     except GONE:
         return
+
+
+async def follow_ticket(websocket: WebSocket, ctx: Context, store: HallStore, ticket_id: str) -> None:
+    """The ticket channel once accepted: the ticket now, then again whenever what its visitor sees changes."""
+    async with ctx.hub.subscribe(store.hall.id) as subscription, watching_for_departure(websocket, subscription):
+        try:
+            ticket = await ticket_view(store, ctx, ticket_id)
+        except UnknownTicket:
+            await refuse(websocket, UnknownTicket("没有这张票。", "No such ticket."))
+            return
+        await websocket.send_text(json.dumps({"type": "ticket", "event": "snapshot", "ticket": ticket}))
+        while True:
+            event = await subscription.queue.get()
+            if event is CLOSED:
+                return
+            if event.data["type"] == "heartbeat":
+                await websocket.send_text(event.text)
+                continue
+            # Several events may be waiting: one fresh look at the ticket answers them all.
+            pending: list[Event] = [event]
+            while not subscription.queue.empty():
+                pending.append(subscription.queue.get_nowait())
+            relevant = [e for e in pending if concerns(e, ticket)]
+            if not relevant:
+                continue
+            own = [e for e in relevant if e.data.get("ticket_id") == ticket_id]
+            reason = (own or relevant)[-1]
+            fresh = await ticket_view(store, ctx, ticket_id)
+            if fresh != ticket or any(e.data["type"] == "recalled" for e in own):
+                ticket = fresh
+                message = {"type": "ticket", "event": reason.data["type"], "event_id": reason.id, "ticket": ticket}
+                await websocket.send_text(json.dumps(message, ensure_ascii=False))
 
 
 routes = [

@@ -3,7 +3,7 @@ request's path names."""
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 from limits.aio.strategies import MovingWindowRateLimiter
 from redis.asyncio import Redis
@@ -14,6 +14,7 @@ from queue_server.core.hall import Hall
 from queue_server.feed.hub import EventHub
 from queue_server.runtime.clock import Clock
 from queue_server.store.hall_store import HallStore, hall_of_ticket
+from queue_server.web.access import ChannelCounts
 
 
 @dataclass
@@ -27,6 +28,7 @@ class Context:
     admin_token: str | None
     hub: EventHub
     limiter: MovingWindowRateLimiter  # anonymous clients' limits, counted in Redis (web.access)
+    channels: ChannelCounts = field(default_factory=ChannelCounts)  # live channels per anonymous address
 
     def store_for_ticket(self, ticket_id: str) -> HallStore:
         """The store of the hall a ticket id names; UnknownTicket for an id no hall could have made."""

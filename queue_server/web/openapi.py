@@ -48,6 +48,7 @@ EDGE_ERRORS: dict[str, tuple[int, str]] = {
     "bad_token": (401, "The token is not valid, or has expired."),
     "bad_credentials": (401, "Wrong username or password."),
     "too_many_tickets": (429, "An anonymous client (not a kiosk of the hall) took too many tickets this hour."),
+    "too_many_channels": (429, "This address holds too many live channels (WebSocket close code 4429); close some."),
     "too_many_lookups": (429, "Too many unknown booking codes from this address this hour: wait Retry-After s."),
     "too_many_sign_ins": (429, "Too many wrong passwords for this username or from this address: wait Retry-After s."),
     "wrong_window": (403, "The clerk is signed in at another window, or may not sign in at this one."),

@@ -3,7 +3,9 @@ what public views keep to the staff."""
 
 from __future__ import annotations
 
+import contextlib
 import hashlib
+import time
 from collections.abc import Callable, Iterator
 from pathlib import Path
 from typing import Any
@@ -92,12 +94,13 @@ DEVICE_TOKEN = "kiosk-7-token-for-tests"
 @pytest.fixture
 def outside(sync_redis: Redis, redis_url: str, config_dir: Path, tmp_path: Path) -> Iterator[Callable[..., TestClient]]:
     """Clients from other addresses than the hall's LAN, on a demo hall that also trusts one device token and one
-    reverse proxy (10.0.0.2)."""
+    reverse proxy (10.0.0.2), and lets an anonymous address hold two live channels."""
     text = (config_dir / "demo.toml").read_text(encoding="utf-8")
     digest = hashlib.sha256(DEVICE_TOKEN.encode()).hexdigest()
     text = text.replace(
         "tickets_per_hour = 10",
-        f'tickets_per_hour = 3\ndevice_tokens = ["{digest}"]\ntrusted_proxies = ["10.0.0.2/32"]',
+        "tickets_per_hour = 3\nchannels_per_address = 2\n"
+        f'device_tokens = ["{digest}"]\ntrusted_proxies = ["10.0.0.2/32"]',
     )
     (tmp_path / "demo.toml").write_text(text, encoding="utf-8")
     app = create_app(load_halls(tmp_path), redis_url, Clock(MORNING), admin_token="supervisor-secret")
@@ -116,9 +119,9 @@ def outside(sync_redis: Redis, redis_url: str, config_dir: Path, tmp_path: Path)
 
 def test_an_anonymous_address_takes_only_its_hourly_tickets(outside: Callable[..., TestClient]) -> None:
     phone = outside("203.0.113.7")
-    for _ in range(3):
-        assert phone.post("/api/halls/demo/tickets", json={"service": "A"}).status_code == 201
-    refused = phone.post("/api/halls/demo/tickets", json={"service": "B"})
+    for service in "ABC":
+        assert phone.post("/api/halls/demo/tickets", json={"service": service}).status_code == 201
+    refused = phone.post("/api/halls/demo/tickets", json={"service": "D"})
     assert (refused.status_code, refused.json()["error"]) == (429, "too_many_tickets")
     assert 1 <= int(refused.headers["Retry-After"]) <= 3600
     assert refused.json()["message"].startswith("取号过于频繁") and "a hall kiosk" in refused.json()["message_en"]
@@ -132,7 +135,7 @@ def test_kiosks_on_the_lan_or_with_a_device_token_are_not_limited(outside: Calla
     for _ in range(6):
         assert lan_kiosk.post("/api/halls/demo/tickets", json={"service": "A"}).status_code == 201
         assert remote_kiosk.post("/api/halls/demo/tickets", json={"service": "A"}).status_code == 201
-    statuses = [impostor.post("/api/halls/demo/tickets", json={"service": "A"}).status_code for _ in range(4)]
+    statuses = [impostor.post("/api/halls/demo/tickets", json={"service": s}).status_code for s in "ABCD"]
     assert statuses == [201, 201, 201, 429]
 
 
@@ -147,18 +150,18 @@ def test_x_forwarded_for_is_believed_only_from_a_trusted_proxy(outside: Callable
     liar = outside("203.0.113.50")
     statuses = [
         liar.post(
-            "/api/halls/demo/tickets", json={"service": "A"}, headers={"X-Forwarded-For": f"10.9.0.{n}"}
+            "/api/halls/demo/tickets", json={"service": service}, headers={"X-Forwarded-For": f"10.9.0.{n}"}
         ).status_code
-        for n in range(4)
+        for n, service in enumerate("ABCD")
     ]
     assert statuses == [201, 201, 201, 429]
     # Nor can it pass as the hall's LAN through the header.
     spoof = outside("203.0.113.51")
     statuses = [
         spoof.post(
-            "/api/halls/demo/tickets", json={"service": "A"}, headers={"X-Forwarded-For": "127.0.0.1"}
+            "/api/halls/demo/tickets", json={"service": service}, headers={"X-Forwarded-For": "127.0.0.1"}
         ).status_code
-        for _ in range(4)
+        for service in "ABCD"
     ]
     assert statuses == [201, 201, 201, 429]
 
@@ -203,3 +206,49 @@ def test_a_channel_handshake_from_another_site_is_refused(client: TestClient) ->
     with pytest.raises(WebSocketDisconnect) as refused, client.websocket_connect("/ws/halls/demo", headers=foreign):
         pass
     assert refused.value.code == 1008
+
+
+def test_an_anonymous_client_holds_one_live_ticket_per_category(outside: Callable[..., TestClient]) -> None:
+    phone, kiosk = outside("203.0.113.20"), outside("127.0.0.1")
+    first = phone.post("/api/halls/demo/tickets", json={"service": "A"}).json()
+    again = phone.post("/api/halls/demo/tickets", json={"service": "A"})
+    assert (again.status_code, again.json()["error"]) == (409, "ticket_held")
+    assert first["number"] in again.json()["message"] and first["number"] in again.json()["message_en"]
+    assert [kiosk.post("/api/halls/demo/tickets", json={"service": "A"}).status_code for _ in range(3)] == [201] * 3
+    # Once the visitor has been served, the phone may take another.
+    supervisor = {"Authorization": "Bearer supervisor-secret"}
+    assert kiosk.post("/api/halls/demo/windows/1/call-next", headers=supervisor).json()["ticket"]["id"] == first["id"]
+    assert kiosk.post("/api/halls/demo/windows/1/complete", headers=supervisor).status_code == 200
+    assert phone.post("/api/halls/demo/tickets", json={"service": "A"}).status_code == 201
+    # Another phone holds its own; a retry of its request (the answer was lost) gets that ticket back, not a refusal.
+    other, key = outside("203.0.113.21"), {"Idempotency-Key": "phone-21-first"}
+    taken = other.post("/api/halls/demo/tickets", json={"service": "A"}, headers=key).json()
+    assert other.post("/api/halls/demo/tickets", json={"service": "A"}, headers=key).json()["id"] == taken["id"]
+    assert other.post("/api/halls/demo/tickets", json={"service": "B"}).status_code == 201  # another category
+
+
+def test_an_anonymous_address_holds_only_its_share_of_live_channels(outside: Callable[..., TestClient]) -> None:
+    phone, screen = outside("203.0.113.30"), outside("127.0.0.1")
+    with contextlib.ExitStack() as held:
+        first = held.enter_context(phone.websocket_connect("/ws/halls/demo"))
+        assert first.receive_json()["type"] == "snapshot"
+        second = held.enter_context(phone.websocket_connect("/ws/halls/demo"))
+        assert second.receive_json()["type"] == "snapshot"
+        with phone.websocket_connect("/ws/halls/demo") as third:
+            refusal = third.receive_json()
+            assert refusal["error"] == "too_many_channels" and refusal["retry_after"] == 30
+            assert "实时连接过多" in refusal["message"] and "at most 2" in refusal["message_en"]
+            with pytest.raises(WebSocketDisconnect) as closed:
+                third.receive_json()
+            assert closed.value.code == 4429
+        for _ in range(3):  # the hall's own screens are not counted
+            with screen.websocket_connect("/ws/halls/demo") as hall_screen:
+                assert hall_screen.receive_json()["type"] == "snapshot"
+    # The phone closed its pages: it may follow its ticket again as soon as the server has seen them go.
+    ticket = screen.post("/api/halls/demo/tickets", json={"service": "A"}).json()
+    deadline = time.monotonic() + 5
+    while True:
+        with phone.websocket_connect(f"/ws/tickets/{ticket['id']}") as follow:
+            if (message := follow.receive_json())["type"] == "ticket" or time.monotonic() > deadline:
+                break
+    assert message["ticket"]["number"] == ticket["number"]

@@ -25,6 +25,7 @@ SHANGHAI = ZoneInfo("Asia/Shanghai")
 SUNDAY_AFTERNOON = datetime(2026, 11, 22, 12, 30, tzinfo=SHANGHAI)  # the weekend session ended at 12:00
 FRIDAY_NIGHT = datetime(2026, 11, 27, 19, 0, tzinfo=SHANGHAI)  # Saturday's session takes appointments
 MONDAY_EVENING = datetime(2026, 11, 23, 18, 0, tzinfo=SHANGHAI)  # the evening extension runs until 18:30
+MONDAY_FIVE = datetime(2026, 11, 23, 17, 0, tzinfo=SHANGHAI)
 
 
 @pytest.fixture
@@ -32,9 +33,10 @@ def client_at(redis_url: str, config_dir: Path) -> Iterator[Any]:
     clients: list[TestClient] = []
     SyncRedis.from_url(redis_url).flushall()
 
-    def start(moment: datetime) -> TestClient:
+    def start(moment: datetime, address: str = "127.0.0.1") -> TestClient:
+        """A client at ``moment``; by default a kiosk on the hall's LAN, else an anonymous client (a phone)."""
         app = create_app(load_halls(config_dir), redis_url, Clock(moment), admin_token="supervisor-secret")
-        client = TestClient(app, raise_server_exceptions=False).__enter__()
+        client = TestClient(app, raise_server_exceptions=False, client=(address, 50000)).__enter__()
         clients.append(client)
         return client
 
@@ -81,6 +83,30 @@ def test_issuing_stops_when_the_line_could_not_be_served_tonight(client_at: Any)
     snapshot = client.get("/api/halls/demo").json()
     estate = next(c for c in snapshot["categories"] if c["code"] == "C")["opening"]
     assert (estate["open"], estate["issuing"]) == (True, False)
+
+
+def test_phones_leave_the_walk_ins_their_share_of_the_evening(client_at: Any) -> None:
+    """Monday 17:00, real estate (C, 20 minutes a visitor): five newcomers can still be served tonight, and 30% of
+    them, rounded up, are kept for walk-ins. A crowd of phones, each on its own address, takes the other three;
+    visitors at the hall kiosk still get their two."""
+    phones = iter(range(1, 255))
+
+    def from_a_phone() -> Any:
+        phone = client_at(MONDAY_FIVE, f"203.0.113.{next(phones)}")
+        return phone.post("/api/halls/demo/tickets", json={"service": "C"})
+
+    online = 0
+    while (answer := from_a_phone()).status_code == 201:
+        online += 1
+    assert answer.json()["error"] == "walk_ins_only"
+    assert "请到大厅自助取号机取号" in answer.json()["message"] and "hall kiosk" in answer.json()["message_en"]
+    kiosk = client_at(MONDAY_FIVE)
+    walk_ins = 0
+    while (answer := kiosk.post("/api/halls/demo/tickets", json={"service": "C"})).status_code == 201:
+        walk_ins += 1
+    assert answer.json()["error"] == "issuing_closed"  # now the session is full for everyone
+    assert (online, walk_ins) == (3, 2)
+    assert from_a_phone().json()["error"] == "issuing_closed"
 
 
 def test_a_retried_request_still_gets_its_ticket_after_the_cutoff(client_at: Any) -> None:

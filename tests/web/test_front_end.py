@@ -105,7 +105,7 @@ def client(redis_url: str, config_dir: Path) -> Iterator[TestClient]:
     sync.flushall()
     sync.close()
     app = create_app(load_halls(config_dir), redis_url, Clock(MORNING), "supervisor-secret", background=False)
-    with TestClient(app) as c:
+    with TestClient(app, client=("127.0.0.1", 50000)) as c:
         yield c
 
 

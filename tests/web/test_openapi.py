@@ -40,7 +40,7 @@ def client(redis_url: str, config_dir: Path) -> Iterator[TestClient]:
     app = create_app(
         load_halls(config_dir), redis_url, Clock(FRIDAY_MORNING), "supervisor-secret", background=False, test_hooks=True
     )
-    with TestClient(app) as test_client:
+    with TestClient(app, client=("127.0.0.1", 50000)) as test_client:
         yield test_client
 
 
@@ -76,7 +76,12 @@ def test_bodies_answers_and_errors_come_from_the_types(document: dict[str, Any])
     assert schemas["TakeTicket"]["required"] == ["service"]
     assert set(schemas["TakeTicket"]["properties"]) == {"service", "priority"}
     assert take["responses"]["201"]["content"]["application/json"]["schema"]["$ref"].endswith("/Ticket")
-    assert set(take["responses"]["409"]["content"]["application/json"]["examples"]) == {"closed", "issuing_closed"}
+    assert set(take["responses"]["409"]["content"]["application/json"]["examples"]) == {
+        "closed",
+        "issuing_closed",
+        "ticket_held",
+        "walk_ins_only",
+    }
     assert set(schemas["Ticket"]["properties"]) == set(typing.get_type_hints(records.Ticket))
     call = document["paths"]["/api/halls/{hall}/windows/{window}/{action}"]["post"]
     assert call["security"] == [{"bearer": []}]

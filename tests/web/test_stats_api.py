@@ -46,7 +46,7 @@ def client(redis_url: str, config_dir: Path, clock: StoppedClock) -> Iterator[Te
     sync.flushall()
     sync.close()
     app = create_app(load_halls(config_dir), redis_url, clock, "supervisor-secret", background=False)
-    with TestClient(app, raise_server_exceptions=False) as c:
+    with TestClient(app, raise_server_exceptions=False, client=("127.0.0.1", 50000)) as c:
         yield c
 
 

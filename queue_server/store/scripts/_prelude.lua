@@ -10,7 +10,8 @@
 --   KEYS[13] booking slot counts and who booked (hash)   KEYS[14] booking check-in deadlines (zset)
 --   KEYS[15] paused time per day and window (hash "day|n" -> ms)
 --   KEYS[16] the last session boundary announced (ms)
---   KEYS[16+2i-1], KEYS[16+2i]  waiting lines (normal, priority) of the i-th category of CALL.codes
+--   KEYS[17] today's tickets of anonymous clients (hash "holder|category" -> ticket id)
+--   KEYS[17+2i-1], KEYS[17+2i]  waiting lines (normal, priority) of the i-th category of CALL.codes
 -- ARGV[1] is one JSON object, its fields named (HallStore.run makes it):
 --   now_ms     now, ms since the epoch          at          now as ISO text in the hall's zone
 --   day        the business day of now          fingerprint the request's, for idempotency ('' = none)
@@ -26,7 +27,7 @@ local IDEM_TTL = CALL.idem_ttl
 local STREAM_MAX = CALL.stream_max
 local A = CALL.args
 
-local FIXED_KEYS = 16
+local FIXED_KEYS = 17
 local CODES = {}
 local LINE = {}
 do
@@ -84,8 +85,9 @@ local function call_fields(t, kind_fields)
   return f
 end
 
-local function answer_error(code)
-  return cjson.encode({error = code})
+-- A refusal by its code (core/errors.py SCRIPT_ERRORS gives its words); ``details`` fill in the message.
+local function answer_error(code, details)
+  return cjson.encode({error = code, details = details})
 end
 
 -- The business day moves forward: whoever still waits from the old day is expired (with an event, never
@@ -111,7 +113,7 @@ local function roll_over()
       redis.call('DEL', key)
     end
   end
-  redis.call('DEL', KEYS[6], KEYS[7], KEYS[9])
+  redis.call('DEL', KEYS[6], KEYS[7], KEYS[9], KEYS[17])
   emit('day_started', {business_day = DAY, previous_day = stored})
 end
 
