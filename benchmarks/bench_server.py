@@ -12,6 +12,7 @@ address: a benchmark never loads another machine.
 from __future__ import annotations
 
 import contextlib
+import hashlib
 import http.client
 import ipaddress
 import json
@@ -23,6 +24,7 @@ import socket
 import subprocess
 import sys
 import time
+import tomllib
 from collections import Counter
 from collections.abc import Sequence
 from dataclasses import dataclass, field
@@ -54,6 +56,24 @@ def free_port() -> int:
         s.bind(("127.0.0.1", 0))
         port: int = s.getsockname()[1]
         return port
+
+
+def kiosk_config(source: Path, dest: Path, hall: str) -> str:
+    """Copy the hall files in ``source`` to ``dest``, the hall ``hall`` trusting one new device token (a kiosk's)
+    and no longer this machine's address, so that tickets go through the token check; returns the token."""
+    token = secrets.token_urlsafe(24)
+    digest = hashlib.sha256(token.encode()).hexdigest()
+    dest.mkdir(parents=True, exist_ok=True)
+    for path in sorted(source.glob("*.toml")):
+        text = path.read_text(encoding="utf-8")
+        if tomllib.loads(text).get("hall", {}).get("id") == hall:
+            text, found = re.subn(r"(?m)^\[access\]\n", "[access]\n", text)
+            if not found:
+                text += "\n[access]\n"
+            text = re.sub(r"(?m)^networks\s*=.*\n", "", text)
+            text = text.replace("[access]\n", f'[access]\ndevice_tokens = ["{digest}"]\n', 1)
+        (dest / path.name).write_text(text, encoding="utf-8")
+    return token
 
 
 def server_command() -> list[str]:

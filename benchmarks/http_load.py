@@ -5,7 +5,8 @@ keep-alive connections, every connection sending its next request as soon as the
 has arrived (a closed loop):
 
 1. ``bare``: ``GET /api/ping``, an endpoint of the same server stack with no Redis behind it (the baseline);
-2. ``issue``: ``POST /api/halls/{hall}/tickets`` cycling over the hall's categories (expects 201);
+2. ``issue``: ``POST /api/halls/{hall}/tickets`` cycling over the hall's categories (expects 201), as a kiosk
+   does: with its device token (``X-Device-Token``), or from the hall's LAN with ``--trust-address``;
 3. ``call-next``: ``POST /api/halls/{hall}/windows/{n}/call-next`` with the supervisors' bearer token,
    each connection on its own window(s) where there are enough (expects 200). Before this phase the
    lines are topped up, untimed, so that they do not run dry; answers ``{"ticket": null}`` (nobody left
@@ -53,7 +54,16 @@ from collections.abc import Sequence
 from pathlib import Path
 from typing import Any
 
-from bench_server import Server, get_json, logged_errors, loopback_address, start_server, stop_server, tail
+from bench_server import (
+    Server,
+    get_json,
+    kiosk_config,
+    logged_errors,
+    loopback_address,
+    start_server,
+    stop_server,
+    tail,
+)
 from http_loadgen import LoadPool
 from http_phases import PhaseResult, run_phases
 from load_pool import loop_factory
@@ -118,7 +128,8 @@ def report(
     )
     print(
         f"load: {args.concurrency} connections in {args.processes} process(es), "
-        f"{args.duration:g} s per phase, hall {args.hall}"
+        f"{args.duration:g} s per phase, hall {args.hall}, tickets taken as a kiosk "
+        + ("with a device token" if args.device_token else "on the hall's LAN (its address)")
     )
     print(f"command: {shlex.join(sys.orig_argv)}")
     if server.command:
@@ -152,6 +163,7 @@ def report(
             "concurrency": args.concurrency,
             "duration": args.duration,
             "processes": args.processes,
+            "kiosk": "device token" if args.device_token else "address",
         },
         "setup": setup,
         "phases": {r.name: r.as_dict() for r in results},
@@ -176,6 +188,17 @@ def parse_args(argv: Sequence[str]) -> argparse.Namespace:
         help="load generator processes sharing the connections (default 1)",
     )
     parser.add_argument("--token", help="supervisors' token for call-next with --server (default: $QUEUE_ADMIN_TOKEN)")
+    parser.add_argument(
+        "--device-token",
+        default="",
+        help="a kiosk's device token (X-Device-Token) sent with every ticket; a server this script starts gets a "
+        "new one, trusted instead of this machine's address, unless --trust-address",
+    )
+    parser.add_argument(
+        "--trust-address",
+        action="store_true",
+        help="a server this script starts trusts this machine's address (the hall's LAN), as kiosks on it are",
+    )
     parser.add_argument(
         "--server-pid",
         type=int,
@@ -225,7 +248,11 @@ def main(argv: Sequence[str] | None = None) -> int:
                 print(f"http_load: {args.server} does not answer GET /api/ping: {e}", file=sys.stderr)
                 return 2
         else:
-            server = start_server(PROG, Path(tmp), args.config, args.server_log_level, STOP_GRACE)
+            config = args.config
+            if not args.trust_address and not args.device_token:
+                config = Path(tmp) / "config"
+                args.device_token = kiosk_config(args.config, config, args.hall)
+            server = start_server(PROG, Path(tmp), config, args.server_log_level, STOP_GRACE)
             host, port, token = server.host, server.port, server.token
         cpu = CpuWatch(server.pid)
         pool = LoadPool(args.processes)

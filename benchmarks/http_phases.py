@@ -78,10 +78,14 @@ class PhaseResult:
         }
 
 
-def issue_request(host: str, port: int, hall: str, code: str) -> bytes:
+def issue_request(host: str, port: int, hall: str, code: str, device_token: str = "") -> bytes:
+    """A kiosk's 取号; with ``device_token`` it says which trusted device it is (X-Device-Token)."""
     body = json.dumps({"service": code}).encode()
     path = f"/api/halls/{quote(hall, safe='')}/tickets"
-    return request_bytes("POST", path, host, port, {"Content-Type": "application/json"}, body)
+    headers = {"Content-Type": "application/json"}
+    if device_token:
+        headers["X-Device-Token"] = device_token
+    return request_bytes("POST", path, host, port, headers, body)
 
 
 def window_sets(numbers: list[int], concurrency: int) -> list[list[int]]:
@@ -120,9 +124,11 @@ def timed(
     return PhaseResult(name, outcome, use)
 
 
-def top_up(pool: LoadPool, host: str, port: int, hall: str, deficit: dict[str, int], concurrency: int) -> Outcome:
+def top_up(
+    pool: LoadPool, host: str, port: int, hall: str, deficit: dict[str, int], concurrency: int, device_token: str
+) -> Outcome:
     """Issue ``deficit[code]`` more tickets of each category, untimed, spread over the connections."""
-    requests = {code: issue_request(host, port, hall, code) for code in deficit}
+    requests = {code: issue_request(host, port, hall, code, device_token) for code in deficit}
     queue = [requests[code] for code, n in deficit.items() for _ in range(n)]
     conns = [ConnSpec(queue[i::concurrency], 201) for i in range(min(concurrency, len(queue)))]
     return pool.run(host, port, conns, None)[0]
@@ -145,7 +151,7 @@ def run_phases(
     ping = request_bytes("GET", "/api/ping", host, port, {})
     results = [timed(pool, "bare", host, port, [ConnSpec([ping], 200) for _ in range(c)], duration, cpu)]
 
-    issues = [issue_request(host, port, hall, code) for code in codes]
+    issues = [issue_request(host, port, hall, code, args.device_token) for code in codes]
     # every connection starts at another category, so all of them are issued from the first moment on
     issue_conns = [ConnSpec(issues[i % len(issues) :] + issues[: i % len(issues)], 201) for i in range(c)]
     results.append(timed(pool, "issue", host, port, issue_conns, duration, cpu))
@@ -161,7 +167,7 @@ def run_phases(
     topped = 0
     if deficit:
         started = time.perf_counter()
-        filled = top_up(pool, host, port, hall, deficit, c)
+        filled = top_up(pool, host, port, hall, deficit, c, args.device_token)
         topped = len(filled.latencies)
         setup["top_up"] = {
             "tickets": topped,
