@@ -6,8 +6,9 @@ set -euo pipefail
 cd "$(dirname "$0")/.."
 
 # Debian packages the tests use: redis-server (the tests start their own on a free port), Chromium and a CJK
-# font for the pages, espeak-ng and sox for the voice announcer, tmux for the terminal caller pad.
-PACKAGES="redis-server chromium fonts-wqy-microhei espeak-ng libespeak-ng1 sox tmux"
+# font for the pages, espeak-ng and sox for the voice announcer, tmux for the terminal caller pad, nginx for the
+# reverse proxy of docs/nginx.conf.
+PACKAGES="redis-server chromium fonts-wqy-microhei espeak-ng libespeak-ng1 sox tmux nginx"
 missing=$(for p in $PACKAGES; do dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "ok installed" || echo "$p"; done)
 if [ -n "$missing" ]; then
   if [ "$(id -u)" = 0 ] && command -v apt-get >/dev/null 2>&1; then
