@@ -1,4 +1,5 @@
-"""The ``[appointments]`` table of a hall file (预约): slot length, capacities, cut-off and check-in times.
+"""The ``[appointments]`` table of a hall file (预约): slot length, capacities, cut-off and check-in times, and the
+limits per phone and per client address.
 
 A hall takes appointments when one of its sessions says ``appointments = true``; the table then tunes them (every
 key has a default, so the table may be left out). A table without such a session is a mistake and is refused.
@@ -15,6 +16,11 @@ from queue_server.core.hall import AppointmentPolicy, Session
 
 Fault = Callable[[str, str], Exception]
 CAPACITY = (0, 1000)  # bookings per slot per category, as the schema's capacity
+# The whole-number keys, taken as they are (the schema checked their ranges)
+NUMBERS = (
+    "slot_minutes", "capacity", "grace_minutes", "early_minutes", "days_ahead",
+    "per_phone_per_day", "per_phone_ahead", "per_address_per_day",
+)  # fmt: skip
 
 
 def parse_appointments(
@@ -28,17 +34,20 @@ def parse_appointments(
         raise fault(
             "appointments", "no [[sessions]] entry has appointments = true; mark the sessions that take bookings"
         )
-    values: dict[str, Any] = {
-        key: value
-        for key in ("slot_minutes", "capacity", "grace_minutes", "early_minutes", "days_ahead")
-        if (value := getattr(table, key)) is not None
-    }
+    values: dict[str, Any] = {key: value for key in NUMBERS if (value := getattr(table, key)) is not None}
     if table.capacities is not None:
         values["capacities"] = _capacities(fault, table.capacities, codes)
     if table.close_time is not None:
         hours, minutes = table.close_time.split(":")
         values["close_time"] = time(int(hours), int(minutes))
-    return AppointmentPolicy(**values)
+    policy = AppointmentPolicy(**values)
+    if policy.per_phone_ahead < policy.per_phone_per_day:
+        raise fault(
+            "appointments.per_phone_ahead",
+            f"must be at least per_phone_per_day ({policy.per_phone_per_day}): a phone's bookings of one day count "
+            "among those it holds ahead",
+        )
+    return policy
 
 
 def _capacities(fault: Fault, raw: dict[str, Any], codes: set[str]) -> dict[str, int]:

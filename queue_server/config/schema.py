@@ -163,6 +163,9 @@ class AppointmentsTable(Table, kw_only=True):
     grace_minutes: Annotated[int, whole(0, 240)] | None = None
     early_minutes: Annotated[int, whole(0, 240)] | None = None
     days_ahead: Annotated[int, whole(1, 366)] | None = None
+    per_phone_per_day: Annotated[int, whole(1, 100)] | None = None
+    per_phone_ahead: Annotated[int, whole(1, 1000)] | None = None
+    per_address_per_day: Annotated[int, whole(1, 100_000)] | None = None
     capacities: (
         Annotated[dict[str, Any], Meta(extra={"what": "a table of category code = bookings per slot, like {C = 4}"})]
         | None

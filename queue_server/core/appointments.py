@@ -9,19 +9,24 @@ slot starts until ``grace_minutes`` after (start inclusive, end exclusive); a bo
 no-show and its place is released. A checked-in visitor gets a priority ticket: booked visitors are called before
 walk-ins of the same category.
 
+A hall also limits how much one client may book (``per_phone_per_day``, ``per_phone_ahead`` for the last four digits
+of a phone; ``per_address_per_day`` for an anonymous client's address): the book script counts them atomically,
+and :func:`limit_error` words its refusals.
+
 Pure: every function takes ``now`` where time matters; no Redis, no I/O. The store side is
 :mod:`queue_server.store.bookings`; the ``[appointments]`` table is read by :mod:`queue_server.config.appointments`.
 """
 
 from __future__ import annotations
 
+import math
 import re
 import unicodedata
 from dataclasses import dataclass
-from datetime import date, datetime, timedelta
+from datetime import date, datetime, time, timedelta
 from typing import TYPE_CHECKING
 
-from queue_server.core.errors import Conflict, InvalidRequest, NotFound, UnknownService
+from queue_server.core.errors import Conflict, InvalidRequest, NotFound, QueueError, TooManyRequests, UnknownService
 from queue_server.core.hall import AppointmentPolicy, Session
 from queue_server.core.holidays import day_kind
 from queue_server.core.hours import serves, sessions_on
@@ -188,6 +193,45 @@ def closed_error(hall: Hall, day: date, now: datetime) -> Conflict | None:
         f"Booking for {day} closed at {en}.",
         "booking_closed",
         details={"closes_at": closes.isoformat()},
+    )
+
+
+LIMIT_CODES = ("phone_day_limit", "phone_ahead_limit", "too_many_bookings")
+
+
+def limit_error(code: str, hall: Hall, day: date, phone: str, now: datetime, held: int | None = None) -> QueueError:
+    """A booking refused by one of the hall's limits (``code`` in :data:`LIMIT_CODES`, as the book script answers
+    it), worded with the day, the phone's last digits and the counts; ``held`` is what the script counted."""
+    rules = hall.appointments or AppointmentPolicy()
+    if code == "phone_day_limit":
+        limit = rules.per_phone_per_day
+        n, (zh, en) = held or limit, day_text(day)
+        return Conflict(
+            f"尾号 {phone} 的手机号在 {zh} 已有 {n} 个预约，每个手机号每天最多预约 {limit} 个。",
+            f"The phone ending {phone} already has {n} bookings on {en}; a phone may hold at most {limit} a day.",
+            "phone_day_limit",
+            details={"date": day.isoformat(), "held": n, "limit": limit},
+        )
+    if code == "phone_ahead_limit":
+        limit = rules.per_phone_ahead
+        n = held or limit
+        return Conflict(
+            f"尾号 {phone} 的手机号已有 {n} 个尚未办理的预约，最多 {limit} 个；请先取消不需要的预约。",
+            f"The phone ending {phone} already holds {n} upcoming bookings, the most allowed ({limit}); "
+            "cancel one you no longer need first.",
+            "phone_ahead_limit",
+            details={"held": n, "limit": limit},
+        )
+    # too_many_bookings: counted per calendar day, so the wait runs to the hall's next midnight
+    limit = rules.per_address_per_day
+    midnight = datetime.combine(local_day(now, hall) + timedelta(days=1), time(0), tzinfo=hall.timezone)
+    wait = max(1, math.ceil(midnight.timestamp() - now.timestamp()))
+    return TooManyRequests(
+        f"这个网络地址今天已预约 {held or limit} 次，每天最多 {limit} 次；请明天再约，或到大厅服务台预约。",
+        f"This address has made {held or limit} bookings today, the most allowed ({limit}); book again tomorrow, "
+        "or at the hall's service desk.",
+        "too_many_bookings",
+        retry_after=wait,
     )
 
 

@@ -167,6 +167,22 @@ SCRIPT_ERRORS: dict[str, tuple[type[QueueError], str, str]] = {
     "too_early": (Conflict, "还没到签到时间。", "Check-in for this booking has not opened yet."),
     "too_late": (Conflict, "签到时间已过，请现场取号。", "Check-in for this booking has closed; take a ticket."),
     "booking_service_gone": (Conflict, "该业务已不再办理。", "The hall no longer offers this service."),
+    # The booking limits; the store words them again with the day and the counts (core.appointments.limit_error).
+    "phone_day_limit": (
+        Conflict,
+        "这个手机号当天的预约已达上限。",
+        "This phone already holds the most bookings allowed on that day.",
+    ),
+    "phone_ahead_limit": (
+        Conflict,
+        "这个手机号尚未办理的预约已达上限。",
+        "This phone already holds the most upcoming bookings allowed.",
+    ),
+    "too_many_bookings": (
+        TooManyRequests,
+        "这个网络地址今天的预约次数已达上限，请明天再约。",
+        "This address has made the most bookings allowed today; try again tomorrow.",
+    ),
     "idempotency_key_reused": (
         InvalidRequest,
         "这个 Idempotency-Key 已用于另一个请求。",

@@ -100,6 +100,10 @@ class AppointmentPolicy:
     early_minutes: int = 30  # check-in opens this long before the slot starts
     close_time: time = time(16, 0)  # on the last working day before the booked day
     days_ahead: int = 14  # how far ahead a day can be booked
+    # Limits against one client booking a hall's week away (enforced atomically by the book script)
+    per_phone_per_day: int = 2  # live bookings one phone (its last 4 digits) may hold for one day
+    per_phone_ahead: int = 4  # ... across every day open for booking
+    per_address_per_day: int = 10  # bookings an anonymous client address may make per calendar day
 
     def capacity_of(self, service: str) -> int:
         return self.capacities.get(service, self.capacity)

@@ -199,8 +199,7 @@ class HallStore:
             "id": new_ticket_id(self.hall.id),
             "max_waiting": max_waiting,
             "reserved": reserved,
-            # a pseudonym: Redis never keeps a visitor's address
-            "holder": hashlib.sha256(anonymous.encode()).hexdigest()[:24] if anonymous else "",
+            "holder": keys.pseudonym(anonymous),
         }
         return await self._ticket_result("issue", now, args, idempotency)
 

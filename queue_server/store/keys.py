@@ -67,8 +67,10 @@ def bookings(hall: str) -> str:
 
 
 def booking_slots(hall: str) -> str:
-    """Hash "date|category|HH:MM" → bookings held in that slot, and "who|date|category" → the code of a
-    person's booking, so a slot is never overbooked and nobody books the same category twice on a day."""
+    """Hash "date|category|HH:MM" → bookings held in that slot, "who|date|category" → the code of a person's
+    booking, "phone|date|last 4 digits" → a phone's live bookings that day, and "address|day|pseudonym" → the
+    bookings an anonymous address made that day: so a slot is never overbooked, nobody books the same category
+    twice on a day, and the hall's booking limits are counted in the same script."""
     return f"{_hall(hall)}:booking_slots"
 
 
@@ -86,6 +88,12 @@ def hours_announced(hall: str) -> str:
     """The last session boundary (ms since the epoch) announced with an ``hours`` event, so that of several
     server processes only the first says it."""
     return f"{_hall(hall)}:hours_announced"
+
+
+def pseudonym(address: str) -> str:
+    """What Redis keeps of an anonymous client's address (its limits are counted by it): a hash, never the address
+    itself; '' for none (the hall's own devices)."""
+    return hashlib.sha256(address.encode()).hexdigest()[:24] if address else ""
 
 
 def holders(hall: str) -> str:

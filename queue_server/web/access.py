@@ -37,6 +37,11 @@ class Caller:
     address: str
     trusted: bool
 
+    @property
+    def anonymous(self) -> str:
+        """The address the limits of anonymous clients count; empty for the hall's own devices."""
+        return "" if self.trusted else self.address or "unknown"
+
 
 def _parse(text: str) -> IPv4Address | IPv6Address | None:
     try:

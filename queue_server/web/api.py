@@ -122,10 +122,9 @@ async def take_ticket(request: Request) -> JSONResponse:
     # line itself, so two kiosks cannot both take the last place, and a retried request still gets its ticket.
     # An anonymous client also holds one live ticket per category and leaves the walk-ins' share alone.
     limit = max_waiting(now, store.hall, code)
-    anonymous = "" if who.trusted else who.address or "unknown"
     key = idempotency(request, fingerprint(body))
     try:
-        data = await store.issue(now, code, priority, key, max_waiting=limit, anonymous=anonymous)
+        data = await store.issue(now, code, priority, key, max_waiting=limit, anonymous=who.anonymous)
     except Conflict as e:
         if e.code != "issuing_closed":
             raise

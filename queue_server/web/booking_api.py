@@ -1,5 +1,11 @@
 """The appointments API (预约): free slots, booking, status, check-in and cancelling; thin handlers that parse,
-call one :class:`~queue_server.store.bookings.Bookings` method and format the answer."""
+call one :class:`~queue_server.store.bookings.Bookings` method and format the answer.
+
+A booking code alone is not proof enough: looking a booking up or cancelling it also takes the last four digits of
+the phone it was made with, in the ``X-Phone-Last4`` header (never in the URL, which access logs, proxies and
+browser history keep), and so does a check-in from anyone but the hall's own devices (a kiosk, where the visitor
+stands). Wrong digits answer as an unknown code does and count, like one, against the address's look-ups.
+"""
 
 from __future__ import annotations
 
@@ -21,6 +27,7 @@ from queue_server.core.appointments import (
     day_text,
 )
 from queue_server.core.errors import InvalidRequest, NotFound
+from queue_server.core.hall import Hall
 from queue_server.core.records import Booking, BookingDays, DaySlots, Ticket
 from queue_server.store.bookings import Bookings
 from queue_server.web import access
@@ -48,6 +55,29 @@ def day_of(text: str | None) -> date:
             "invalid_date",
         )
     return day
+
+
+PHONE_HEADER = "X-Phone-Last4"
+PHONE_HEADER_TEXT = "The last 4 digits of the phone number the booking was made with, e.g. 1234"
+
+
+def phone_digits(request: Request) -> str:
+    """The phone's last four digits, from the ``X-Phone-Last4`` header."""
+    raw = request.headers.get(PHONE_HEADER)
+    if raw is None:
+        raise InvalidRequest(
+            f"请提供预约时所留手机号码的后四位（请求头 {PHONE_HEADER}）。",
+            f"Give the last 4 digits of the phone number the booking was made with, in the {PHONE_HEADER} header.",
+            "missing_phone_digits",
+        )
+    digits = raw.strip()
+    if len(digits) != 4 or not digits.isascii() or not digits.isdigit():
+        raise InvalidRequest(
+            f"手机号码后四位应为 4 位数字（请求头 {PHONE_HEADER}）。",
+            f"{PHONE_HEADER} must be the last 4 digits of the phone number, like 1234.",
+            "invalid_phone_digits",
+        )
+    return digits
 
 
 def query_service(request: Request) -> str:
@@ -143,6 +173,9 @@ async def free_slots(request: Request) -> JSONResponse:
         "duplicate_booking",
         "booking_closed",
         "booking_code_taken",
+        "phone_day_limit",
+        "phone_ahead_limit",
+        "too_many_bookings",
     ),
 )
 async def book(request: Request) -> JSONResponse:
@@ -153,48 +186,54 @@ async def book(request: Request) -> JSONResponse:
     # The retry fingerprint never holds more of the phone number than the booking keeps.
     phone = clean_phone(body.phone)
     key = idempotency(request, {**fingerprint(body), "phone": phone})
-    booking = await bookings.book(context(request).clock.now(), body.service, day, body.slot, body.name, phone, key)
+    anonymous = access.caller(request, bookings.hall).anonymous
+    now = context(request).clock.now()
+    booking = await bookings.book(now, body.service, day, body.slot, body.name, phone, key, anonymous=anonymous)
     return answer(booking, status=201)
 
 
-def guarded(request: Request, bookings: Bookings) -> contextlib.AbstractAsyncContextManager[None]:
-    """A look-up by code, counted against its address when the code is unknown (guessing codes is refused)."""
-    return access.guessing_guarded(context(request).limiter, bookings.hall, access.caller(request, bookings.hall))
+def guarded(
+    request: Request, hall: Hall, who: access.Caller | None = None
+) -> contextlib.AbstractAsyncContextManager[None]:
+    """A look-up by code, counted against its address when the code is unknown or the digits wrong (guessing
+    codes is refused)."""
+    return access.guessing_guarded(context(request).limiter, hall, who or access.caller(request, hall))
+
+
+LOOKUP_ERRORS = ("unknown_booking", "missing_phone_digits", "invalid_phone_digits", "too_many_lookups")
 
 
 @documented(
     "get",
-    "预约: a booking's state (the name only in part)",
+    "预约: a booking's state (the name only in part); needs the phone's last 4 digits",
     answers={200: Booking},
-    errors=("no_appointments", "unknown_booking", "too_many_lookups"),
+    headers={PHONE_HEADER: PHONE_HEADER_TEXT + " (required)"},
+    errors=("no_appointments", *LOOKUP_ERRORS),
 )
 async def booking_status(request: Request) -> JSONResponse:
-    """``GET /api/halls/{hall}/bookings/{code}``: the booking's state (the name shown only in part)."""
+    """``GET /api/halls/{hall}/bookings/{code}`` with ``X-Phone-Last4``: the booking's state (the name shown only
+    in part)."""
     bookings = bookings_of(request)
-    async with guarded(request, bookings):
-        return JSONResponse(await bookings.status(request.path_params["code"]))
+    digits = phone_digits(request)
+    async with guarded(request, bookings.hall):
+        return JSONResponse(await bookings.status(request.path_params["code"], digits))
 
 
 @documented(
     "delete",
-    "预约: cancel a booking; its place is given back",
+    "预约: cancel a booking; its place is given back; needs the phone's last 4 digits",
     answers={200: Booking},
     idempotent=True,
-    errors=(
-        "no_appointments",
-        "unknown_booking",
-        "booking_cancelled",
-        "already_checked_in",
-        "booking_missed",
-        "too_many_lookups",
-    ),
+    headers={PHONE_HEADER: PHONE_HEADER_TEXT + " (required)"},
+    errors=("no_appointments", *LOOKUP_ERRORS, "booking_cancelled", "already_checked_in", "booking_missed"),
 )
 async def cancel(request: Request) -> JSONResponse:
-    """``DELETE /api/halls/{hall}/bookings/{code}``: the place is given back."""
+    """``DELETE /api/halls/{hall}/bookings/{code}`` with ``X-Phone-Last4``: the place is given back."""
     bookings = bookings_of(request)
     code = request.path_params["code"]
-    async with guarded(request, bookings):
-        data = await bookings.cancel(context(request).clock.now(), code, idempotency(request, {}))
+    digits = phone_digits(request)
+    async with guarded(request, bookings.hall):
+        data = await bookings.cancel(context(request).clock.now(), code, digits, idempotency(request, {}))
     return answer(data)
 
 
@@ -204,9 +243,10 @@ async def cancel(request: Request) -> JSONResponse:
     body=Empty,
     answers={201: Ticket},
     idempotent=True,
+    headers={PHONE_HEADER: PHONE_HEADER_TEXT + " (required, except from the hall's own devices)"},
     errors=(
         "no_appointments",
-        "unknown_booking",
+        *LOOKUP_ERRORS,
         "already_checked_in",
         "booking_cancelled",
         "booking_missed",
@@ -218,11 +258,18 @@ async def cancel(request: Request) -> JSONResponse:
     ),
 )
 async def check_in(request: Request) -> JSONResponse:
-    """``POST /api/halls/{hall}/bookings/{code}/check-in``: 201 with the ticket, as issuing answers."""
+    """``POST /api/halls/{hall}/bookings/{code}/check-in``: 201 with the ticket, as issuing answers. A kiosk of
+    the hall (a trusted device) checks in with the code alone: the visitor stands at it, in the hall. Anyone else
+    gives the phone's last four digits too, so a code found or guessed cannot use up somebody's booking."""
     bookings = bookings_of(request)
     body = await body_of(request, Empty, required=False)
     code = request.path_params["code"]
-    data = await bookings.check_in(context(request).clock.now(), code, idempotency(request, fingerprint(body)))
+    who = access.caller(request, bookings.hall)
+    # A kiosk that sends digits anyway has them checked too.
+    digits = None if who.trusted and PHONE_HEADER not in request.headers else phone_digits(request)
+    key = idempotency(request, fingerprint(body))
+    async with guarded(request, bookings.hall, who):
+        data = await bookings.check_in(context(request).clock.now(), code, key, digits=digits)
     replayed = data.pop("replayed", False)
     ticket = data["ticket"]
     return answer({**ticket, "replayed": replayed}, status=201)

@@ -1,8 +1,9 @@
 """The booking page (预约) a visitor opens on a phone, and the QR codes that lead to it.
 
 ``/book/{hall}`` lets a visitor choose a category, a day and a slot, book with a name and the last four digits of
-a phone number, keep the code (shown big, with a QR code of the booking's own page) and cancel; ``?service=B``
-preselects a category, ``?code=12345678`` shows one booking, ``?lang=en`` English. The page talks to the
+a phone number, keep the code (shown big, with a QR code of the booking's own page) and cancel; or look a booking
+up (to see or cancel it) with its code and the same four digits. ``?service=B`` preselects a category,
+``?code=12345678`` opens the look-up with that code, ``?lang=en`` English. The page talks to the
 appointments API (booking_api.py) from book.js.
 """
 
@@ -17,8 +18,7 @@ from starlette.requests import Request
 from starlette.responses import Response
 from starlette.routing import BaseRoute, Route
 
-from queue_server.store.bookings import Bookings
-from queue_server.web.context import context
+from queue_server.store.bookings import unknown_booking, valid_code
 from queue_server.web.openapi import documented
 from queue_server.web.pages import NO_SUCH_HALL, not_found_page, page_hall, page_lang
 from queue_server.web.templating import templates
@@ -72,13 +72,15 @@ async def booking_page_qr(request: Request) -> Response:
 
 @documented("get", "A QR code of one booking's code, to show at the kiosk", answers={200: "image/svg+xml"})
 async def booking_qr(request: Request) -> Response:
-    """``/qr/booking/{hall}/{code}.svg``: the booking's own page, for the visitor to keep."""
+    """``/qr/booking/{hall}/{code}.svg``: the booking's own page, for the visitor to keep. Drawn for any
+    well-formed code without looking it up: an answer that differed for a booked code would tell a guesser, with
+    no phone digits and past the look-up guard, which codes exist (the page it leads to asks for the digits)."""
     hall = page_hall(request)
     if hall is None or hall.appointments is None:
         return not_found_page(NO_SUCH_HALL)
     code = request.path_params["code"]
-    ctx = context(request)
-    await Bookings(ctx.stores[hall.id]).get(code)  # unknown_booking: no codes for made-up bookings
+    if not valid_code(code):
+        raise unknown_booking()
     return qr_svg(f"{request.base_url}book/{quote(hall.id)}?code={quote(code)}", "private, max-age=86400")
 
 

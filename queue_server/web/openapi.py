@@ -50,6 +50,8 @@ EDGE_ERRORS: dict[str, tuple[int, str]] = {
     "too_many_tickets": (429, "An anonymous client (not a kiosk of the hall) took too many tickets this hour."),
     "too_many_channels": (429, "This address holds too many live channels (WebSocket close code 4429); close some."),
     "too_many_lookups": (429, "Too many unknown booking codes from this address this hour: wait Retry-After s."),
+    "missing_phone_digits": (422, "The X-Phone-Last4 header (the booking phone's last 4 digits) is absent."),
+    "invalid_phone_digits": (422, "The X-Phone-Last4 header is not 4 digits."),
     "too_many_sign_ins": (429, "Too many wrong passwords for this username or from this address: wait Retry-After s."),
     "wrong_window": (403, "The clerk is signed in at another window, or may not sign in at this one."),
     "supervisors_only": (403, "Only a supervisor's token may do this."),
@@ -109,6 +111,7 @@ class Operation:
     errors: tuple[str, ...] = ()
     caller: str | None = None  # None: anyone; "clerk": a clerk or a supervisor; "supervisor"
     query: Mapping[str, str] = field(default_factory=dict)  # name -> description
+    headers: Mapping[str, str] = field(default_factory=dict)  # request header name -> description
     idempotent: bool = False  # takes an Idempotency-Key
     description: str = ""
 
@@ -257,6 +260,9 @@ def _path_errors(path: str) -> tuple[str, ...]:
 
 def _query_parameters(op: Operation) -> list[dict[str, Any]]:
     found = [{"name": n, "in": "query", "schema": {"type": "string"}, "description": d} for n, d in op.query.items()]
+    found += [
+        {"name": n, "in": "header", "schema": {"type": "string"}, "description": d} for n, d in op.headers.items()
+    ]
     if op.idempotent:
         found.append(
             {

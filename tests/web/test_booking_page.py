@@ -47,14 +47,16 @@ def server_at(tmp_path: Path, redis_url: str) -> ServerAt:
 
 
 def api_book(server: ServerProcess, name: str, service: str = "B", slot: str = "09:00", phone: str = "1234") -> str:
+    """A booking made through the API (the server runs on loopback: the demo hall's own device, no address limit)."""
     body = {"service": service, "date": "2026-12-05", "slot": slot, "name": name, "phone": phone}
     answer = httpx2.post(f"{server.url}/api/halls/demo/bookings", json=body)
     assert answer.status_code == 201, answer.text
     return str(answer.json()["code"])
 
 
-def booking(server: ServerProcess, code: str) -> dict[str, Any]:
-    data: dict[str, Any] = httpx2.get(f"{server.url}/api/halls/demo/bookings/{code}").json()
+def booking(server: ServerProcess, code: str, digits: str = "1234") -> dict[str, Any]:
+    answer = httpx2.get(f"{server.url}/api/halls/demo/bookings/{code}", headers={"X-Phone-Last4": digits})
+    data: dict[str, Any] = answer.json()
     return data
 
 
@@ -102,17 +104,23 @@ def test_book_a_slot_on_a_phone_then_cancel_it(browser: Browser, server_at: Serv
         expect(page.locator("#code-qr")).not_to_have_js_property("naturalWidth", 0)  # the image has loaded
         assert f"code={code}" in page.url  # reloading the page shows the booking again
         page.screenshot(path=artifacts / "book-phone-booked.png", full_page=True)
-        assert (booking(server, code)["state"], booking(server, code)["slot"]) == ("booked", "09:30")
+        assert (booking(server, code, "8000")["state"], booking(server, code, "8000")["slot"]) == ("booked", "09:30")
         assert free(server, "B", "09:30") == 2
 
+        # Reloading the booking's page (or scanning its QR code) asks for the phone's last 4 digits again.
         page.reload()
+        expect(page.locator("#lookup")).to_be_visible()
+        expect(page.locator("#lookup-code")).to_have_value(code)
+        expect(page.locator("#booking-form")).to_be_hidden()
+        page.locator("#lookup-phone").fill("8000")
+        page.get_by_role("button", name="查询预约").click()
         expect(page.locator("#b-name")).to_have_text("李*")  # whoever holds the code sees only part of the name
         page.get_by_role("button", name="取消预约").click()
         page.get_by_role("button", name="确认取消").click()
         expect(page.locator("#b-state")).to_have_text("已取消")
         expect(page.locator("#booking-title")).to_have_text("预约已取消")
         page.screenshot(path=artifacts / "book-phone-cancelled.png", full_page=True)
-        assert booking(server, code)["state"] == "cancelled" and free(server, "B", "09:30") == 3
+        assert booking(server, code, "8000")["state"] == "cancelled" and free(server, "B", "09:30") == 3
         assert errors == []
         page.close()
 
@@ -145,6 +153,63 @@ def test_full_slots_and_a_second_booking_are_refused_plainly(
         english.close()
 
 
+@pytest.mark.parametrize(
+    ("lang", "words"),
+    [
+        ("zh", {"open": "已预约？查询或取消预约", "look": "查询预约", "cancel": "取消预约", "yes": "确认取消",
+                "unknown": "没有与该预约码和手机号后四位相符的预约，请核对。", "bad_code": "请填写 8 位数字的预约码。",
+                "cancelled": "已取消"}),
+        ("en", {"open": "Already booked? Look up or cancel", "look": "Look up", "cancel": "Cancel booking",
+                "yes": "Yes, cancel it",
+                "unknown": "No booking matches this code and these phone digits. Please check both.",
+                "bad_code": "Please give the 8-digit booking code.", "cancelled": "Cancelled"}),
+    ],
+)  # fmt: skip
+def test_look_up_and_cancel_a_booking_with_its_code_and_phone_digits(
+    browser: Browser, server_at: ServerAt, artifacts: Path, lang: str, words: dict[str, str]
+) -> None:
+    """The visitor comes back another day with the code: the page asks for it and the phone's last 4 digits, sends
+    the digits in a header (never in the address), and says what went wrong in the page's language."""
+    with server_at(FRIDAY) as server:
+        code = api_book(server, "王五", phone="13800004321")
+        page = browser.new_page(viewport=PHONE)
+        errors = watch_errors(page)
+        sent: list[dict[str, str]] = []
+        page.on("request", lambda r: sent.append({"url": r.url, **r.headers}) if "/bookings/" in r.url else None)
+        page.goto(f"{server.url}/book/demo?lang={lang}")
+        page.get_by_role("button", name=words["open"]).click()
+        expect(page.locator("#lookup")).to_be_visible()
+        expect(page.locator("#lookup-code")).to_be_focused()
+
+        page.locator("#lookup-code").fill("1234")
+        page.locator("#lookup-phone").fill("4321")
+        page.get_by_role("button", name=words["look"]).click()
+        expect(page.locator("#notice")).to_have_text(words["bad_code"])
+
+        page.locator("#lookup-code").fill(f"{code[:4]} {code[4:]}")  # as the page shows codes
+        page.locator("#lookup-phone").fill("1234")  # wrong digits
+        page.get_by_role("button", name=words["look"]).click()
+        expect(page.locator("#notice")).to_have_text(words["unknown"])
+        page.screenshot(path=artifacts / f"book-phone-look-up-{lang}.png", full_page=True)
+        box = page.locator("#lookup-submit").bounding_box()  # usable on a phone: the button in view and wide
+        assert box is not None and box["y"] + box["height"] <= PHONE["height"] and box["width"] >= 300, box
+
+        page.locator("#lookup-phone").fill("4321")
+        page.get_by_role("button", name=words["look"]).click()
+        expect(page.locator("#b-name")).to_have_text("王*")
+        expect(page.locator("#code")).to_have_text(f"{code[:4]} {code[4:]}")
+        page.get_by_role("button", name=words["cancel"]).click()
+        page.get_by_role("button", name=words["yes"]).click()
+        expect(page.locator("#b-state")).to_have_text(words["cancelled"])
+        assert booking(server, code, "4321")["state"] == "cancelled"
+
+        asked = [r for r in sent if code in r["url"]]
+        assert [r.get("x-phone-last4") for r in asked] == ["1234", "4321", "4321"]  # wrong, right, cancel
+        assert {r["url"] for r in asked} == {f"{server.url}/api/halls/demo/bookings/{code}"}  # the digits not in it
+        assert errors == []
+        page.close()
+
+
 def type_code(kiosk: Page, code: str) -> None:
     for digit in code:
         kiosk.locator(f'.key[data-key="{digit}"]').click()
@@ -158,8 +223,9 @@ def test_check_in_at_the_kiosk_with_the_booking_code(browser: Browser, server_at
         screen.goto(f"{friday.url}/display/demo")
         code = api_book(friday, "预约的人")
         later = api_book(friday, "十一点半", slot="11:30")
-        cancelled = api_book(friday, "不来了", service="A")
-        assert httpx2.delete(f"{friday.url}/api/halls/demo/bookings/{cancelled}").status_code == 200
+        cancelled = api_book(friday, "不来了", service="A", phone="5678")
+        gone = httpx2.delete(f"{friday.url}/api/halls/demo/bookings/{cancelled}", headers={"X-Phone-Last4": "5678"})
+        assert gone.status_code == 200
         friday.take("A", hall="demo")
         friday.act(1, hall="demo")
         expect(screen.locator("#call-main")).to_contain_text("A001", timeout=5000)

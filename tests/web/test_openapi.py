@@ -135,10 +135,11 @@ def test_the_answers_fit_their_declared_types(client: TestClient) -> None:
     )
     assert booking.status_code == 201
     fits(records.Booking, booking.json())
-    fits(records.Booking, client.get(f"/api/halls/demo/bookings/{booking.json()['code']}").json())
+    digits = {"X-Phone-Last4": "1234"}
+    fits(records.Booking, client.get(f"/api/halls/demo/bookings/{booking.json()['code']}", headers=digits).json())
     fits(records.BookingDays, client.get("/api/halls/demo/booking-days").json())
     fits(records.DaySlots, client.get("/api/halls/demo/slots?service=B&date=2026-12-05").json())
-    fits(records.Booking, client.delete(f"/api/halls/demo/bookings/{booking.json()['code']}").json())
+    fits(records.Booking, client.delete(f"/api/halls/demo/bookings/{booking.json()['code']}", headers=digits).json())
     fits(records.HallList, client.get("/api/halls").json())
     fits(records.Health, client.get("/api/health").json())
     signed = client.post("/api/halls/demo/sign-in", json={"username": "w04", "password": "tidequeue", "window": 4})
@@ -218,7 +219,7 @@ def test_the_events_of_a_busy_morning_fit_the_event_type(client: TestClient, red
         "/api/halls/demo/bookings",
         json={"service": "B", "date": "2026-12-05", "slot": "09:00", "name": "张三", "phone": "1234"},
     ).json()
-    client.delete(f"/api/halls/demo/bookings/{booked['code']}")
+    client.delete(f"/api/halls/demo/bookings/{booked['code']}", headers={"X-Phone-Last4": "1234"})
     redis = SyncRedis.from_url(redis_url, decode_responses=True)
     entries = typing.cast(list[tuple[str, dict[str, str]]], redis.xrange(keys.events("demo")))
     redis.close()

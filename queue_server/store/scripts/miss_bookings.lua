@@ -1,5 +1,6 @@
 -- miss_bookings: every booking still not checked in at its deadline becomes a no-show (爽约); its place is
--- released for walk-ins and counted. Run every minute by each server process; running it twice is harmless.
+-- released for walk-ins (and its phone's count) and counted. Run every minute by each server process; running it
+-- twice is harmless.
 -- A.batch the most bookings to handle in one run (the rest wait for the next)
 local due = redis.call('ZRANGEBYSCORE', KEYS[14], '-inf', NOW_MS, 'LIMIT', 0, A.batch)
 local missed = 0
@@ -12,6 +13,8 @@ for _, code in ipairs(due) do
     if redis.call('HINCRBY', KEYS[13], place, -1) <= 0 then redis.call('HDEL', KEYS[13], place) end
     local who = b.who .. '|' .. b.date .. '|' .. b.service
     if redis.call('HGET', KEYS[13], who) == b.code then redis.call('HDEL', KEYS[13], who) end
+    local phone = 'phone|' .. b.date .. '|' .. b.phone
+    if redis.call('HINCRBY', KEYS[13], phone, -1) <= 0 then redis.call('HDEL', KEYS[13], phone) end
     b.state = 'no_show'
     b.missed_at = AT
     redis.call('HSET', KEYS[12], code, cjson.encode(b))

@@ -6,6 +6,7 @@
  *       options.body     an object, sent as JSON; a POST, PUT or DELETE without one sends an empty body
  *       options.key      the Idempotency-Key header (from newKey), so a retry is answered, not done twice
  *       options.token    a bearer token for the Authorization header (clerks, supervisors)
+ *       options.headers  more request headers, by name (e.g. X-Phone-Last4 for a booking look-up)
  *       options.raw      resolve with the Response (for SVG, CSV or headers) instead of its JSON
  *     A hall device's token (?device=… in its address once, then kept) goes along as X-Device-Token.
  *   TideApi.ApiError(status, body)  the server answered, but refused: status, code (the "error" field), message
@@ -38,7 +39,7 @@
 
   async function request(url, options = {}) {
     const method = (options.method || "GET").toUpperCase();
-    const headers = {};
+    const headers = { ...(options.headers || {}) };
     let body;
     if (method !== "GET" && method !== "HEAD") {
       headers["Content-Type"] = "application/json";

@@ -1,6 +1,7 @@
 // The booking page (预约): choose a category, a day and a slot, give a name and the last four phone digits, and keep
-// the code; or, with ?code=, look at one booking and cancel it. Talks to /api/halls/{hall}/booking-days, /slots and
-// /bookings.
+// the code; or look a booking up with its code and those four digits (?code= fills the code in), to see or cancel
+// it. Talks to /api/halls/{hall}/booking-days, /slots and /bookings; a look-up or a cancel sends the digits in the
+// X-Phone-Last4 header, never in the address (access logs, proxies and the browser's history keep addresses).
 "use strict";
 
 (function () {
@@ -35,7 +36,10 @@
         checkIn: (day, from, until) =>
           `On ${day}, between ${from} and ${until}, press 「预约签到 Check in」 on a kiosk in the hall and type the code. ` +
           "You will be called before walk-ins; after that time the booking lapses.",
-        unknown: "There is no booking with this code.",
+        unknown: "No booking matches this code and these phone digits. Please check both.",
+        badCode: "Please give the 8-digit booking code.",
+        lookingUp: "Looking up…",
+        lookUp: "Look up",
       }
     : {
         free: (n) => `余 ${n}`,
@@ -53,10 +57,15 @@
         number: (n) => ` · 号码 ${n}`,
         checkIn: (day, from, until) =>
           `请于 ${day} ${from}–${until} 到大厅取号机点「预约签到」，输入预约码取号，您将优先叫号；逾时预约失效。`,
-        unknown: "没有这个预约码。",
+        unknown: "没有与该预约码和手机号后四位相符的预约，请核对。",
+        badCode: "请填写 8 位数字的预约码。",
+        lookingUp: "正在查询…",
+        lookUp: "查询预约",
       };
 
-  const state = { services: [], service: null, day: null, slot: null, pending: null };
+  // digits: the last four phone digits that go with the booking shown, kept in memory only, to cancel it.
+  const state = { services: [], service: null, day: null, slot: null, pending: null, digits: null, loaded: null };
+  const PHONE_HEADER = "X-Phone-Last4";
 
   // --- words for days and moments ---------------------------------------------------------------------------
 
@@ -75,8 +84,9 @@
     $("notice").hidden = !text;
   }
 
-  function call(method, path, body, key) {
-    return request(`${api}${path}`, { method, body, key });
+  function call(method, path, body, key, digits) {
+    const headers = digits ? { [PHONE_HEADER]: digits } : {};
+    return request(`${api}${path}`, { method, body, key, headers });
   }
 
   function explain(err) {
@@ -211,6 +221,7 @@
     try {
       const booking = await call("POST", "/bookings", body, state.pending.key);
       state.pending = null;
+      state.digits = phone;
       showBooking(booking, true);
     } catch (err) {
       notice(explain(err));
@@ -230,6 +241,7 @@
 
   function showBooking(b, fresh) {
     $("booking-form").hidden = true;
+    $("lookup").hidden = true;
     $("booking").hidden = false;
     $("booking").dataset.state = b.state;
     $("booking-title").textContent = fresh ? TEXT.justBooked : TEXT.titles[b.state] || b.state;
@@ -254,20 +266,47 @@
     fixLanguageLink();
   }
 
-  async function loadBooking(code) {
+  // --- looking a booking up: its code and the phone's last four digits ---------------------------------------
+
+  function openLookup(code) {
+    notice("");
+    $("booking-form").hidden = true;
+    $("booking").hidden = true;
+    $("lookup").hidden = false;
+    if (code) $("lookup-code").value = code;
+    $(code ? "lookup-phone" : "lookup-code").focus();
+  }
+
+  async function lookUp(event) {
+    event.preventDefault();
+    const code = $("lookup-code").value.replace(/[\s-]/g, "");
+    const digits = $("lookup-phone").value.trim();
+    if (!/^[0-9]{8}$/.test(code)) return notice(TEXT.badCode);
+    if (!/^[0-9]{4}$/.test(digits)) return notice(TEXT.badPhone);
+    notice("");
+    $("lookup-submit").disabled = true;
+    $("lookup-submit").textContent = TEXT.lookingUp;
     try {
-      showBooking(await call("GET", `/bookings/${encodeURIComponent(code)}`), false);
+      await state.loaded; // the category names, for the booking's facts
+      const booking = await call("GET", `/bookings/${code}`, null, null, digits);
+      state.digits = digits;
+      showBooking(booking, false);
     } catch (err) {
+      // The same words for an unknown code and wrong digits: the server answers both alike.
       notice(err instanceof ApiError && err.code === "unknown_booking" ? TEXT.unknown : explain(err));
-      $("booking-form").hidden = true;
+    } finally {
+      $("lookup-submit").disabled = false;
+      $("lookup-submit").textContent = TEXT.lookUp;
     }
   }
 
   async function cancelBooking() {
     const code = new URL(location.href).searchParams.get("code");
+    if (!state.digits) return openLookup(code);
     $("cancel-confirm").disabled = true;
     try {
-      showBooking(await call("DELETE", `/bookings/${encodeURIComponent(code)}`, null, newKey("cancel")), false);
+      const path = `/bookings/${encodeURIComponent(code)}`;
+      showBooking(await call("DELETE", path, null, newKey("cancel"), state.digits), false);
       notice("");
     } catch (err) {
       notice(explain(err));
@@ -281,6 +320,14 @@
     const url = new URL(location.href);
     url.searchParams.delete("code");
     location.href = url.href;
+  }
+
+  function backToBooking(event) {
+    if (new URL(location.href).searchParams.has("code")) return bookAnother(event);
+    event.preventDefault();
+    notice("");
+    $("lookup").hidden = true;
+    $("booking-form").hidden = false;
   }
 
   // The language link keeps what the page shows (the category chosen, or the booking).
@@ -299,12 +346,15 @@
     });
     $("cancel-confirm").addEventListener("click", cancelBooking);
     $("again").addEventListener("click", bookAnother);
+    $("lookup-back").addEventListener("click", backToBooking);
+    $("lookup-open").addEventListener("click", () => openLookup(""));
+    $("lookup").addEventListener("submit", lookUp);
     $("services").addEventListener("click", fixLanguageLink);
     fixLanguageLink();
-    // The category names come with the bookable days; a booking's page needs them too.
-    if (config.code) $("booking-form").hidden = true;
-    const loaded = loadServices();
-    if (config.code) loaded.then(() => loadBooking(config.code));
+    // The category names come with the bookable days; a booking's facts need them too.
+    state.loaded = loadServices();
+    // A booking's own address (its QR code, a reload) opens the look-up with the code: the digits are asked again.
+    if (config.code) openLookup(config.code);
   }
 
   start();
