@@ -193,8 +193,10 @@ class ServerProcess(LineReadingProcess):
         return datetime.fromisoformat(answer.json()["now"])
 
     def redis_child(self) -> int:
-        """The pid of the embedded redis-server this server started."""
-        children = Path(f"/proc/{self.process.pid}/task/{self.process.pid}/children").read_text().split()
+        """The pid of the embedded redis-server this server started (a restarted one is a child of the thread that
+        restarted it, so every thread's children are looked at)."""
+        tasks = Path(f"/proc/{self.process.pid}/task").iterdir()
+        children = [pid for task in tasks for pid in (task / "children").read_text().split()]
         for pid in children:
             if "redis-server" in Path(f"/proc/{pid}/cmdline").read_bytes().decode(errors="replace"):
                 return int(pid)

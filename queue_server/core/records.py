@@ -242,6 +242,7 @@ class Pong(TypedDict):
 class Health(TypedDict):
     ok: bool
     halls: list[str]
+    redis_restarts: NotRequired[int]  # with the embedded Redis: how often it died and was restarted since start-up
 
 
 class HallName(TypedDict):

@@ -6,7 +6,7 @@ import asyncio
 import contextlib
 import functools
 import gc
-from collections.abc import AsyncIterator, Mapping
+from collections.abc import AsyncIterator, Callable, Mapping
 from typing import Any
 
 from limits.aio.storage import RedisStorage
@@ -22,6 +22,7 @@ from queue_server.runtime.supervisor import cancel_and_wait, supervise
 from queue_server.server.tasks import keep_bookings, keep_business_day, keep_hours, run_controller
 from queue_server.store.bookings import Bookings
 from queue_server.store.hall_store import HallStore, Scripts
+from queue_server.store.redis_keeper import RedisState
 from queue_server.store.tidal_controller import TidalController
 from queue_server.web import api, booking_api, booking_pages, client_pages, clock_hook, openapi, pages, staff_api
 from queue_server.web import channels as ws
@@ -42,9 +43,11 @@ def create_app(
     admin_token: str | None = None,
     background: bool = True,
     test_hooks: bool = False,
+    redis_state: Callable[[], RedisState] | None = None,
 ) -> Starlette:
-    """The server for ``halls`` on the Redis at ``redis_url``; ``background=False`` leaves out the timers, and
-    ``test_hooks=True`` mounts the route that moves the clock (acceptance tests only)."""
+    """The server for ``halls`` on the Redis at ``redis_url``; ``background=False`` leaves out the timers,
+    ``test_hooks=True`` mounts the route that moves the clock (acceptance tests only), and ``redis_state`` says
+    how the embedded Redis is doing (its keeper's, for /api/health)."""
     clock = clock or Clock()
 
     @contextlib.asynccontextmanager
@@ -66,7 +69,7 @@ def create_app(
             connection_pool=pool,  # type: ignore[arg-type]
         )
         limiter = MovingWindowRateLimiter(limits_storage)
-        ctx = Context(dict(halls), stores, redis, clock, admin_token or None, hub, limiter)
+        ctx = Context(dict(halls), stores, redis, clock, admin_token or None, hub, limiter, redis_state=redis_state)
         tasks: list[asyncio.Task[None]] = []
         if background:
             for hall_id, store in stores.items():

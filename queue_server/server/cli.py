@@ -16,9 +16,10 @@ import re
 import resource
 import signal
 import sys
-from collections.abc import Iterable, Sequence
+from collections.abc import Callable, Iterable, Sequence
 from datetime import datetime
 from pathlib import Path
+from types import FrameType
 from typing import Any
 
 import redis
@@ -30,6 +31,7 @@ from queue_server.core.passwords import DEMO_PASSWORD, hash_password, uses_demo_
 from queue_server.runtime.clock import Clock
 from queue_server.server.app import create_app
 from queue_server.store.embedded_redis import EmbeddedRedis, EmbeddedRedisError
+from queue_server.store.redis_keeper import RedisKeeper
 from queue_server.web import clock_hook
 
 log = logging.getLogger("tidequeue")
@@ -105,6 +107,14 @@ def parse_args(argv: Sequence[str]) -> argparse.Namespace:
         help="where the embedded Redis keeps its data (default ./var/)",
     )
     parser.add_argument(
+        "--appendfsync",
+        choices=["always", "everysec"],
+        default="always",
+        help="when the embedded Redis flushes its append-only file to disk: before each answer (always, the "
+        "default: a number printed on a ticket is never issued again) or once a second (everysec: a power loss may "
+        "lose the last second); see docs/operations.md",
+    )
+    parser.add_argument(
         "--clock",
         type=_moment,
         metavar="TIME",
@@ -168,16 +178,17 @@ def main(argv: Sequence[str] | None = None) -> int:
             file=sys.stderr,
         )
         return 2
-    embedded: EmbeddedRedis | None = None
+    keeper: RedisKeeper | None = None
     redis_url = os.environ.get("REDIS_URL", "")
     try:
         if redis_url:
             where = f"Redis at {redacted(redis_url)}"
             _check_redis(redis_url)
         else:
-            embedded = EmbeddedRedis(args.data_dir)
-            redis_url = embedded.start()
-            where = f"embedded Redis in {embedded.data_dir}"
+            # Kept running: restarted from its append-only file whenever it dies (store/redis_keeper.py).
+            keeper = RedisKeeper(EmbeddedRedis(args.data_dir, appendfsync=args.appendfsync))
+            redis_url = keeper.start()
+            where = f"embedded Redis in {keeper.redis.data_dir} (appendfsync {args.appendfsync})"
         log.info("halls: %s; %s", ", ".join(sorted(halls)), where)
         # uvicorn shuts down gracefully on SIGTERM, then raises the signal again: let that end in our
         # `finally` (which stops the embedded Redis) instead of killing the process outright.
@@ -188,23 +199,39 @@ def main(argv: Sequence[str] | None = None) -> int:
         test_hooks = os.environ.get(clock_hook.ENABLE) == "1"
         if test_hooks:
             log.warning("test hooks are on: POST /_test/clock moves this server's clock (never in production)")
-        app = create_app(halls, redis_url, clock, admin_token, test_hooks=test_hooks)
-        uvicorn.run(
-            app,
-            host=args.host,
-            port=args.port,
-            log_level=args.log_level,
-            access_log=args.access_log,
-            **UVICORN_OPTIONS,
+        state = keeper.state if keeper is not None else None
+        app = create_app(halls, redis_url, clock, admin_token, test_hooks=test_hooks, redis_state=state)
+        config = uvicorn.Config(
+            app, host=args.host, port=args.port, log_level=args.log_level, access_log=args.access_log, **UVICORN_OPTIONS
         )
+        server = StoppingServer(config, keeper.stopping if keeper is not None else None)
+        with contextlib.suppress(KeyboardInterrupt):
+            server.run()
+        if not server.started:
+            return 3  # what uvicorn.run exits with when the server cannot start (the port is taken, say)
     except (EmbeddedRedisError, RedisUnavailable) as e:
         print(f"queue-server: {e}", file=sys.stderr)
         return 1
     finally:
-        if embedded is not None:
-            embedded.stop()
+        if keeper is not None:
+            keeper.stop()
             log.info("embedded Redis stopped at %s", datetime.now().isoformat(timespec="seconds"))
     return 0
+
+
+class StoppingServer(uvicorn.Server):
+    """uvicorn's server, which also calls ``on_stop`` the moment a stop signal arrives (before the graceful
+    shutdown): the same signal may have reached the embedded Redis (systemd signals every process of a service),
+    and its keeper must not restart a Redis that is meant to stop."""
+
+    def __init__(self, config: uvicorn.Config, on_stop: Callable[[], None] | None) -> None:
+        super().__init__(config)
+        self.on_stop = on_stop
+
+    def handle_exit(self, sig: int, frame: FrameType | None) -> None:
+        if self.on_stop is not None:
+            self.on_stop()
+        super().handle_exit(sig, frame)
 
 
 def check_demo_passwords(halls: Iterable[Hall]) -> str | None:

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Mapping
+from datetime import timedelta
 from typing import Any, cast
 
 from starlette.requests import Request
@@ -10,7 +11,7 @@ from starlette.responses import JSONResponse
 from starlette.routing import Route
 
 from queue_server.core.admission import refusal
-from queue_server.core.errors import Conflict, UnknownService, UnknownWindow
+from queue_server.core.errors import Conflict, QueueError, UnknownService, UnknownWindow
 from queue_server.core.hall import Window
 from queue_server.core.hours import max_waiting
 from queue_server.core.records import (
@@ -70,13 +71,36 @@ async def ping(request: Request) -> JSONResponse:
 
 @documented(
     "get",
-    "Healthy when Redis answers; the halls this server runs",
+    "Healthy when Redis answers; the halls this server runs. While the embedded Redis restarts: 503 "
+    "store_unavailable with restarting, down_since, restart_attempts and redis_exit",
     answers={200: Health},
     errors=("store_unavailable",),
 )
 async def health(request: Request) -> JSONResponse:
-    await context(request).redis.ping()
-    return JSONResponse({"ok": True, "halls": sorted(context(request).halls)})
+    ctx = context(request)
+    state = ctx.redis_state() if ctx.redis_state is not None else None
+    if state is not None and not state.up:
+        # Say what is wrong and since when, without waiting on a Redis that is known to be down.
+        since = (ctx.clock.now() - timedelta(seconds=state.down_for)).isoformat(timespec="seconds")
+        raise QueueError(
+            f"内置 Redis 于 {since} 停止（{state.last_exit}），正在从追加日志（AOF）自动重启，"
+            f"已尝试 {state.attempts} 次；请稍后再试。",
+            f"The embedded Redis stopped at {since} ({state.last_exit}) and is being restarted from its "
+            f"append-only file (restart attempts so far: {state.attempts}); try again in a moment.",
+            "store_unavailable",
+            503,
+            {
+                "restarting": True,
+                "down_since": since,
+                "restart_attempts": state.attempts,
+                "redis_exit": state.last_exit,
+            },
+        )
+    await ctx.redis.ping()
+    body: Health = {"ok": True, "halls": sorted(ctx.halls)}
+    if state is not None:
+        body["redis_restarts"] = state.restarts
+    return JSONResponse(body)
 
 
 @documented("get", "The halls this server runs", answers={200: HallList})

@@ -3,6 +3,7 @@ request's path names."""
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass, field
 
 from limits.aio.strategies import MovingWindowRateLimiter
@@ -14,6 +15,7 @@ from queue_server.core.hall import Hall
 from queue_server.feed.hub import EventHub
 from queue_server.runtime.clock import Clock
 from queue_server.store.hall_store import HallStore, hall_of_ticket
+from queue_server.store.redis_keeper import RedisState
 from queue_server.web.access import ChannelCounts
 
 
@@ -29,6 +31,7 @@ class Context:
     hub: EventHub
     limiter: MovingWindowRateLimiter  # anonymous clients' limits, counted in Redis (web.access)
     channels: ChannelCounts = field(default_factory=ChannelCounts)  # live channels per anonymous address
+    redis_state: Callable[[], RedisState] | None = None  # the embedded Redis's keeper, for /api/health
 
     def store_for_ticket(self, ticket_id: str) -> HallStore:
         """The store of the hall a ticket id names; UnknownTicket for an id no hall could have made."""

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import contextlib
 import json
 import logging
 from typing import Any
@@ -9,10 +10,12 @@ from typing import Any
 from redis.exceptions import ConnectionError as RedisConnectionError
 from redis.exceptions import TimeoutError as RedisTimeoutError
 from starlette.exceptions import HTTPException
-from starlette.requests import Request
+from starlette.requests import HTTPConnection, Request
 from starlette.responses import JSONResponse, Response
+from starlette.websockets import WebSocket
 
 from queue_server.core.errors import InvalidRequest, QueueError, TooManyRequests
+from queue_server.runtime.log_throttle import LogThrottle
 
 log = logging.getLogger("tidequeue.http")
 
@@ -68,8 +71,24 @@ async def http_error(request: Request, exc: Exception) -> Response:
     )
 
 
-async def store_unavailable(request: Request, exc: Exception) -> Response:
-    log.error("Redis unavailable during %s %s: %s", request.method, request.url.path, exc)
+# Redis unreachable: every request fails the same way until it is back. The first failure and then one a minute
+# say it; a line per request would fill the log. (A logging concern, one per process, like the logger.)
+STORE_OUTAGE = LogThrottle()
+
+
+async def store_unavailable(request: HTTPConnection, exc: Exception) -> Response | None:
+    quiet = STORE_OUTAGE.admit()
+    if quiet is not None:
+        method = request.method if isinstance(request, Request) else "WebSocket"
+        what = f"{method} {request.url.path}"
+        also = f" ({quiet} more refused since the last line)" if quiet else ""
+        log.error("Redis unavailable during %s: %s; answering 503 (1013 on a WebSocket)%s", what, exc, also)
+    if isinstance(request, WebSocket):
+        # A screen or phone that (re)connected during the outage: "try again later"; its page reconnects with
+        # backoff. An HTTP answer cannot be sent on a socket already accepted.
+        with contextlib.suppress(RuntimeError, OSError):
+            await request.close(code=1013)
+        return None
     return error_response(
         503,
         "store_unavailable",
