@@ -15,6 +15,7 @@ from redis.asyncio import Redis
 from queue_server.core.hall import Hall, Service, Window
 from queue_server.store.embedded_redis import EmbeddedRedis
 from queue_server.store.hall_store import HallStore, Scripts
+from queue_server.store.redis_keeper import RedisKeeper
 from tests.server_process import ServerProcess
 
 SHANGHAI = ZoneInfo("Asia/Shanghai")
@@ -75,6 +76,15 @@ def store(redis: Redis, hall: Hall) -> HallStore:
 @pytest.fixture
 def config_dir() -> Path:
     return Path(__file__).resolve().parent.parent / "config"
+
+
+@pytest.fixture
+def keeper(tmp_path: Path) -> Iterator[RedisKeeper]:
+    """An embedded Redis of its own, under its keeper (which restarts it when a test kills it)."""
+    keeper = RedisKeeper(EmbeddedRedis(tmp_path / "data"))
+    keeper.start()
+    yield keeper
+    keeper.stop()
 
 
 @pytest.fixture(scope="session")

@@ -6,8 +6,6 @@ from __future__ import annotations
 import logging
 import os
 import signal
-from collections.abc import Iterator
-from pathlib import Path
 
 import pytest
 from redis import Redis
@@ -15,14 +13,6 @@ from redis import Redis
 from queue_server.store.embedded_redis import EmbeddedRedis
 from queue_server.store.redis_keeper import RedisKeeper, RedisState, how_it_ended, restart_delay
 from tests.server_process import wait_until_gone
-
-
-@pytest.fixture
-def keeper(tmp_path: Path) -> Iterator[RedisKeeper]:
-    keeper = RedisKeeper(EmbeddedRedis(tmp_path / "data"))
-    keeper.start()
-    yield keeper
-    keeper.stop()
 
 
 def pid_of(keeper: RedisKeeper) -> int:

@@ -8,7 +8,6 @@ from __future__ import annotations
 import logging
 import os
 import signal
-from collections.abc import Iterator
 from datetime import datetime, timedelta
 from pathlib import Path
 
@@ -20,18 +19,9 @@ from queue_server.config.loader import load_halls
 from queue_server.runtime.clock import Clock
 from queue_server.runtime.log_throttle import LogThrottle
 from queue_server.server.app import create_app
-from queue_server.store.embedded_redis import EmbeddedRedis
 from queue_server.store.redis_keeper import RedisKeeper
 from queue_server.web import responses
 from tests.conftest import MORNING
-
-
-@pytest.fixture
-def keeper(tmp_path: Path) -> Iterator[RedisKeeper]:
-    keeper = RedisKeeper(EmbeddedRedis(tmp_path / "data"))
-    keeper.start()
-    yield keeper
-    keeper.stop()
 
 
 def test_health_says_the_embedded_redis_is_restarting_then_is_healthy_again(
