@@ -13,7 +13,7 @@ import getpass
 import os
 import signal
 import sys
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 
 from caller_pad.client import ApiError, HallClient, Unreachable
 from caller_pad.terminal import Pad, plain_words, run, unreachable_words
@@ -41,14 +41,24 @@ def _stop(signum: int, frame: object) -> None:
     raise SystemExit(128 + signum)
 
 
-def sign_in(client: HallClient, user: str, window: int) -> str:
-    password = getpass.getpass(f"{user} 的密码 password: ")
-    try:
-        answer = client.sign_in(user, password, window)
-    except ApiError as e:
-        raise Refused(f"登录失败 Sign-in failed: {plain_words(e)}") from None
-    token: str = answer["token"]
-    return token
+PASSWORD_TRIES = 3
+
+
+def sign_in(client: HallClient, user: str, window: int, ask: Callable[[str], str] = getpass.getpass) -> str:
+    """The clerk's token; a wrong password is said plainly and asked for again (a few times), anything else ends
+    the sign-in with the server's reason."""
+    for attempt in range(1, PASSWORD_TRIES + 1):
+        password = ask(f"{user} 的密码 password: ")
+        try:
+            answer = client.sign_in(user, password, window)
+        except ApiError as e:
+            if e.code != "bad_credentials" or attempt == PASSWORD_TRIES:
+                raise Refused(f"登录失败 Sign-in failed: {plain_words(e)}") from None
+            print(f"{plain_words(e)}，请重新输入 — try again.", file=sys.stderr)
+            continue
+        token: str = answer["token"]
+        return token
+    raise AssertionError("unreachable")
 
 
 def check(client: HallClient, window: int) -> None:

@@ -20,11 +20,12 @@ TIMEOUT = 5.0  # seconds; a clerk waiting longer than this wants to hear that th
 class ApiError(Exception):
     """The server refused the request; ``code`` is the API's stable error code."""
 
-    def __init__(self, status: int, code: str, message: str) -> None:
+    def __init__(self, status: int, code: str, message: str, message_zh: str = "") -> None:
         super().__init__(message)
         self.status = status
         self.code = code
-        self.message = message
+        self.message = message  # the server's English message
+        self.message_zh = message_zh  # and its Chinese one ('' when the answer had none)
 
 
 class Unreachable(Exception):
@@ -97,8 +98,9 @@ def new_key() -> str:
 def _api_error(e: urllib.error.HTTPError) -> ApiError:
     try:
         body = json.loads(e.read())
-        # The pad says its own words in Chinese; the server's explanation follows in English.
-        return ApiError(e.code, str(body["error"]), str(body.get("message_en") or body["message"]))
+        # Both of the server's messages: the pad shows the reason in Chinese, then in English.
+        zh = str(body.get("message") or "")
+        return ApiError(e.code, str(body["error"]), str(body.get("message_en") or zh), zh)
     except (ValueError, KeyError, TypeError, OSError):
         return ApiError(e.code, "http_error", f"HTTP {e.code} {e.reason}")
     finally:

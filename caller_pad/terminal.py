@@ -71,8 +71,9 @@ HELP = (
 
 
 def plain_words(error: ApiError) -> str:
-    """The error as the screen shows it: Chinese first, then the API's own message."""
-    chinese = PLAIN_WORDS.get(error.code, f"操作未完成 (HTTP {error.status})")
+    """Why the server refused, as the screen shows it: in Chinese (the pad's words for a common refusal, else
+    the server's), then the server's English message; never an HTTP status."""
+    chinese = PLAIN_WORDS.get(error.code) or error.message_zh or "操作未完成"
     return f"{chinese} — {error.message}"
 
 

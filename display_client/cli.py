@@ -17,6 +17,7 @@ from collections.abc import Sequence
 from pathlib import Path
 
 from display_client.announcer import Announcer, UnknownHall
+from display_client.chime import ChimeError, load_chime
 from display_client.speaker import DEFAULT_RATE, DEFAULT_VOICES, Speaker
 from queue_server.core.announcement import LANGUAGES, TemplateError, check_template
 
@@ -45,6 +46,12 @@ def parse_args(argv: Sequence[str]) -> argparse.Namespace:
         help="write each announcement as a WAV file here (e.g. 20261122-093000_A023_w5.wav) instead of playing it",
     )
     announce.add_argument("--play", action="store_true", help="with --wav-dir: play the announcements too")
+    announce.add_argument(
+        "--chime",
+        default="default",
+        metavar="default|none|FILE.wav",
+        help="a chime before each announcement: the built-in ding-dong (default), none, or a 16-bit WAV file",
+    )
     announce.add_argument("--state-file", type=Path, help="remember the last event here, so a restart does not repeat")
     announce.add_argument(
         "--max-age",
@@ -70,7 +77,12 @@ def announce(args: argparse.Namespace) -> int:
     except TemplateError as error:
         print(f"display-client: {error}", file=sys.stderr)
         return 2
-    speaker = Speaker(args.voice or DEFAULT_VOICES[args.lang], rate=args.rate)
+    try:
+        chime = load_chime(args.chime)
+    except ChimeError as error:
+        print(f"display-client: {error}", file=sys.stderr)
+        return 2
+    speaker = Speaker(args.voice or DEFAULT_VOICES[args.lang], rate=args.rate, chime=chime)
     announcer = Announcer(
         args.server,
         args.hall,

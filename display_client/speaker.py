@@ -6,7 +6,8 @@ synthesises on a thread of its own) has written the file, so it waits for pyttsx
 queued with ``setProperty`` is sometimes cancelled by pyttsx3 itself (about one first announcement in ten came
 out at 200 words a minute), so the rate goes straight to espeak-ng; and an unknown voice is kept silently, so the
 voice is checked after every file. Playback goes through ``aplay`` (or ``paplay``, or sox's ``play``) rather than
-pyttsx3's ``say``, which hides a missing player or sound card.
+pyttsx3's ``say``, which hides a missing player or sound card. Every file is then brought to a peak of -3 dBFS
+(espeak-ng's own peaks at 0.999, close to clipping) with the chime, if any, in front (:mod:`display_client.chime`).
 """
 
 from __future__ import annotations
@@ -20,6 +21,8 @@ import tempfile
 import threading
 from pathlib import Path
 from typing import Any
+
+from display_client.chime import ChimeError, finish_announcement
 
 DEFAULT_VOICES = {"zh": "sit/cmn-latn-pinyin", "en": "gmw/en"}
 DEFAULT_RATE = 160  # words per minute; espeak-ng's 175 is a little quick for a hall's loudspeakers
@@ -63,9 +66,11 @@ def find_player() -> list[str] | None:
 class Speaker:
     """One voice of espeak-ng through pyttsx3. Not thread-safe: call it from one thread."""
 
-    def __init__(self, voice: str, rate: int = DEFAULT_RATE) -> None:
+    def __init__(self, voice: str, rate: int = DEFAULT_RATE, chime: Path | str | None = None) -> None:
+        """``chime``: "default" for the built-in ding-dong, a WAV file, or None for speech alone."""
         self.voice = voice
         self.rate = rate
+        self.chime = chime
         self._engine: Any = None
         self._espeak: Any = None
         self._voice_id: str | None = None
@@ -147,6 +152,11 @@ class Speaker:
         if not part.is_file() or part.stat().st_size <= 44:  # 44 bytes: a WAV header with no sound
             part.unlink(missing_ok=True)
             raise SpeechError("write", f"espeak-ng wrote no sound for {text!r} to {path}")
+        try:
+            finish_announcement(part, self.chime)
+        except (ChimeError, OSError, EOFError, ValueError) as error:
+            part.unlink(missing_ok=True)
+            raise SpeechError("write", f"cannot add the chime or set the level of {path.name}: {error}") from None
         os.replace(part, path)
         return path
 

@@ -2,7 +2,8 @@
 
 Used by the concurrency tests: whatever the interleaving, every ticket is called at most once per time it
 waits, no two windows hold the same ticket, no number is issued twice, and the stored tickets agree with the
-history.
+history. A 特呼 (``called`` with ``special``) follows the same rules as call-next; a ``transferred`` event without
+a window is the guide desk moving a ticket that waits, which stays waiting.
 """
 
 from __future__ import annotations
@@ -22,6 +23,8 @@ class Replay:
     state: dict[str, str] = field(default_factory=dict)
     held: dict[int, str] = field(default_factory=dict)  # window -> ticket it holds
     calls: Counter[str] = field(default_factory=Counter)
+    special_calls: int = 0  # 特呼: called by name
+    desk_moves: int = 0  # waiting tickets moved to another category at the guide desk
     numbers: Counter[tuple[str, str]] = field(default_factory=Counter)
     violations: list[str] = field(default_factory=list)
 
@@ -44,7 +47,13 @@ class Replay:
                 self.violations.append(f"window {window} called {e['number']} while still holding a ticket")
             self.held[window] = ticket
             self.calls[ticket] += 1
+            self.special_calls += bool(e.get("special"))
             self.state[ticket] = "called"
+        elif kind == "transferred" and not window:
+            self.expect(ticket, ("waiting",), e)
+            if ticket in self.held.values():
+                self.violations.append(f"{e['number']} moved at the desk while a window holds it")
+            self.desk_moves += 1
         elif kind in ("completed", "skipped", "transferred"):
             self.expect(ticket, ("called",), e)
             if self.held.get(window) != ticket:

@@ -63,13 +63,13 @@
     box.hidden = !text;
   }
 
-  // In Chinese, the pad's own words for a known code come first and the server's English message beside them;
-  // otherwise the server's message in the pad's language.
+  // Why the server refused, in the clerk's language (its message or message_en), never an HTTP status; in
+  // Chinese the pad's own short words for a common refusal come first.
   function errorText(err) {
     if (!(err instanceof ApiError)) return TEXT.unreachable;
+    const said = window.TideApi.ownLanguage(err, config.lang);
     const words = !en && ERROR_WORDS[err.code];
-    const said = words ? `${words}：${err.messageEn}` : window.TideApi.ownLanguage(err, config.lang);
-    return `${TEXT.refused(err.status)} ${said}`;
+    return words && !said.startsWith(words) ? `${words}：${said}` : said;
   }
 
   // --- talking to the server ------------------------------------------------------------------------------
@@ -105,20 +105,30 @@
 
   function setInFlight(value) {
     inFlight = value;
-    for (const b of document.querySelectorAll(".pad-action, #sign-out")) b.disabled = value;
+    for (const b of document.querySelectorAll(".pad-action, .queue-action, #sign-out")) b.disabled = value;
   }
 
-  async function act(action, body) {
+  // A window action (call-next, recall, …, call for 特呼), or "requeue" of a skipped ticket (``ticketId``).
+  async function act(action, body, ticketId) {
     if (inFlight || !session) return;
-    const what = `${action} ${JSON.stringify(body || null)}`;
+    const what = `${action} ${ticketId || ""} ${JSON.stringify(body || null)}`;
     const key = unsure && unsure.what === what ? unsure.key : newKey();
     setInFlight(true);
     try {
-      const data = await post(`/windows/${session.window}/${action}`, body, key);
+      const data = ticketId
+        ? await window.TideApi.request(`/api/tickets/${encodeURIComponent(ticketId)}/${action}`, {
+            method: "POST",
+            key,
+            token: session.token,
+          })
+        : await post(`/windows/${session.window}/${action}`, body, key);
       unsure = null;
       State.applyAnswer(hall, action, data);
       render();
       say(ANSWER_TEXT[action](data), "info");
+      if (action === "complete") $("case-number").value = "";
+      if (action === "call") $("special-number").value = "";
+      if (queue) queue.refresh();
     } catch (err) {
       unsure = err instanceof ApiError ? null : { what, key };
       say(errorText(err), "error");
@@ -130,7 +140,22 @@
 
   function press(action) {
     if (action === "transfer") openChooser();
+    else if (action === "complete") complete();
     else act(action);
+  }
+
+  // 办结, with the case number (办件编号) when one was typed; the server checks it and says what is wrong.
+  function complete() {
+    const caseNumber = $("case-number").value.trim();
+    act("complete", caseNumber ? { case_number: caseNumber } : undefined);
+  }
+
+  // 特呼: call one waiting visitor by number, typed or pressed in the list.
+  function specialCall(event) {
+    event.preventDefault();
+    const number = $("special-number").value.trim().toUpperCase();
+    if (!number) say(TEXT.noNumber, "error");
+    else act("call", { number });
   }
 
   function openChooser() {
@@ -170,6 +195,7 @@
   // --- signing in and out ---------------------------------------------------------------------------------
 
   let feed = null;
+  let queue = null;
 
   async function signIn(event) {
     event.preventDefault();
@@ -216,14 +242,23 @@
     say("", "info");
     hall = State.create(session.window);
     render();
+    queue = window.CallerQueue({
+      TEXT,
+      serviceName,
+      load: () => request(`/windows/${session.window}/queue?limit=10`, { method: "GET" }),
+      onCall: (t) => act("call", { ticket_id: t.id }),
+      onRequeue: (t) => act("requeue", null, t.id),
+    });
     feed = window.TideFeed.followHall(config.hall, {
       onSnapshot: (snapshot) => {
         State.applySnapshot(hall, snapshot);
         render();
+        queue.refresh();
       },
       onEvent: (event) => {
         State.applyEvent(hall, event);
         render();
+        queue.refresh();
       },
       onStatus: showFeedStatus,
     });
@@ -232,6 +267,8 @@
   function leavePad(text) {
     if (feed) feed.close();
     feed = null;
+    if (queue) queue.clear();
+    queue = null;
     session = null;
     unsure = null;
     sessionStorage.removeItem(STORAGE_KEY);
@@ -263,6 +300,7 @@
       if (button) transferTo(button.dataset.service);
     });
     $("transfer-cancel").addEventListener("click", closeChooser);
+    $("special-form").addEventListener("submit", specialCall);
     document.addEventListener("keydown", onKey);
     // A focused button would also be pressed by the Space that already meant "call next".
     document.addEventListener("keyup", (event) => {

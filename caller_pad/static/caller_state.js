@@ -27,6 +27,10 @@ window.CallerState = (function () {
     if (change && event.service in state.waiting) {
       state.waiting[event.service] = Math.max(0, state.waiting[event.service] + change);
     }
+    // Moved while waiting (the guide desk): it left its old line too.
+    if (event.type === "transferred" && !event.window && event.from_service in state.waiting) {
+      state.waiting[event.from_service] = Math.max(0, state.waiting[event.from_service] - 1);
+    }
     const w = state.window;
     if (!w) return;
     if (event.type === "day_started") w.served = 0;
@@ -62,9 +66,9 @@ window.CallerState = (function () {
   function applyAnswer(state, action, data) {
     const w = state.window;
     if (!w) return;
-    if (action === "call-next" || action === "recall") w.ticket = data.ticket;
+    if (action === "call-next" || action === "recall" || action === "call") w.ticket = data.ticket;
     else if (action === "pause" || action === "resume") w.paused = data.window.state === "paused";
-    else w.ticket = null;
+    else if (action !== "requeue") w.ticket = null; // requeue changes no window
   }
 
   // Visitors waiting in the categories this window serves, or null before the first snapshot.

@@ -1,5 +1,5 @@
-// The caller pad's words: Chinese first, English with ?lang=en. The API's own (English) message is always
-// shown beside them, so nothing the server says is hidden.
+// The caller pad's words: Chinese first, English with ?lang=en. A refusal is told in the clerk's language, from the
+// API's own message (message / message_en), never as an HTTP status.
 "use strict";
 
 window.CallerText = function (en, serviceName) {
@@ -22,8 +22,19 @@ window.CallerText = function (en, serviceName) {
         pausedNow: "The window is paused; nobody new is called.",
         resumedNow: "The window is open again.",
         unreachable: "Cannot reach the server; the request may not have arrived. Press the same button again to retry safely.",
-        refused: (status) => `Refused (${status})`,
         signedOut: "Signed out.",
+        specialCalled: (t) => `Called ${t.number} by number (special call).`,
+        requeued: (t) => `${t.number} is back in line (${t.ahead} ahead).`,
+        completedCase: (t) => `${t.number} is done, case number ${t.case_number}.`,
+        booked: "booked",
+        movedFrom: (name) => `from ${name}`,
+        waited: (m) => `waited ${Math.floor(m)} min`,
+        skippedAt: (at) => (at ? `skipped at ${at.slice(11, 16)}` : "skipped"),
+        callThis: "Call",
+        callThisLabel: (n) => `Call ${n} now`,
+        requeue: "Back in line",
+        requeueLabel: (n) => `Put ${n} back in line`,
+        noNumber: "Type the number to call, e.g. A012.",
         reconnecting: "Connection lost, reconnecting… the numbers shown may be out of date.",
       }
     : {
@@ -44,12 +55,23 @@ window.CallerText = function (en, serviceName) {
         pausedNow: "窗口已暂停，不再叫新号。",
         resumedNow: "窗口已恢复。",
         unreachable: "无法连接服务器，请求可能没有送达。再按一次同一按钮可安全重试。Cannot reach the server.",
-        refused: (status) => `请求被拒绝（${status}）`,
         signedOut: "已退出登录。",
+        specialCalled: (t) => `已特呼 ${t.number}。`,
+        requeued: (t) => `${t.number} 已重新排队（前面 ${t.ahead} 人）。`,
+        completedCase: (t) => `${t.number} 已办结，办件编号 ${t.case_number}。`,
+        booked: "预约",
+        movedFrom: (name) => `由「${name}」转入`,
+        waited: (m) => `已等 ${Math.floor(m)} 分钟`,
+        skippedAt: (at) => (at ? `${at.slice(11, 16)} 过号` : "过号"),
+        callThis: "特呼",
+        callThisLabel: (n) => `特呼 ${n}`,
+        requeue: "重新排队",
+        requeueLabel: (n) => `${n} 重新排队`,
+        noNumber: "请输入要特呼的号码，如 A012。",
         reconnecting: "连接中断，正在重连…显示的数字可能不是最新。Reconnecting…",
       };
 
-  // Chinese words for the API's stable error codes; the API's own (English) message is always shown too.
+  // Short Chinese words for the commonest refusals, put before the API's own Chinese message.
   const ERROR_WORDS = {
     bad_credentials: "用户名或密码错误",
     wrong_window: "不能在这个窗口操作",
@@ -66,7 +88,9 @@ window.CallerText = function (en, serviceName) {
     "call-next": (d) => (d.ticket ? TEXT.called(d.ticket) : TEXT.nobody),
     recall: (d) => TEXT.recalled(d.ticket),
     skip: (d) => TEXT.skipped(d.ticket),
-    complete: (d) => TEXT.completed(d.ticket),
+    complete: (d) => (d.ticket.case_number ? TEXT.completedCase(d.ticket) : TEXT.completed(d.ticket)),
+    call: (d) => TEXT.specialCalled(d.ticket),
+    requeue: (d) => TEXT.requeued(d.ticket),
     transfer: (d) => TEXT.transferred(d.ticket),
     pause: () => TEXT.pausedNow,
     resume: () => TEXT.resumedNow,

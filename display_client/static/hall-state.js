@@ -8,6 +8,7 @@
   "use strict";
 
   const RECENT_CALLS = 8;
+  const MAX_SKIPPED = 30;
 
   function fromSnapshot(snapshot) {
     return {
@@ -17,6 +18,8 @@
       windows: snapshot.windows.map((w) => ({ ...w })),
       calls: (snapshot.latest_calls || []).slice(0, RECENT_CALLS),
       hours: snapshot.hours || null, // sessions running, or closed and when it opens (延时错时服务)
+      // 过号: today's skipped numbers not back in line, newest first, so a returning visitor knows where to go
+      skipped: (snapshot.skipped || []).slice(0, MAX_SKIPPED),
       tidalNotice: null, // the latest tidal window switch, for the banner
     };
   }
@@ -86,14 +89,32 @@
     recalled(state, event) {
       return callOf(event);
     },
-    skipped: freeWindow,
+    skipped(state, event) {
+      freeWindow(state, event);
+      state.skipped = [
+        { ticket_id: event.ticket_id, number: event.number, service: event.service, at: event.at },
+        ...state.skipped.filter((s) => s.ticket_id !== event.ticket_id),
+      ].slice(0, MAX_SKIPPED);
+    },
     completed: freeWindow,
     transferred(state, event) {
-      freeWindow(state, event);
+      if (event.window == null) {
+        // moved from one line to another at the guide desk (导办台): it leaves its old line
+        changeWaiting(state, { ...event, service: event.from_service }, -1);
+      } else {
+        freeWindow(state, event);
+      }
       changeWaiting(state, event, +1);
     },
     requeued(state, event) {
       changeWaiting(state, event, +1);
+      // Back in line: no longer a number to send to the guide desk.
+      state.skipped = state.skipped.filter((s) => s.ticket_id !== event.ticket_id);
+    },
+    // A clerk signed in or out at a window: the window screen names who serves there ("" = nobody named).
+    clerk_changed(state, event) {
+      const w = windowOf(state, event.window);
+      if (w) w.clerk = event.clerk || null;
     },
     expired(state, event) {
       changeWaiting(state, event, -1);

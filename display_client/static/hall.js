@@ -23,6 +23,7 @@
         callLine: (c) => `Ticket ${c.number}, please go to window ${c.window}`,
         recall: "Called again",
         welcome: "Welcome — please take a ticket",
+        welcomeClosed: "Welcome — the hall is closed",
         window: (n) => `Window ${n}`,
         paused: "Paused",
         tidal: "Tidal",
@@ -40,6 +41,7 @@
         callLine: null,
         recall: "重呼",
         welcome: "欢迎光临，请取号等候",
+        welcomeClosed: "欢迎光临 · 现在休息，暂停取号",
         window: (n) => `${n}号窗口`,
         paused: "暂停",
         tidal: "潮汐",
@@ -169,12 +171,24 @@
     }).format(new Date(iso));
   }
 
+  // 过号: today's skipped numbers, so a visitor who missed the call knows to go to the guide desk.
+  const SKIPPED_SHOWN = 12;
+
+  function drawSkipped(state) {
+    const shown = state.skipped.slice(0, SKIPPED_SHOWN);
+    $("skipped-panel").hidden = shown.length === 0;
+    $("skipped").replaceChildren(...shown.map((s) => element("li", "skipped-number", s.number)));
+  }
+
   function draw(state) {
     $("hall-name").textContent = en ? state.hall.name_en : state.hall.name;
     drawHours(state);
     drawWindows(state);
     drawRecent(state);
     drawWaiting(state);
+    drawSkipped(state);
+    // The welcome line follows the hours: a closed hall does not invite anyone to take a ticket.
+    if ($("call").dataset.state === "empty") showWelcome();
   }
 
   // --- the highlighted call ----------------------------------------------------------------------------
@@ -205,7 +219,10 @@
 
   function showWelcome() {
     $("call").dataset.state = "empty";
-    $("call-main").textContent = text.welcome;
+    // Closed, or serving only those already in line (延时服务): no tickets now, so nobody is told to take one.
+    const mode = hallScreen.state && HallState.hoursMode(hallScreen.state);
+    const closed = mode === "closed" || mode === "extended";
+    $("call-main").textContent = closed ? text.welcomeClosed : text.welcome;
     $("call-sub").textContent = "";
     $("call-line").textContent = "";
     $("call-recall").hidden = true;
@@ -255,9 +272,10 @@
       $("date").textContent = new Intl.DateTimeFormat(text.locale, {
         timeZone: zone,
         year: "numeric",
-        month: "long",
+        // English words are long: the short forms leave the hall's name room in the header.
+        month: en ? "short" : "long",
         day: "numeric",
-        weekday: "long",
+        weekday: en ? "short" : "long",
       }).format(now);
       $("time").textContent = new Intl.DateTimeFormat("en-GB", {
         timeZone: zone,

@@ -29,6 +29,7 @@ from queue_server.core.hall import (
     Calendar,
     Clerk,
     Hall,
+    RatingPolicy,
     Seasonal,
     Service,
     Session,
@@ -96,7 +97,7 @@ def _window(fault: _Faults, i: int, entry: schema.WindowEntry, codes: list[str])
     _known(fault, key, entry.services, codes, "category")
     if len(set(entry.services)) != len(entry.services):
         raise fault(key, "a category is listed twice")
-    return Window(entry.number, tuple(entry.services), entry.policy, entry.tidal)
+    return Window(entry.number, tuple(entry.services), entry.policy, entry.tidal, entry.evaluator_token)
 
 
 def _clerk(fault: _Faults, i: int, entry: schema.ClerkEntry, numbers: list[int]) -> Clerk:
@@ -105,7 +106,11 @@ def _clerk(fault: _Faults, i: int, entry: schema.ClerkEntry, numbers: list[int])
     except ValueError as e:
         raise fault(f"clerks[{i}].password_hash", str(e)) from None
     _known(fault, f"clerks[{i}].windows", entry.windows, numbers, "window")
-    return Clerk(entry.username, entry.name, entry.password_hash, tuple(entry.windows))
+    if entry.role == "guide" and entry.windows:
+        raise fault(f"clerks[{i}].windows", 'a guide-desk account (role = "guide") signs in at no window')
+    return Clerk(
+        entry.username, entry.name, entry.password_hash, tuple(entry.windows), entry.display_name.strip(), entry.role
+    )
 
 
 def _session(
@@ -182,6 +187,18 @@ def _access(fault: _Faults, table: schema.AccessTable | None) -> Access:
     )
 
 
+def _ratings(fault: _Faults, table: schema.RatingsTable | None) -> RatingPolicy:
+    """The ``[ratings]`` table (好差评); a hall without one rates with the defaults of :class:`RatingPolicy`."""
+    if table is None:
+        return RatingPolicy()
+    given = {k: v for k in ("within_minutes", "verify_days", "revisit_days", "close_days")
+             if (v := getattr(table, k)) is not None}  # fmt: skip
+    try:
+        return RatingPolicy(**given)
+    except ValueError as e:
+        raise fault("ratings", str(e)) from None
+
+
 def parse_hall(source: str, data: Mapping[str, Any]) -> Hall:
     """Build a :class:`Hall` from one parsed TOML document; ``source`` names it in errors."""
     fault = _Faults(source)
@@ -249,6 +266,7 @@ def parse_hall(source: str, data: Mapping[str, Any]) -> Hall:
         appointments=parse_appointments(fault, file.appointments, sessions, set(codes)),
         demo=head.demo,
         access=_access(fault, file.access),
+        ratings=_ratings(fault, file.ratings),
     )
 
 

@@ -100,6 +100,11 @@ class WindowEntry(Table, kw_only=True):
         Meta(extra={"what": "one of oldest, order", "fault": "expected one of oldest, order"}),
     ] = "oldest"
     tidal: Annotated[bool, Meta(extra={"what": "true or false"})] = False
+    # The sha256 of the token this window's 好差评 evaluator device sends (X-Device-Token): it rates this window only
+    evaluator_token: (
+        Annotated[str, Meta(pattern="^[0-9a-f]{64}$", extra={"fault": "expected the token's sha256, 64 hex digits"})]
+        | None
+    ) = None
 
 
 class ClerkEntry(Table, kw_only=True):
@@ -109,6 +114,15 @@ class ClerkEntry(Table, kw_only=True):
     name: Text
     password_hash: Text
     windows: Annotated[list[Any], Meta(extra={"what": "a list of window numbers"})] = []
+    # What the window screen shows visitors (「王芳」, 「工号 01」): never the username, which signs in.
+    display_name: Annotated[
+        str, Meta(max_length=16, pattern=r"^(|.*\S.*)$", extra={"what": "a short name (at most 16 characters)"})
+    ] = ""
+    # "guide": a guide-desk account (导办台, /guide/{hall}): signs in without a window, issues priority tickets,
+    # looks tickets up and moves waiting visitors; it calls nobody.
+    role: Annotated[
+        Literal["clerk", "guide"], Meta(extra={"what": "one of clerk, guide", "fault": "expected one of clerk, guide"})
+    ] = "clerk"
 
 
 class SessionEntry(Table, kw_only=True):
@@ -217,6 +231,15 @@ class AccessTable(Table, kw_only=True):
     ] = []
 
 
+class RatingsTable(Table, kw_only=True):
+    """好差评: how long after service a visitor may rate, and the working days a 差评's follow-up may take."""
+
+    within_minutes: Annotated[int, whole(1, 1440, "a whole number of minutes")] | None = None
+    verify_days: Annotated[int, whole(0, 60, "a whole number of working days")] | None = None
+    revisit_days: Annotated[int, whole(0, 60, "a whole number of working days")] | None = None
+    close_days: Annotated[int, whole(0, 60, "a whole number of working days")] | None = None
+
+
 class HallFile(Table, kw_only=True):
     """One hall file (``config/*.toml``): one 政务服务中心."""
 
@@ -229,3 +252,4 @@ class HallFile(Table, kw_only=True):
     tidal: Annotated[TidalTable, Meta(extra={"what": "a [tidal] table"})] | None = None
     appointments: Annotated[AppointmentsTable, Meta(extra={"what": "an [appointments] table"})] | None = None
     access: Annotated[AccessTable, Meta(extra={"what": "an [access] table"})] | None = None
+    ratings: Annotated[RatingsTable, Meta(extra={"what": "a [ratings] table"})] | None = None

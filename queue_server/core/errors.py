@@ -131,6 +131,16 @@ SCRIPT_ERRORS: dict[str, tuple[type[QueueError], str, str]] = {
         "这张票属于之前的工作日，请重新取号。",
         "The ticket belongs to an earlier business day; take a new ticket.",
     ),
+    "ticket_not_waiting": (
+        Conflict,
+        "{number} 号现在不在等候中（{state_zh}），不能特呼或转移。",
+        "{number} is not waiting ({state}); it cannot be called by name or moved.",
+    ),
+    "not_served_here": (
+        Conflict,
+        "{number} 号办理的业务（{service}）不在本窗口办理范围内，请先转移到本窗口的业务。",
+        "{number} is in category {service}, which this window does not serve; transfer it first.",
+    ),
     "same_service": (InvalidRequest, "这张票已经在该业务中。", "The ticket is already in that category."),
     "unknown_ticket": (UnknownTicket, "没有这张票。", "No such ticket."),
     "unknown_service": (UnknownService, "本大厅没有这项业务。", "This hall has no such category."),
@@ -182,6 +192,25 @@ SCRIPT_ERRORS: dict[str, tuple[type[QueueError], str, str]] = {
         TooManyRequests,
         "这个网络地址今天的预约次数已达上限，请明天再约。",
         "This address has made the most bookings allowed today; try again tomorrow.",
+    ),
+    # 好差评 (rate.lua, case_step.lua)
+    "not_served": (Conflict, "这张票还没有办结，办结后才能评价。", "The ticket has not been served yet; rate it then."),
+    "already_rated": (Conflict, "这次服务已经评价过了，谢谢您。", "This service has already been rated. Thank you."),
+    "rating_closed": (
+        Conflict,
+        "已超过评价时间（办结后 {minutes} 分钟内）。",
+        "Too late to rate: a service is rated within {minutes} minutes of being served.",
+    ),
+    "nothing_to_rate": (
+        Conflict,
+        "{window} 号窗口今天还没有办结的服务可以评价。",
+        "Window {window} has served nobody today to rate.",
+    ),
+    "unknown_case": (NotFound, "没有这个差评工单。", "No such case."),
+    "step_out_of_order": (
+        Conflict,
+        "工单当前状态不能进行这一步，请刷新后按顺序办理。",
+        "The case is not in the state this step follows; reload and take the steps in order.",
     ),
     "idempotency_key_reused": (
         InvalidRequest,

@@ -129,6 +129,7 @@ class Window:
         "oldest"  # "oldest": longest wait across its categories; "order": first category with anyone
     )
     tidal: bool = False  # 潮汐窗口: may be switched to a congested category
+    evaluator_token: str | None = None  # sha256 hex of the token of this window's 好差评 evaluator device
 
 
 @dataclass(frozen=True)
@@ -139,6 +140,26 @@ class Clerk:
     name: str
     password_hash: str
     windows: tuple[int, ...] = ()
+    display_name: str = ""  # shown to visitors on the window screen; empty: the screen names nobody
+    role: str = "clerk"  # "guide": a guide-desk account (导办台) that signs in without a window and calls nobody
+
+
+@dataclass(frozen=True)
+class RatingPolicy:
+    """The hall's ``[ratings]`` table (好差评, queue_server.core.ratings): how long after service a visitor may rate,
+    and the working-day deadlines of a 差评's follow-up, counted from the rated day. Defaults follow 国办发〔2019〕51号:
+    a 差评 is verified, rectified and answered within 15 working days."""
+
+    within_minutes: int = 30  # a served ticket may be rated this long after it was served
+    verify_days: int = 1  # 待核实 → 整改中 by the end of this working day after the rating
+    revisit_days: int = 14  # 整改中 → 已回访 by then
+    close_days: int = 15  # 已回访 → 已办结 by then
+
+    def __post_init__(self) -> None:
+        if self.within_minutes < 1:
+            raise ValueError("within_minutes must be at least 1")
+        if not 0 <= self.verify_days <= self.revisit_days <= self.close_days:
+            raise ValueError("verify_days, revisit_days and close_days must not go down")
 
 
 @dataclass(frozen=True)
@@ -175,6 +196,7 @@ class Hall:
     appointments: AppointmentPolicy | None = None  # 预约 (queue_server.core.appointments); None: no bookings
     demo: bool = False  # a demo hall: the shipped demo password may stay, with a warning (core.passwords)
     access: Access = field(default_factory=lambda: Access())  # trusted devices and the limits of anonymous clients
+    ratings: RatingPolicy = field(default_factory=RatingPolicy)  # 好差评: every hall rates, with defaults if unset
 
     def service(self, code: str) -> Service | None:
         return next((s for s in self.services if s.code == code), None)

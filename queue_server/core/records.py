@@ -18,7 +18,7 @@ TicketState = Literal["waiting", "called", "served", "skipped", "expired"]
 EventType = Literal[
     "issued", "called", "recalled", "skipped", "completed", "requeued", "transferred", "expired", "paused",
     "resumed", "tidal_opened", "tidal_closed", "day_started", "hours", "booked", "booking_cancelled",
-    "booking_missed", "heartbeat",
+    "booking_missed", "heartbeat", "clerk_changed", "rated",
 ]  # fmt: skip
 Moment = Annotated[
     str, Meta(description="ISO 8601 time with the hall's UTC offset", examples=["2026-12-01T10:00:00+08:00"])
@@ -51,6 +51,9 @@ class Ticket(TypedDict):
     tidal: NotRequired[bool]  # called at a switched tidal window (潮汐窗口)
     estimated_wait_minutes: NotRequired[float | None]  # on the ticket's channel, while it waits
     booking: NotRequired[str]  # the booking's code, for a booked visitor's ticket
+    special: NotRequired[bool]  # called by name (特呼), not as the next in line
+    case_number: NotRequired[str]  # 办件编号 entered at completion (staff views only)
+    waited_minutes: NotRequired[float]  # in a window's waiting list: minutes since the ticket was issued
     replayed: NotRequired[bool]  # a retried request (same Idempotency-Key) got the first answer
 
 
@@ -66,6 +69,17 @@ class TicketResult(TypedDict):
 
     ticket: Ticket
     replayed: NotRequired[bool]
+
+
+class WindowQueue(TypedDict):
+    """A window's waiting list: the next visitors it would call (priority first, then its policy), each with
+    ``waited_minutes``, and today's skipped visitors (过号) of its categories, newest first."""
+
+    window: int
+    services: list[Code]  # what it calls now (a switched tidal window: its tidal category)
+    policy: Literal["oldest", "order"]
+    next: list[Ticket]
+    skipped: list[Ticket]
 
 
 class TidalSwitch(TypedDict):
@@ -139,6 +153,7 @@ class WindowView(TypedDict):
     since: Moment | None
     served_today: int
     switched_to: TidalSwitch | None
+    clerk: str | None  # the signed-in clerk's display name (窗口屏), never the username; None: nobody named
 
 
 class HoursNow(TypedDict):
@@ -172,6 +187,7 @@ class Snapshot(TypedDict):
     categories: list[Category]
     windows: list[WindowView]
     latest_calls: list[dict[str, Any]]
+    skipped: list[dict[str, Any]]  # 过号: today's skipped tickets not back in line (ticket_id, number, service, at)
     last_event_id: str
 
 
@@ -183,7 +199,7 @@ class Event(TypedDict):
       ``ticket_id``, ``number``, ``service``, ``priority``, and ``window``, ``ahead``, ``recalls``,
       ``from_service``, ``business_day`` or ``booked`` where they apply;
     - paused, resumed: ``window``; tidal_opened, tidal_closed: ``window``, ``service``, ``cause``, ``reason``,
-      ``manual``, ``previous``;
+      ``manual``, ``previous``; clerk_changed: ``window``, ``clerk`` (the display name, "" when nobody is named);
     - day_started: ``business_day``, ``previous_day``; hours: ``hours`` and each category's ``openings``;
     - booked, booking_cancelled, booking_missed: ``service``, ``date``, ``slot`` (``held`` when booked), never
       who booked."""
@@ -211,6 +227,8 @@ class Event(TypedDict):
     date: NotRequired[Day]
     slot: NotRequired[str]
     held: NotRequired[int]
+    level: NotRequired[int]  # rated: the 好差评 level (never who served, nor the comment)
+    clerk: NotRequired[str]
 
 
 class Booking(TypedDict):
@@ -261,18 +279,21 @@ class ClerkName(TypedDict):
 
 
 class SignedIn(TypedDict):
-    """A clerk's token for one window, valid for ``expires_in`` seconds (a long working day)."""
+    """A clerk's token for one window (or, ``window`` null, a guide-desk account's: 导办台), valid for
+    ``expires_in`` seconds (a long working day)."""
 
     token: str
     expires_in: int
     clerk: ClerkName
-    window: int
+    window: int | None
+    role: NotRequired[Literal["clerk", "guide"]]
 
 
 class WhoAmI(TypedDict):
     name: str
     window: int | None
     supervisor: bool
+    guide: NotRequired[bool]  # a guide-desk account (导办台): no window, not a supervisor
 
 
 class SignedOut(TypedDict):

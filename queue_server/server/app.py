@@ -24,7 +24,21 @@ from queue_server.store.bookings import Bookings
 from queue_server.store.hall_store import HallStore, Scripts
 from queue_server.store.redis_keeper import RedisState
 from queue_server.store.tidal_controller import TidalController
-from queue_server.web import api, booking_api, booking_pages, client_pages, clock_hook, openapi, pages, staff_api
+from queue_server.web import (
+    api,
+    booking_api,
+    booking_pages,
+    cases_page,
+    client_pages,
+    clock_hook,
+    guide_desk,
+    openapi,
+    pages,
+    ratings_api,
+    sign_in_api,
+    staff_api,
+    window_queue,
+)
 from queue_server.web import channels as ws
 from queue_server.web.context import Context
 from queue_server.web.headers import SecurityHeaders
@@ -100,7 +114,11 @@ def create_app(
             await redis.aclose()
             await pool.aclose()
 
-    routes = [*api.routes, *booking_api.routes, *ws.routes, *pages.routes, *booking_pages.routes]
+    # window_queue first: its POST …/windows/{n}/call must win over api's POST …/windows/{n}/{action}
+    # ratings before api: its /windows/{n}/rating would otherwise be taken for a window action named "rating"
+    routes = [*ratings_api.routes, *cases_page.routes]
+    routes += [*window_queue.routes, *api.routes, *sign_in_api.routes, *guide_desk.routes]
+    routes += [*booking_api.routes, *ws.routes, *pages.routes, *booking_pages.routes]
     routes += client_pages.routes
     routes += [*stats_api.routes, *stats_page.routes, *staff_api.routes]
     if test_hooks:

@@ -11,6 +11,7 @@ from queue_server.core.hours import next_change
 from queue_server.runtime.clock import Clock
 from queue_server.store.bookings import MISS_EVERY_SECONDS, Bookings
 from queue_server.store.hall_store import HallStore
+from queue_server.store.ratings import Ratings
 from queue_server.store.tidal_controller import TICK_SECONDS, TidalController
 
 log = logging.getLogger("tidequeue.tasks")
@@ -30,6 +31,8 @@ async def keep_business_day(store: HallStore, clock: Clock) -> None:
         pruned = await store.prune(now)
         if pruned:
             log.info("%s: forgot %d finished tickets older than the retention period", hall.id, pruned)
+        if forgotten := await Ratings(store).prune(now):  # 好差评 are kept longer (store.ratings.KEEP_RATING_DAYS)
+            log.info("%s: forgot %d ratings older than their retention period", hall.id, forgotten)
         due = next_rollover(now, hall.timezone, hall.rollover)
         # Re-check at least hourly: the clock may be moved, and sleeping for a day is fragile.
         await clock.sleep(min((due - now).total_seconds() + 0.5, 3600))

@@ -39,7 +39,8 @@ from queue_server.core.errors import Conflict, QueueError
 from queue_server.core.hall import AppointmentPolicy
 from queue_server.core.records import Booking, CheckedIn
 from queue_server.store import keys
-from queue_server.store.hall_store import KEEP_DAYS, HallStore, new_ticket_id
+from queue_server.store.hall_store import KEEP_DAYS, HallStore
+from queue_server.store.tickets import new_ticket_id
 
 log = logging.getLogger("tidequeue.bookings")
 

@@ -8,8 +8,7 @@ from __future__ import annotations
 
 import hashlib
 import json
-import secrets
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 from datetime import date, datetime, timedelta
 from importlib import resources
 from typing import Any, Literal, cast
@@ -19,38 +18,23 @@ from redis.commands.core import AsyncScript
 
 from queue_server.core.admission import walk_in_reserve
 from queue_server.core.business_day import business_day
-from queue_server.core.errors import UnknownTicket, from_script
+from queue_server.core.errors import from_script
 from queue_server.core.hall import Hall, Window
 from queue_server.core.hours import hall_hours, opening
 from queue_server.core.records import Category, Hours, Snapshot, Ticket, TicketAnswer, TicketResult, WindowView
 from queue_server.store import keys
+from queue_server.store.tickets import STAFF_FIELDS, day_number, finished, new_ticket_id, public_ticket
 
 SCRIPT_NAMES = (
     "issue", "call_next", "recall", "skip", "complete", "transfer", "pause", "requeue", "status", "snapshot", "tidal",
     "hours",
-    "book", "cancel_booking", "check_in", "miss_bookings",
+    "book", "cancel_booking", "check_in", "miss_bookings", "clerk",
+    "call_ticket", "window_queue", "move_waiting",
+    "rate", "case_step",
 )  # fmt: skip
 KEEP_DAYS = 62  # finished tickets are kept this many business days (two months of statistics), then pruned
 STREAM_MAX = 100_000  # events kept per hall: several busy days, for screens that resume and for statistics
 IDEMPOTENCY_TTL = 24 * 3600
-# Fields that only the store needs; the API shows the rest, these first.
-PRIVATE_FIELDS = ("seq", "issued_ms", "called_ms")
-# Kept on the ticket for the staff (the overtime report, the clerk's own answers) but never shown in public views
-# (the hall screen, the phone page, GET /api/tickets/{id}): who called, and a booked visitor's booking code, which
-# with a look-up would give the visitor's masked name and phone digits.
-STAFF_FIELDS = ("clerk", "booking")
-FINAL_STATES = ("served", "skipped", "expired")
-LEADING_FIELDS = (
-    "id",
-    "number",
-    "service",
-    "priority",
-    "state",
-    "ahead",
-    "window",
-    "business_day",
-    "issued_at",
-)
 
 
 class Scripts:
@@ -63,38 +47,6 @@ class Scripts:
             name: redis.register_script(prelude + folder.joinpath(f"{name}.lua").read_text(encoding="utf-8"))
             for name in SCRIPT_NAMES
         }
-
-
-def day_number(day: date) -> int:
-    """A business day as the day index scores it: 2026-11-23 → 20261123."""
-    return day.year * 10000 + day.month * 100 + day.day
-
-
-def _finished(raw: str) -> bool:
-    return bool(json.loads(raw)["state"] in FINAL_STATES)
-
-
-def new_ticket_id(hall_id: str) -> str:
-    """An unguessable ticket id (128 random bits) that also says which hall it belongs to."""
-    return f"{hall_id}.{secrets.token_urlsafe(16)}"
-
-
-def hall_of_ticket(ticket_id: str) -> str:
-    hall_id, sep, token = ticket_id.partition(".")
-    if not sep or not token:
-        raise UnknownTicket("没有这张票。", "No such ticket.")
-    return hall_id
-
-
-def public_ticket(ticket: dict[str, Any] | None, staff: bool = True) -> Ticket | None:
-    """A stored ticket as the API shows it: its leading fields first, the store's own bookkeeping left out, and
-    unless ``staff``, who called it and its booking code too."""
-    if ticket is None:
-        return None
-    hidden = PRIVATE_FIELDS if staff else PRIVATE_FIELDS + STAFF_FIELDS
-    view: dict[str, Any] = {k: ticket.get(k) for k in LEADING_FIELDS if k in ticket or k == "window"}
-    view.update((k, v) for k, v in ticket.items() if k not in hidden and k not in view)
-    return cast(Ticket, view)
 
 
 class HallStore:
@@ -136,14 +88,16 @@ class HallStore:
         now: datetime,
         args: Mapping[str, Any] | None = None,
         idempotency: tuple[str, str] | None = None,
+        extra_keys: Sequence[str] = (),
     ) -> dict[str, Any]:
         """Run a script with its arguments by name (its header lists them); ``idempotency`` is (what the request
-        asks, its Idempotency-Key) when it has one. Every script gets one JSON object as its only ARGV."""
-        run_keys = self._keys
+        asks, its Idempotency-Key) when it has one. Every script gets one JSON object as its only ARGV.
+        ``extra_keys`` come after the standard ones, for a script with keys of its own (rate.lua)."""
+        run_keys = [*self._keys, *extra_keys] if extra_keys else self._keys
         fingerprint = ""
         if idempotency is not None:
             request, client_key = idempotency
-            run_keys = list(self._keys)
+            run_keys = list(run_keys)
             run_keys[7] = keys.idempotency(self.hall.id, client_key)
             fingerprint = hashlib.sha256(request.encode()).hexdigest()
         local = now.astimezone(self.hall.timezone)
@@ -217,13 +171,25 @@ class HallStore:
     async def skip(self, now: datetime, window: int, idempotency: tuple[str, str] | None = None) -> TicketResult:
         return await self._ticket_result("skip", now, {"window": window}, idempotency)
 
-    async def complete(self, now: datetime, window: int, idempotency: tuple[str, str] | None = None) -> TicketResult:
-        return await self._ticket_result("complete", now, {"window": window}, idempotency)
+    async def complete(
+        self, now: datetime, window: int, idempotency: tuple[str, str] | None = None, case_number: str = ""
+    ) -> TicketResult:
+        """办结; ``case_number`` (办件编号, '' for none) is kept on the ticket for the staff only."""
+        args = {"window": window, "case_number": case_number}
+        return await self._ticket_result("complete", now, args, idempotency)
 
     async def transfer(
         self, now: datetime, window: int, service: str, idempotency: tuple[str, str] | None = None
     ) -> TicketResult:
         return await self._ticket_result("transfer", now, {"window": window, "service": service}, idempotency)
+
+    async def clerk_arrived(self, now: datetime, window: int, username: str, display_name: str) -> None:
+        """A clerk signed in at ``window``: the window screen names them (``display_name``, never the username)."""
+        await self.run("clerk", now, {"window": window, "action": "arrive", "username": username, "name": display_name})
+
+    async def clerk_left(self, now: datetime, window: int, username: str) -> None:
+        """A clerk signed out: the window screen stops naming them, unless another clerk signed in there since."""
+        await self.run("clerk", now, {"window": window, "action": "leave", "username": username, "name": ""})
 
     async def pause(self, now: datetime, window: int, idempotency: tuple[str, str] | None = None) -> dict[str, Any]:
         return await self.run("pause", now, {"window": window, "action": "pause"}, idempotency)
@@ -303,7 +269,7 @@ class HallStore:
         pruned, start = 0, 0
         while ids := await self._day_ids("-inf", f"({day_number(oldest)}", start, 500):
             tickets = cast(list[str | None], await self.redis.hmget(key, ids))
-            done = [i for i, raw in zip(ids, tickets, strict=True) if raw is None or _finished(raw)]
+            done = [i for i, raw in zip(ids, tickets, strict=True) if raw is None or finished(raw)]
             if done:
                 pruned += await self.redis.hdel(key, *done)
                 await self.redis.zrem(index, *done)
@@ -351,6 +317,7 @@ class HallStore:
             if state.get("state") == "paused":
                 status = "paused"
             switched = state.get("tidal")
+            clerk = state.get("clerk") or {}
             window_views.append(
                 {
                     "number": w.number,
@@ -364,6 +331,8 @@ class HallStore:
                     "served_today": served.get(str(w.number), 0),
                     # a tidal window switched to another category serves that category only
                     "switched_to": switched,
+                    # who serves there, as the hall names them to visitors (never the username); None: nobody named
+                    "clerk": clerk.get("name") or None,
                 }
             )
         now_open = hall_hours(openings)
@@ -384,5 +353,7 @@ class HallStore:
             "categories": categories,
             "windows": window_views,
             "latest_calls": raw["calls"] or [],
+            # 过号: today's skipped numbers not back in line, newest first (cjson writes an empty list as {})
+            "skipped": raw.get("skipped") or [],
             "last_event_id": raw["last_event_id"],
         }

@@ -102,6 +102,21 @@ def holders(hall: str) -> str:
     return f"{_hall(hall)}:holders"
 
 
+def ratings(hall: str) -> str:
+    """Hash ticket id → its rating JSON (好差评), at most one per ticket; kept longer than tickets (store.ratings)."""
+    return f"{_hall(hall)}:ratings"
+
+
+def rated_by_day(hall: str) -> str:
+    """Sorted set of rated ticket ids, scored by the ticket's business day as a number (20261123)."""
+    return f"{_hall(hall)}:ratings:by_day"
+
+
+def rating_cases(hall: str) -> str:
+    """Hash case id ("2026-11-23-A003") → the follow-up case a 差评 opened, with its steps and deadlines."""
+    return f"{_hall(hall)}:ratings:cases"
+
+
 def tidal_memory(hall: str) -> str:
     """What the hall's tidal controller remembers between ticks (congested/calm since, last switches)."""
     return f"{_hall(hall)}:tidal:memory"

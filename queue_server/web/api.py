@@ -11,25 +11,31 @@ from starlette.responses import JSONResponse
 from starlette.routing import Route
 
 from queue_server.core.admission import refusal
-from queue_server.core.errors import Conflict, QueueError, UnknownService, UnknownWindow
+from queue_server.core.errors import Conflict, Forbidden, QueueError, UnknownService, UnknownWindow
 from queue_server.core.hall import Window
 from queue_server.core.hours import max_waiting
 from queue_server.core.records import (
     HallList,
     Health,
     Pong,
-    SignedIn,
-    SignedOut,
     Snapshot,
     Ticket,
     TicketAnswer,
     TidalAnswer,
-    WhoAmI,
     WindowActionAnswer,
 )
 from queue_server.store.hall_store import HallStore
 from queue_server.web import access, auth
-from queue_server.web.bodies import Empty, SignIn, TakeTicket, TidalOpen, Transfer, body_of, fingerprint
+from queue_server.web.bodies import (
+    Complete,
+    Empty,
+    TakeTicket,
+    TidalOpen,
+    Transfer,
+    body_of,
+    case_number,
+    fingerprint,
+)
 from queue_server.web.context import context, hall_store
 from queue_server.web.openapi import documented
 from queue_server.web.responses import idempotency
@@ -132,7 +138,11 @@ async def hall_snapshot(request: Request) -> JSONResponse:
         "too_many_tickets",
         "ticket_held",
         "walk_ins_only",
+        "priority_staff_only",
+        "bad_token",
     ),
+    description="A priority ticket (绿色通道) needs a staff token (a signed-in clerk or guide desk, or the "
+    "supervisors'): 403 priority_staff_only without one. With a staff token the client counts as the hall's own.",
 )
 async def take_ticket(request: Request) -> JSONResponse:
     store = hall_store(request)
@@ -140,6 +150,9 @@ async def take_ticket(request: Request) -> JSONResponse:
     code, priority = service_code(store, body.service), body.priority
     ctx = context(request)
     who = access.caller(request, store.hall)
+    # 绿色通道 is for visitors the staff see (elderly, disabled, pregnant): never from a kiosk's button or a phone.
+    if await staff_issuing(request, store, priority):
+        who = access.Caller(who.address, trusted=True)
     await access.take_ticket_allowed(ctx.limiter, store.hall, who)
     now = ctx.clock.now()
     # Outside the category's sessions, or past today's cut-off (延时服务), the issue script refuses; it checks the
@@ -154,6 +167,20 @@ async def take_ticket(request: Request) -> JSONResponse:
             raise
         raise refusal(now, store.hall, code, await store.waiting(code)) from None
     return answer({**data["ticket"], "replayed": data.get("replayed", False)}, status=201)
+
+
+async def staff_issuing(request: Request, store: HallStore, priority: bool) -> bool:
+    """Whether a signed-in member of staff issues this ticket; a priority ticket without a staff token is refused."""
+    if request.headers.get("authorization") is None:
+        if priority:
+            raise Forbidden(
+                "绿色通道号只能由导办台或窗口工作人员发放，请到导办台办理。",
+                "Priority tickets (绿色通道) are issued by the guide desk or a clerk only; ask at the guide desk.",
+                "priority_staff_only",
+            )
+        return False
+    await auth.caller(request, store.hall)
+    return True
 
 
 @documented("get", "One ticket, as its visitor follows it", answers={200: Ticket})
@@ -197,8 +224,11 @@ WINDOW_ACTIONS = ("call-next", "recall", "skip", "complete", "transfer", "pause"
     answers={200: WindowActionAnswer},
     caller="clerk",
     idempotent=True,
-    description='The body is empty, except for transfer: {"service": "C"}.',
+    description='The body is empty, except for transfer: {"service": "C"}, and complete, which may carry the case '
+    'number (办件编号, staff-only on the ticket): {"case_number": "GA-2026-001234"}. 特呼 (call a given ticket) is '
+    "POST …/windows/{n}/call.",
     errors=(
+        "invalid_case_number",
         "unknown_action",
         "unknown_service",
         "window_paused",
@@ -221,7 +251,13 @@ async def window_action(request: Request) -> JSONResponse:
     ctx = context(request)
     principal = await auth.caller(request, store.hall)
     principal.check_window(window.number)
-    body = await body_of(request, Transfer) if action == "transfer" else await body_of(request, Empty, False)
+    body: Transfer | Complete | Empty
+    if action == "transfer":
+        body = await body_of(request, Transfer)
+    elif action == "complete":
+        body = await body_of(request, Complete, False)
+    else:
+        body = await body_of(request, Empty, False)
     key = idempotency(request, fingerprint(body))
     now, n = ctx.clock.now(), window.number
     if action in ("pause", "resume"):
@@ -236,7 +272,7 @@ async def window_action(request: Request) -> JSONResponse:
     elif action == "skip":
         data = await store.skip(now, n, key)
     elif action == "complete":
-        data = await store.complete(now, n, key)
+        data = await store.complete(now, n, key, case_number(cast(Complete, body)))
     else:
         data = await store.transfer(now, n, service_code(store, cast(Transfer, body).service), key)
     return answer(data)
@@ -293,68 +329,12 @@ async def tidal_switch(request: Request) -> JSONResponse:
     return answer({"window": {"number": window.number, "switched_to": switched}, "replayed": data.get("replayed")})
 
 
-@documented(
-    "post",
-    "A clerk signs in at a window",
-    body=SignIn,
-    answers={200: SignedIn},
-    errors=(
-        "bad_credentials",
-        "wrong_window",
-        "too_many_sign_ins",
-    ),
-)
-async def sign_in(request: Request) -> JSONResponse:
-    store = hall_store(request)
-    body = await body_of(request, SignIn)
-    username, password, number = body.username, body.password, body.window
-    if store.hall.window(number) is None:
-        raise UnknownWindow(f"本大厅没有 {number} 号窗口。", f"No window {number} in this hall.")
-    ctx = context(request)
-    address = request.client.host if request.client else ""
-    return JSONResponse(await auth.sign_in(ctx.redis, store.hall, username, password, number, ctx.clock.now(), address))
-
-
-@documented(
-    "get",
-    "Who a token speaks for, and whether it may act at ?window=n",
-    answers={200: WhoAmI},
-    caller="clerk",
-    query={"window": "a window number to check the token against"},
-    errors=("wrong_window", "missing_token", "bad_token"),
-)
-async def whoami(request: Request) -> JSONResponse:
-    """Who the bearer token speaks for, and whether it may act at ``?window=n``: lets a caller pad check its
-    token before the clerk's first press."""
-    store = hall_store(request)
-    principal = await auth.caller(request, store.hall)
-    if "window" in request.query_params:
-        principal.check_window(window_of(store, request.query_params["window"]).number)
-    return JSONResponse({"name": principal.name, "window": principal.window, "supervisor": principal.window is None})
-
-
-@documented(
-    "post",
-    "A clerk signs out; the token stops working",
-    answers={200: SignedOut},
-    caller="clerk",
-    errors=("missing_token", "bad_token"),
-)
-async def sign_out(request: Request) -> JSONResponse:
-    store = hall_store(request)
-    await auth.sign_out(context(request).redis, store.hall, request.headers.get("authorization"))
-    return JSONResponse({"signed_out": True})
-
-
 routes = [
     Route("/api/ping", ping),
     Route("/api/health", health),
     Route("/api/halls", list_halls),
     Route("/api/halls/{hall}", hall_snapshot),
     Route("/api/halls/{hall}/tickets", take_ticket, methods=["POST"]),
-    Route("/api/halls/{hall}/sign-in", sign_in, methods=["POST"]),
-    Route("/api/halls/{hall}/sign-out", sign_out, methods=["POST"]),
-    Route("/api/halls/{hall}/whoami", whoami),
     Route("/api/halls/{hall}/windows/{window}/tidal", tidal_switch, methods=["POST", "DELETE"]),
     Route("/api/halls/{hall}/windows/{window}/{action}", window_action, methods=["POST"]),
     Route("/api/tickets/{ticket_id}", ticket_status),

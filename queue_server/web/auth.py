@@ -30,12 +30,20 @@ SESSION_SECONDS = 16 * 3600  # a long working day, evening extension included
 
 @dataclass(frozen=True)
 class Principal:
-    """Who is acting: ``window`` is None for a supervisor, who may act anywhere."""
+    """Who is acting: ``window`` is None for a supervisor, who may act anywhere, and for a guide-desk account
+    (``guide``, 导办台), which acts at no window."""
 
     name: str
     window: int | None
+    guide: bool = False
 
     def check_window(self, number: int) -> None:
+        if self.guide:
+            raise Forbidden(
+                "导办台账号不能在窗口叫号，请用窗口账号登录。",
+                "A guide-desk account acts at no window; sign in with a window's account.",
+                "wrong_window",
+            )
         if self.window is not None and self.window != number:
             raise Forbidden(
                 f"您登录的是 {self.window} 号窗口，不是 {number} 号窗口。",
@@ -70,7 +78,7 @@ async def supervisor(request: HTTPConnection, hall: Hall, may_zh: str, may_en: s
     """The caller, who must be a supervisor; a clerk is told what only a supervisor may do (``may_zh``/``may_en``:
     "查看统计" / "read the statistics")."""
     principal = await caller(request, hall)
-    if principal.window is not None:
+    if principal.window is not None or principal.guide:
         raise Forbidden(f"只有值班长可以{may_zh}。", f"Only a supervisor may {may_en}.", "supervisors_only")
     return principal
 
@@ -86,15 +94,21 @@ async def authenticate(redis: Redis, hall: Hall, header: str | None, admin_token
         raise Unauthorized(
             "令牌无效或已过期，请重新登录。", "The token is not valid or has expired; sign in again.", "bad_token"
         )
-    session: dict[str, Any] = json.loads(raw)
-    return Principal(session["username"], int(session["window"]))
+    return session_principal(json.loads(raw))
+
+
+def session_principal(session: dict[str, Any]) -> Principal:
+    """Who a stored session speaks for: a clerk at a window, or a guide-desk account (no window)."""
+    window = session.get("window")
+    return Principal(session["username"], None if window is None else int(window), session.get("role") == "guide")
 
 
 async def sign_in(
-    redis: Redis, hall: Hall, username: str, password: str, window: int, now: datetime, address: str
+    redis: Redis, hall: Hall, username: str, password: str, window: int | None, now: datetime, address: str
 ) -> SignedIn:
-    """A clerk's token for ``window``; after a few wrong passwords the username and the address (the caller's
-    client address) wait before the next try (:mod:`queue_server.store.sign_in_guard`)."""
+    """A clerk's token for ``window``, or a guide-desk account's (``window`` None: the desk, 导办台); after a few
+    wrong passwords the username and the address (the caller's client address) wait before the next try
+    (:mod:`queue_server.store.sign_in_guard`)."""
     guard = SignInGuard(redis, hall.id)
     if wait := await guard.wait(username, address):
         raise TooManyRequests(
@@ -111,7 +125,15 @@ async def sign_in(
         await guard.failed(username, address)
         raise Unauthorized("用户名或密码错误。", "Wrong username or password.", "bad_credentials")
     await guard.succeeded(username)
-    if clerk.windows and window not in clerk.windows:
+    if (window is None) != (clerk.role == "guide"):
+        raise Forbidden(
+            "导办台账号在导办台登录，窗口账号在窗口登录。" if window is None else "导办台账号不能在窗口登录。",
+            "Only a guide-desk account signs in at the guide desk."
+            if window is None
+            else "A guide-desk account signs in at the guide desk, not at a window.",
+            "wrong_window",
+        )
+    if window is not None and clerk.windows and window not in clerk.windows:
         allowed = ", ".join(str(n) for n in clerk.windows)
         raise Forbidden(
             f"{clerk.name} 只能在 {allowed} 号窗口登录。",
@@ -123,6 +145,7 @@ async def sign_in(
         "username": clerk.username,
         "name": clerk.name,
         "window": window,
+        "role": clerk.role,
         "signed_in_at": now.isoformat(),
     }
     await redis.set(keys.clerk_session(hall.id, token), json.dumps(session), ex=SESSION_SECONDS)
@@ -131,13 +154,17 @@ async def sign_in(
         "expires_in": SESSION_SECONDS,
         "clerk": {"username": clerk.username, "name": clerk.name},
         "window": window,
+        "role": "guide" if clerk.role == "guide" else "clerk",
     }
 
 
-async def sign_out(redis: Redis, hall: Hall, header: str | None) -> None:
+async def sign_out(redis: Redis, hall: Hall, header: str | None) -> Principal:
+    """End the token's session; answers who it was, so the window screen can stop naming them."""
     token = bearer_token(header)
-    if not await redis.delete(keys.clerk_session(hall.id, token)):
+    raw = await redis.getdel(keys.clerk_session(hall.id, token)) if len(token) <= 200 else None
+    if raw is None:
         raise Unauthorized("令牌无效或已过期。", "The token is not valid or has expired.", "bad_token")
+    return session_principal(json.loads(raw))
 
 
 # A valid hash of a random password, compared against when the username is unknown.

@@ -45,6 +45,26 @@ class Transfer(Body, kw_only=True):
     service: Service
 
 
+class Complete(Body, kw_only=True):
+    """办结, optionally with the case's number (办件编号): 1 to 40 ASCII letters, digits or '-'."""
+
+    case_number: Annotated[str, Meta(max_length=200, examples=["GA-2026-001234"])] | None = None
+
+
+class CallTicket(Body, kw_only=True):
+    """特呼: the waiting ticket to call, by id or by today's number (or both, which must name the same ticket)."""
+
+    ticket_id: Annotated[str, Meta(min_length=1, max_length=100)] | None = None
+    number: Annotated[str, Meta(min_length=1, max_length=20, examples=["A012"])] | None = None
+
+
+class GuideSignIn(Body, kw_only=True):
+    """A guide-desk account (导办台, ``role = "guide"``) signs in; it acts at no window."""
+
+    username: Annotated[str, Meta(min_length=1, max_length=64, examples=["guide"])]
+    password: Annotated[str, Meta(min_length=1, max_length=200)]
+
+
 class TidalOpen(Body, kw_only=True):
     """The category a tidal window switches to."""
 
@@ -66,6 +86,25 @@ class Book(Body, kw_only=True):
     slot: Annotated[str, Meta(min_length=1, max_length=10, examples=["09:30"])]
     name: Annotated[Any, Meta(description="1 to 20 characters", examples=["张三"])]
     phone: Annotated[Any, Meta(description="The last 4 digits of a phone number (a whole number is cut to them)")]
+
+
+class Rate(Body, kw_only=True):
+    """好差评: the level (5 非常满意 … 1 非常不满意); a 差评 (2, 1) needs at least one reason code, and any rating
+    may carry a comment. The rules are checked by :func:`queue_server.core.ratings.check_rating`, which says what
+    is wrong (``invalid_level``, ``unknown_reason``, ``reason_required``, ``comment_too_long``)."""
+
+    level: Annotated[Any, Meta(description="5 (非常满意) to 1 (非常不满意)", examples=[5])]
+    reasons: Annotated[list[Annotated[str, Meta(max_length=40)]], Meta(max_length=10, examples=[["long_wait"]])] = []
+    comment: Annotated[str, Meta(max_length=1000, description="At most 200 characters")] = ""
+
+
+class CaseStep(Body, kw_only=True):
+    """A 差评 case's next step: ``to`` the state after its current one; ``by`` who took it (the supervisor's name,
+    kept with the step), ``note`` what was done."""
+
+    to: Annotated[str, Meta(min_length=1, max_length=20, examples=["rectifying"])]
+    note: Annotated[str, Meta(max_length=500, examples=["已核实：窗口解释不清，已培训"])] = ""
+    by: Annotated[str, Meta(max_length=40, examples=["王科长"])] = ""
 
 
 B = TypeVar("B", bound=Body)
@@ -128,6 +167,24 @@ def calendar_day(text: str | None) -> date | None:
     except ValueError:
         return None
     return day if YEARS[0] <= day.year <= YEARS[1] else None
+
+
+CASE_NUMBER = re.compile(r"[A-Za-z0-9-]{1,40}")
+
+
+def case_number(body: Complete) -> str:
+    """The case number (办件编号) of a completion, '' for none; InvalidRequest if it is not 1 to 40 ASCII
+    letters, digits or '-' (what a case-handling system prints, and nothing a screen could misread)."""
+    text = body.case_number
+    if text is None:
+        return ""
+    if not CASE_NUMBER.fullmatch(text):
+        raise InvalidRequest(
+            "办件编号应为 1 到 40 个英文字母、数字或 “-”。",
+            "The case number must be 1 to 40 ASCII letters, digits or '-'.",
+            "invalid_case_number",
+        )
+    return text
 
 
 def is_json(request: Request) -> bool:

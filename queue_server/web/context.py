@@ -14,8 +14,9 @@ from queue_server.core.errors import UnknownHall, UnknownTicket
 from queue_server.core.hall import Hall
 from queue_server.feed.hub import EventHub
 from queue_server.runtime.clock import Clock
-from queue_server.store.hall_store import HallStore, hall_of_ticket
+from queue_server.store.hall_store import HallStore
 from queue_server.store.redis_keeper import RedisState
+from queue_server.store.tickets import hall_of_ticket
 from queue_server.web.access import ChannelCounts
 
 

@@ -12,6 +12,7 @@ from starlette.routing import BaseRoute, Route
 
 from queue_server.core.errors import UnknownTicket
 from queue_server.core.hall import Hall
+from queue_server.core.ratings import BAD_UP_TO, COMMENT_MAX, LEVELS, REASONS
 from queue_server.web.context import context
 from queue_server.web.openapi import documented
 from queue_server.web.templating import static_routes, templates
@@ -95,10 +96,20 @@ async def phone(request: Request) -> Response:
         return templates.TemplateResponse(request, "phone.html", values, status_code=404)
     hall = store.hall
     categories = {s.code: {"name": s.name, "name_en": s.name_en} for s in hall.services}
-    config = {"ticket_id": ticket_id, "lang": lang, "categories": categories}
+    config = {"ticket_id": ticket_id, "lang": lang, "categories": categories, "rating": rating_choices()}
     values = {"hall": hall, "lang": lang, "unknown": False, "config": config}
     # The page shows a live state, so a cached copy would only ever be stale.
     return templates.TemplateResponse(request, "phone.html", values, headers={"Cache-Control": "no-store"})
+
+
+def rating_choices() -> dict[str, Any]:
+    """What the phone page offers a served visitor to rate with (好差评, queue_server.core.ratings)."""
+    return {
+        "levels": [level._asdict() for level in LEVELS],
+        "reasons": [reason._asdict() for reason in REASONS],
+        "bad_up_to": BAD_UP_TO,
+        "comment_max": COMMENT_MAX,
+    }
 
 
 phone_routes: list[BaseRoute] = [Route("/t/{ticket_id}", phone)]

@@ -26,7 +26,7 @@ import pytest
 from display_client.announcer import Announcer, announcement_for, backoff, channel_url
 from display_client.speaker import Speaker
 from queue_server.store.embedded_redis import free_port
-from tests.clients.test_speech import assert_speech
+from tests.clients.test_speech import assert_chime_first, assert_level, assert_speech
 from tests.server_process import LineReadingProcess, ServerProcess
 
 pytestmark = [pytest.mark.process, pytest.mark.speech]
@@ -149,7 +149,9 @@ def test_calls_are_announced_in_order_once_across_restarts(
         for h, pattern in zip(heard, patterns, strict=True):
             assert re.fullmatch(rf"\d{{8}}-\d{{6}}_{pattern}\.wav", h.wav.name), h.wav.name
             assert h.wav.parent == wav_dir
-            lengths.append(assert_speech(h.wav, 1.5, 8).seconds)
+            lengths.append(assert_speech(h.wav, 1.5, 9).seconds)
+            assert_level(h.wav)  # the announcer's WAV files carry the default chime at a safe level
+            assert_chime_first(h.wav)
         assert max(lengths) - min(lengths) < 0.3, lengths  # one sentence, one steady speed
         assert sorted(wav_dir.iterdir()) == sorted(h.wav for h in heard)
         shutil.copy(heard[0].wav, artifacts / "announcer_A001_w1.wav")
@@ -205,6 +207,7 @@ def test_an_announcer_started_before_the_server_waits_for_it(redis_url: str, tmp
     [
         (("--hall", "nowhere"), "has no hall 'nowhere'"),
         (("--hall", "demo", "--template", "请 {name} 号"), "bad template"),
+        (("--hall", "demo", "--chime", "/nonexistent/ding.wav"), "cannot read the chime"),
     ],
 )
 def test_a_wrong_setting_stops_with_a_plain_message(

@@ -13,6 +13,7 @@ from pathlib import Path
 import pytest
 
 from display_client.announcer import hall_templates
+from display_client.chime import DING_HZ, peak_dbfs
 from display_client.speaker import DEFAULT_VOICES, Speaker, SpeechError
 from queue_server.core.announcement import announcement_text
 from tests.server_process import ServerProcess
@@ -48,6 +49,39 @@ def assert_speech(path: Path, shortest: float, longest: float) -> WavStats:
     assert shortest <= stats.seconds <= longest, stats
     assert stats.rms > 1000, f"{path.name} is (nearly) silent: {stats}"
     return stats
+
+
+def samples_of(path: Path) -> tuple[array[int], int]:
+    with wave.open(str(path), "rb") as wav:
+        samples = array("h")
+        samples.frombytes(wav.readframes(wav.getnframes()))
+        if sys.byteorder == "big":
+            samples.byteswap()
+        return samples, wav.getframerate()
+
+
+def tone_share(path: Path, hz: float, start: float, seconds: float) -> float:
+    """How much of the sound between ``start`` and ``start + seconds`` is a sine at ``hz``: near 1 for the tone
+    alone, near 0 for speech (its power at that one frequency over its whole power; a one-bin DFT)."""
+    samples, rate = samples_of(path)
+    part = samples[int(start * rate) : int((start + seconds) * rate)]
+    n = len(part)
+    step = 2 * math.pi * hz / rate
+    re = sum(x * math.cos(step * i) for i, x in enumerate(part))
+    im = sum(x * math.sin(step * i) for i, x in enumerate(part))
+    power = sum(x * x for x in part) / n
+    return (2 * (re * re + im * im) / (n * n)) / power if power else 0.0
+
+
+def assert_chime_first(path: Path, hz: float = DING_HZ) -> None:
+    assert tone_share(path, hz, 0.02, 0.35) > 0.5, f"{path.name} does not start with the chime"
+
+
+def assert_level(path: Path) -> float:
+    """The peak is about -3 dBFS: loud, with headroom, never clipped."""
+    peak = peak_dbfs(samples_of(path)[0])
+    assert -4 <= peak <= -2, f"{path.name} peaks at {peak:.2f} dBFS"
+    return peak
 
 
 # The text: what a visitor hears.
@@ -113,3 +147,43 @@ def test_the_hall_config_sets_the_wording(live_server: ServerProcess) -> None:
     assert hall_templates(live_server.url, "allday") == {}
     assert hall_templates(live_server.url.replace("http", "ws"), "demo")["zh"].startswith("请")
     assert hall_templates("http://127.0.0.1:1", "demo") == {}  # nobody there: the default wording is kept
+
+
+# The sound: a chime first, and a level that leaves the amplifier headroom.
+
+
+def test_an_announcement_has_the_chime_first_and_peaks_near_minus_3_dbfs(tmp_path: Path, artifacts: Path) -> None:
+    speaker = Speaker(DEFAULT_VOICES["zh"], chime="default")
+    wav = speaker.render(announcement_text(None, "A023", 5, "zh"), tmp_path / "chimed.wav")
+    assert_speech(wav, 2.5, 10)
+    assert_level(wav)
+    assert_chime_first(wav)
+    shutil.copy(wav, artifacts / "announcement_zh_A023_w5_chime.wav")
+
+
+def test_without_a_chime_the_speech_starts_at_once_and_is_not_clipped(mandarin: Speaker, tmp_path: Path) -> None:
+    wav = mandarin.render(announcement_text(None, "A023", 5, "zh"), tmp_path / "plain.wav")
+    assert_level(wav)
+    assert tone_share(wav, DING_HZ, 0.02, 0.35) < 0.2
+    chimed = Speaker(DEFAULT_VOICES["zh"], chime="default").render("请 A 0 2 3 号到 5 号窗口办理", tmp_path / "c.wav")
+    assert wav_stats(chimed).seconds > wav_stats(wav).seconds + 1, "the chime comes before the speech, not over it"
+
+
+def test_a_halls_own_chime_file_is_used_whatever_its_format(tmp_path: Path) -> None:
+    """A stereo 44.1 kHz chime (what a sound editor writes) is mixed down and resampled to the voice's format."""
+    own = tmp_path / "bell.wav"
+    rate, hz = 44100, 1000.0
+    tone = array("h")
+    for i in range(int(rate * 0.6)):
+        v = round(20000 * math.sin(2 * math.pi * hz * i / rate))
+        tone.extend((v, v))
+    with wave.open(str(own), "wb") as out:
+        out.setnchannels(2)
+        out.setsampwidth(2)
+        out.setframerate(rate)
+        out.writeframes(tone.tobytes())
+    wav = Speaker(DEFAULT_VOICES["en"], chime=own).render("Number A023", tmp_path / "own.wav")
+    stats = wav_stats(wav)
+    assert (stats.channels, stats.rate) == (1, 22050)
+    assert_level(wav)
+    assert_chime_first(wav, hz)

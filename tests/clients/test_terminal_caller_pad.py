@@ -212,11 +212,28 @@ def test_a_clerk_signs_in_with_a_password(live_server: ServerProcess, open_pad: 
     pad.press("q")
     assert_terminal_restored(pad, 0)
 
+    # A mistyped password is said plainly and asked for again; the clerk need not start the pad anew.
     wrong = open_pad("--window", "4", "--user", "w04", token=None, hall="demo")
     wrong.wait_for("password:")
     wrong.type("not-the-password")
     wrong.press("Enter")
-    wrong.wait_for("用户名或密码错误", "Wrong username or password", "caller-pad exited: 1")
+    screen = wrong.wait_for("用户名或密码错误", "Wrong username or password", "请重新输入")
+    assert "401" not in screen and "exited" not in screen
+    wrong.type("tidequeue")
+    wrong.press("Enter")
+    wrong.wait_for("窗口 Window 4", "业务 Services: B 社保")
+    wrong.press("q")
+    assert_terminal_restored(wrong, 0)
+
+
+def test_a_refusal_is_told_in_words_not_in_status_codes(live_server: ServerProcess, open_pad: Any) -> None:
+    pad = open_pad("--window", "1")
+    pad.wait_for("Waiting for this window: 0")
+    pad.press("c")  # nobody at the window to complete
+    screen = pad.wait_for("错误 Error:", "call the next visitor first")
+    assert "409" not in screen and "HTTP" not in screen
+    pad.press("q")
+    assert_terminal_restored(pad, 0)
 
 
 @pytest.mark.parametrize(

@@ -179,3 +179,15 @@ def test_password_hashes() -> None:
 def test_tidal_mistakes_are_named(tmp_path: Path, tidal: str, message: str) -> None:
     with pytest.raises(ConfigError, match=re.escape(message)):
         load_hall_file(write(tmp_path, GOOD + "\n" + tidal))
+
+
+def test_a_clerks_display_name_is_what_visitors_see(tmp_path: Path, config_dir: Path) -> None:
+    """窗口屏: the name on the window screen is the configured display name, never the username."""
+    clerk = f'\n[[clerks]]\nusername = "li"\nname = "李"\npassword_hash = "{hash_password("window-one")}"\n'
+    assert load_hall_file(write(tmp_path, GOOD + clerk)).clerks[0].display_name == ""
+    named = load_hall_file(write(tmp_path, GOOD + clerk + 'display_name = "工号 07"\n'))
+    assert named.clerks[0].display_name == "工号 07"
+    with pytest.raises(ConfigError, match=re.escape("clerks[0].display_name")):
+        load_hall_file(write(tmp_path, GOOD + clerk + f'display_name = "{"长" * 17}"\n'))
+    demo = load_halls(config_dir)["demo"]
+    assert all(c.display_name and c.display_name != c.username for c in demo.clerks if c.windows)

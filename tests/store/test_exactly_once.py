@@ -1,5 +1,6 @@
 """Exactly once under concurrency, against a real Redis: many visitors take tickets while every window calls,
-skips, transfers and takes back visitors, over several connection pools (as several server processes would).
+calls given tickets by name (特呼), skips, transfers and takes back visitors, and the guide desk moves waiting
+visitors to other categories, over several connection pools (as several server processes would).
 """
 
 from __future__ import annotations
@@ -14,9 +15,10 @@ from redis import Redis as SyncRedis
 from redis.asyncio import Redis
 
 from queue_server.config.loader import load_halls
-from queue_server.core.errors import Conflict
+from queue_server.core.errors import Conflict, InvalidRequest
 from queue_server.core.hall import Window
 from queue_server.store.hall_store import HallStore, Scripts
+from queue_server.store.staff_desk import StaffDesk
 from tests.conftest import MORNING
 from tests.history import check_history
 
@@ -31,9 +33,11 @@ async def test_concurrent_issue_and_call_next_is_exactly_once(redis: Redis, redi
     # Three independent clients with their own connection pools stand for three server processes.
     clients = [Redis.from_url(redis_url, decode_responses=True, max_connections=40) for _ in range(3)]
     stores = [HallStore(c, Scripts(c), hall) for c in clients]
+    desks = [StaffDesk(s) for s in stores]
     codes = hall.service_codes
     issued: list[str] = []
     returned: Counter[str] = Counter()
+    special_refused = [0]
     done_issuing = asyncio.Event()
 
     async def visitor_stream(i: int) -> None:
@@ -74,12 +78,34 @@ async def test_concurrent_issue_and_call_next_is_exactly_once(redis: Redis, redi
                 with pytest.raises(Conflict):
                     await store.call_next(MORNING, window)
                 await store.resume(MORNING, window.number)
+            elif roll < 0.30:
+                # 特呼: a visitor named at random, who may meanwhile have been called elsewhere, or be of another
+                # category; the script refuses those, and calls the rest exactly once.
+                try:
+                    special = await desks[rng.randrange(3)].call_ticket(MORNING, window, rng.choice(issued))
+                except Conflict:
+                    special_refused[0] += 1
+                else:
+                    returned[special["ticket"]["id"]] += 1
+
+    async def guide_desk() -> None:
+        # The guide desk moves visitors who wait to another category while the windows call them.
+        rng = random.Random(7)
+        while not done_issuing.is_set():
+            if issued:
+                try:
+                    await desks[rng.randrange(3)].move_waiting(MORNING, rng.choice(issued), rng.choice(codes))
+                except Conflict:
+                    pass
+                except InvalidRequest:  # same_service
+                    pass
+            await asyncio.sleep(0)
 
     async def issuers() -> None:
         await asyncio.gather(*(visitor_stream(i) for i in range(ISSUERS)))
         done_issuing.set()
 
-    await asyncio.wait_for(asyncio.gather(issuers(), *(clerk(w) for w in hall.windows)), timeout=120)
+    await asyncio.wait_for(asyncio.gather(issuers(), guide_desk(), *(clerk(w) for w in hall.windows)), timeout=120)
     # A clerk may have gone home before a colleague transferred someone into its line: serve the rest.
     for _ in range(ISSUERS * TICKETS_EACH):
         answers = [(await stores[0].call_next(MORNING, w))["ticket"] for w in hall.windows]
@@ -100,3 +126,4 @@ async def test_concurrent_issue_and_call_next_is_exactly_once(redis: Redis, redi
     assert returned == replay.calls
     assert sum(replay.calls.values()) >= len(issued)
     assert max(replay.calls.values()) > 1  # skipped-and-requeued and transferred visitors were called again
+    assert replay.special_calls > 0 and special_refused[0] > 0 and replay.desk_moves > 0

@@ -45,7 +45,11 @@ def test_a_visitor_takes_a_ticket_and_is_called(client: TestClient) -> None:
 
 def test_snapshot(client: TestClient) -> None:
     take(client, "A")
-    take(client, "B", priority=True)
+    # 绿色通道 comes from staff only
+    assert (
+        client.post("/api/halls/demo/tickets", json={"service": "B", "priority": True}, headers=ADMIN).status_code
+        == 201
+    )
     act(client, 4, "call-next")
     act(client, 7, "pause")
     snapshot = client.get("/api/halls/demo").json()
@@ -223,7 +227,7 @@ def test_a_clerk_acts_at_their_own_window_only(client: TestClient) -> None:
 def test_whoami_tells_a_pad_where_its_token_may_act(client: TestClient) -> None:
     token = {"Authorization": f"Bearer {sign_in(client, 'w05', 5).json()['token']}"}
     assert client.get("/api/halls/demo/whoami?window=5", headers=token).json() == {
-        "name": "w05", "window": 5, "supervisor": False,
+        "name": "w05", "window": 5, "supervisor": False, "guide": False,
     }  # fmt: skip
     assert client.get("/api/halls/demo/whoami?window=6", headers=token).status_code == 403
     assert client.get("/api/halls/demo/whoami?window=66", headers=token).status_code == 404

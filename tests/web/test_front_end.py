@@ -40,8 +40,18 @@ API = "/static/queue_server/api.js"
 # Each page: its path under the demo hall (the phone page's is a ticket's), its own stylesheets and scripts.
 PAGE_ASSETS: dict[str, tuple[list[str], list[str]]] = {
     "/kiosk/demo": (
-        ["/static/queue_server/kiosk.css", "/static/queue_server/kiosk-booking.css"],
-        ["/static/queue_server/feed.js", "/static/queue_server/kiosk-text.js", "/static/queue_server/kiosk.js"],
+        [
+            "/static/queue_server/kiosk.css",
+            "/static/queue_server/kiosk-booking.css",
+            "/static/queue_server/kiosk-elder.css",
+            "/static/queue_server/ticket-print.css",
+        ],
+        [
+            "/static/queue_server/feed.js",
+            "/static/queue_server/kiosk-text.js",
+            "/static/queue_server/kiosk.js",
+            "/static/queue_server/kiosk-elder.js",
+        ],
     ),
     "/book/demo": (["/static/queue_server/book.css"], ["/static/queue_server/book.js"]),
     "/stats/demo": (["/static/queue_server/stats.css"], ["/static/queue_server/stats.js"]),
@@ -49,19 +59,28 @@ PAGE_ASSETS: dict[str, tuple[list[str], list[str]]] = {
         ["/static/display_client/hall.css"],
         ["/static/queue_server/feed.js", "/static/display_client/hall-state.js", "/static/display_client/hall.js"],
     ),
+    "/window/demo/3": (
+        ["/static/display_client/window.css"],
+        ["/static/queue_server/feed.js", "/static/display_client/hall-state.js", "/static/display_client/window.js"],
+    ),
     "/caller/demo": (
         ["/static/caller_pad/caller.css"],
         [
             "/static/queue_server/feed.js",
             "/static/caller_pad/caller_text.js",
             "/static/caller_pad/caller_state.js",
+            "/static/caller_pad/caller_queue.js",
             "/static/caller_pad/caller.js",
         ],
+    ),
+    "/guide/demo": (
+        ["/static/queue_server/guide.css", "/static/queue_server/ticket-print.css"],
+        ["/static/queue_server/guide.js"],
     ),
     "/api/docs": (["/static/queue_server/api.css"], []),
     "/t/{ticket}": (
         ["/static/queue_server/phone.css"],
-        ["/static/queue_server/feed.js", "/static/queue_server/phone.js"],
+        ["/static/queue_server/feed.js", "/static/queue_server/phone-rating.js", "/static/queue_server/phone.js"],
     ),
 }
 
@@ -271,7 +290,7 @@ def test_every_page_loads_its_frame_in_a_browser(browser: Browser, live_server: 
         r, g, b = (int(hex_colour[i : i + 2], 16) for i in (1, 3, 5))
         return f"rgb({r}, {g}, {b})"
 
-    backgrounds = {"/display/demo": palette["screen-bg"]}
+    backgrounds = {"/display/demo": palette["screen-bg"], "/window/demo/3": palette["screen-bg"]}
     failed: list[str] = []  # files answered with an error, and errors the pages raised
 
     def on_response(response: Response) -> None:

@@ -205,7 +205,7 @@ def test_the_api_page_shows_every_operation(
 def test_the_events_of_a_busy_morning_fit_the_event_type(client: TestClient, redis_url: str) -> None:
     """Every kind of event the channels deliver is declared, with its fields (the WebSocket channel's schema)."""
     client.post("/api/halls/demo/tickets", json={"service": "B"})
-    client.post("/api/halls/demo/tickets", json={"service": "B", "priority": True})
+    client.post("/api/halls/demo/tickets", json={"service": "B", "priority": True}, headers=ADMIN)
     for action in ("call-next", "recall", "skip"):
         skipped = client.post(f"/api/halls/demo/windows/4/{action}", headers=ADMIN).json()["ticket"]
     assert client.post(f"/api/tickets/{skipped['id']}/requeue", headers=ADMIN).status_code == 200

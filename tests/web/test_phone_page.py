@@ -8,6 +8,7 @@ import math
 import signal
 from collections.abc import Iterator
 from pathlib import Path
+from typing import Any
 
 import httpx2
 import pytest
@@ -210,3 +211,61 @@ def test_the_phone_comes_back_by_itself_after_the_server_went_away(
             again.ready()
             expect(phone.offline).to_be_hidden(timeout=RECONNECT_S * 1000)
             phone.visible(phone.called_text, "请到 13 号窗口办理")
+
+
+def serve(server: ServerProcess, service: str, window: int) -> dict[str, Any]:
+    """A ticket taken and served at ``window`` with the supervisors' token."""
+    ticket = server.take(service, hall="demo")
+    call_next(server, window, ticket["number"])
+    server.act(window, "complete", hall="demo")
+    return ticket
+
+
+def test_a_served_visitor_rates_the_service_and_is_thanked(
+    phone: Phone, live_server: ServerProcess, artifacts: Path
+) -> None:
+    ticket = serve(live_server, "A", 1)
+    phone.open(live_server, ticket["id"])
+    rating = phone.page.locator("#rating")
+    phone.visible(rating, "请您对本次服务进行评价")
+    levels = rating.locator(".level")
+    expect(levels).to_have_text(["非常满意", "满意", "基本满意", "不满意", "非常不满意"])
+    phone.shot(artifacts, "phone-rating.png")
+
+    levels.filter(has_text="非常不满意").click()
+    phone.visible(phone.page.locator("#rating-reasons"), "等待时间长")
+    phone.page.locator("#rating-submit").click()
+    phone.visible(phone.page.locator("#rating-error"), "请至少选择一项原因")
+    phone.page.get_by_label("一次性告知不到位").check()
+    phone.page.locator("#rating-comment").fill("材料清单没有一次说清楚")
+    phone.shot(artifacts, "phone-rating-poor.png")
+    phone.page.locator("#rating-submit").click()
+    phone.visible(phone.page.locator("#rating-thanks"), "感谢您的评价")
+    expect(phone.page.locator("#rating-given")).to_have_text("您的评价：「非常不满意」。")
+    expect(phone.page.locator("#rating-form")).to_be_hidden()
+    phone.shot(artifacts, "phone-rating-thanks.png")
+
+    cases = httpx2.get(f"{live_server.url}/api/halls/demo/rating-cases", headers=ADMIN).json()
+    assert [(c["number"], c["reasons"], c["comment"]) for c in cases] == [
+        (ticket["number"], ["not_told_once"], "材料清单没有一次说清楚")
+    ]
+    phone.open(live_server, ticket["id"])  # come back later: thanked, not asked again
+    phone.visible(phone.page.locator("#rating-thanks"), "感谢您的评价")
+    expect(phone.page.locator("#rating-form")).to_be_hidden()
+
+
+def test_the_rating_in_english(phone: Phone, live_server: ServerProcess, artifacts: Path) -> None:
+    ticket = serve(live_server, "A", 2)
+    phone.open(live_server, ticket["id"], "?lang=en")
+    phone.visible(phone.page.locator("#rating"), "Please rate the service you received")
+    phone.page.locator("#rating .level", has_text="Fairly satisfied").click()
+    expect(phone.page.locator("#rating-reasons")).to_be_hidden()
+    phone.shot(artifacts, "phone-rating-en.png")
+    phone.page.locator("#rating-submit").click()
+    phone.visible(phone.page.locator("#rating-thanks"), "Thank you for your rating")
+    expect(phone.page.locator("#rating-given")).to_have_text("You rated it “Fairly satisfied”.")
+    phone.shot(artifacts, "phone-rating-thanks-en.png")
+    waiting = live_server.take("A", hall="demo")
+    phone.open(live_server, waiting["id"], "?lang=en")
+    expect(phone.state).to_have_text("Waiting")
+    expect(phone.page.locator("#rating")).to_be_hidden()

@@ -16,6 +16,7 @@ from redis.asyncio import Redis
 
 from queue_server.config.loader import load_halls
 from queue_server.store.hall_store import HallStore, Scripts
+from queue_server.store.ratings import Ratings
 from tests.conftest import SHANGHAI
 from tests.server_process import ServerProcess
 
@@ -33,14 +34,21 @@ async def play_day(redis_url: str, config_dir: Path) -> int:
     hall = load_halls(config_dir)["allday"]
     store = HallStore(redis, Scripts(redis), hall)
     rng = random.Random(20261120)
+    rated = random.Random(2019051)
+    ratings = Ratings(store)
     busy_until: dict[int, int] = {}
     issued = 0
     for minute in range(9 * 60, 17 * 60 + 45):
         now = datetime.combine(DAY, time(minute // 60, minute % 60), tzinfo=SHANGHAI)
         for number, until in list(busy_until.items()):
             if until <= minute:
-                await store.complete(now, number)
+                done = (await store.complete(now, number))["ticket"]
                 del busy_until[number]
+                # 好差评: most visitors rate, a few poorly (a rng of its own keeps the day itself unchanged)
+                if done is not None and rated.random() < 0.7:
+                    level = rated.choice((5, 5, 5, 4, 4, 3, 2, 1))
+                    reasons = ("long_wait",) if level <= 2 else ()
+                    await ratings.rate(now, level=level, reasons=reasons, comment="", channel="window", window=number)
         if minute == 10 * 60:
             await store.tidal(now, 13, "A", manual=True, cause="manual", reason="上午户政人多")
         if minute in (10 * 60 + 30, 11 * 60):
@@ -117,6 +125,10 @@ def test_the_page_shows_the_day_in_tables_and_charts(
     expect(page.locator("#windows tbody tr").nth(12)).to_contain_text("13 (潮汐)")
     # Window 13 was switched to A at 10:00: some visitors were served there while it was switched.
     assert int(page.locator("#windows tbody tr").nth(12).locator("td").nth(6).inner_text()) > 0
+    # 好差评: a 满意率 per window and clerk, and the 差评 count
+    expect(page.locator("#k-satisfaction")).to_contain_text("%")
+    expect(page.locator("#ratings tbody tr").first).to_contain_text("窗口 1")
+    assert int(page.locator("#k-poor").inner_text().split(" / ")[0]) > 0
     page.screenshot(path=artifacts / "stats-page.png", full_page=False)
     page.screenshot(path=artifacts / "stats-page-full.png", full_page=True)
 

@@ -28,6 +28,16 @@
     closedTitle: "No tickets for this service now",
     stoppedTitle: "No more tickets today",
     checkInFailed: "Check-in did not succeed",
+    elder: {
+      on: "Senior mode · 长辈模式",
+      off: "Standard mode · 标准模式",
+      page: (n, of) => `Page ${n} of ${of}`,
+      choose: "Please choose a service.",
+      choice: (code, name, n) => `${code}, ${name}, ${n === undefined ? "" : `${n} waiting`}`,
+      more: "Tap Next for more services.",
+      ticket: (number, ahead) => `Your number is ${number}. People ahead: ${ahead}.`,
+      voice: "en-GB",
+    },
     ticketFailed: "Sorry, no ticket was issued",
     checkIn: {
       unknown_booking: () => "There is no booking with this code. Please check the digits.",
@@ -59,6 +69,16 @@
     closedTitle: "该业务现在不能取号",
     stoppedTitle: "该业务今日已停止取号",
     checkInFailed: "签到没有成功",
+    elder: {
+      on: "长辈模式",
+      off: "退出长辈模式",
+      page: (n, of) => `第 ${n} / ${of} 页`,
+      choose: "请选择业务。",
+      choice: (code, name, n) => `${code}，${name}，${n === undefined ? "" : `等候 ${n} 人`}`,
+      more: "更多业务请点下一页。",
+      ticket: (number, ahead) => `您的号码是 ${number}，前面还有 ${ahead}。`,
+      voice: "zh-CN",
+    },
     ticketFailed: "抱歉，取号没有成功",
     checkIn: {
       unknown_booking: () => "没有这个预约码，请核对后重新输入。",

@@ -47,6 +47,10 @@
     if (change && event.service in hall.waiting) {
       hall.waiting[event.service] = Math.max(0, hall.waiting[event.service] + change);
     }
+    // Moved from one line to another at the guide desk (no window): it leaves its old line too.
+    if (event.type === "transferred" && event.window == null && event.from_service in hall.waiting) {
+      hall.waiting[event.from_service] = Math.max(0, hall.waiting[event.from_service] - 1);
+    }
     if (event.type === "paused" || event.type === "resumed") {
       const w = hall.windows.find((x) => x.number === event.window);
       if (w) w.paused = event.type === "paused";

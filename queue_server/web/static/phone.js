@@ -124,6 +124,7 @@
     drawWaiting(ticket);
     drawCalled(ticket);
     drawFinal(ticket);
+    if (ticket.state === "served" && window.PhoneRating) window.PhoneRating.served(); // 好差评 (phone-rating.js)
     buzz(message.event);
   }
 

@@ -19,6 +19,7 @@
           `${p.first === p.last ? p.first : `${p.first} – ${p.last}`}` +
           `${p.session ? ` · session ${p.session}` : ""} · ${p.active_days} of ${p.days} day(s) with tickets`,
         yes: "tidal",
+        window: "Window",
       }
     : {
         loading: "正在加载…",
@@ -29,6 +30,7 @@
           `${p.first === p.last ? p.first : `${p.first} 至 ${p.last}`}` +
           `${p.session ? ` · ${p.session}` : " · 全天"} · ${p.days} 天中 ${p.active_days} 天有取号`,
         yes: "潮汐",
+        window: "窗口",
       };
 
   function say(text) {
@@ -76,6 +78,18 @@
     );
   }
 
+  // 好差评: 满意率 = (非常满意 + 满意 + 基本满意) / all ratings, per window and clerk; 差评 and their cases.
+  function renderRatings(r) {
+    if (!r) return;
+    $("k-satisfaction").textContent = `${percent(r.satisfaction)} (${r.rated})`;
+    $("k-poor").textContent = `${r.poor} / ${r.cases.closed_on_time} / ${r.cases.overdue}`;
+    const row = (label, g) => [label, show(g.rated), percent(g.satisfaction), show(g.poor)];
+    fillRows("ratings", [
+      ...r.by_window.map((g) => row(`${TEXT.window} ${g.window}`, g)),
+      ...r.by_clerk.map((g) => row(g.clerk || "—", g)),
+    ]);
+  }
+
   function render(s) {
     $("period").textContent = TEXT.period(s.period);
     const o = s.overall;
@@ -89,6 +103,7 @@
     $("k-spread").textContent = `${percent(s.busy_spread.max_minus_min)} / ${percent(s.busy_spread.stdev)}`;
     const a = s.appointments;
     $("k-bookings").textContent = `${a.booked} / ${a.checked_in} / ${a.missed}`;
+    renderRatings(s.ratings);
     fillRows(
       "categories",
       s.categories.map((c) => [

@@ -26,9 +26,11 @@ from starlette.routing import Route
 from queue_server.core.business_day import business_day
 from queue_server.core.errors import InvalidRequest, NotFound
 from queue_server.core.records import Statistics
+from queue_server.core.statistics.ratings import rating_statistics
 from queue_server.core.statistics.summary import sessions_named, summarise
 from queue_server.store import keys
 from queue_server.store.hall_store import KEEP_DAYS, HallStore
+from queue_server.store.ratings import Ratings
 from queue_server.web import auth
 from queue_server.web.bodies import calendar_day
 from queue_server.web.context import context, hall_store
@@ -50,7 +52,17 @@ async def load_statistics(
     # A busy day takes a tenth of a second or so of CPU (docs/performance.md), a long range more: in a thread,
     # so that the event loop keeps feeding the hall screens meanwhile.
     work = functools.partial(summarise, paused_ms=paused, bookings=bookings, session=session, now=now)
-    return await asyncio.to_thread(work, store.hall, tickets, first, last)
+    summary = await asyncio.to_thread(work, store.hall, tickets, first, last)
+    summary["ratings"] = await rating_summary(store, first, last, now)
+    return summary
+
+
+async def rating_summary(store: HallStore, first: date, last: date, now: datetime) -> dict[str, Any]:
+    """好差评 of the period (queue_server.core.statistics.ratings): ratings and 差评 cases of its business days."""
+    ratings = Ratings(store)
+    low, high = first.isoformat(), last.isoformat()
+    cases = [c for c in await ratings.cases(now) if low <= str(c.get("business_day")) <= high]
+    return rating_statistics(await ratings.ratings_of_days(first, last), cases)
 
 
 async def paused_time(store: HallStore, first: date, last: date, now: datetime) -> dict[str, int]:

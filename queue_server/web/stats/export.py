@@ -67,4 +67,23 @@ def statistics_csv(summary: Mapping[str, Any]) -> str:
         for hour, count in summary["arrivals_per_hour"].items()
     ]
     _section(writer, "每小时 · per hour", ("hour", "arrivals", "waiting"), hours)
+    if "ratings" in summary:
+        _rating_sections(writer, summary["ratings"])
     return BOM + out.getvalue()
+
+
+RATING_FIELDS = ("rated", "satisfied", "satisfaction", "poor")
+CASE_FIELDS = ("opened", "closed", "closed_on_time", "overdue")
+
+
+def _rating_sections(writer: Any, ratings: Mapping[str, Any]) -> None:
+    """好差评: 满意率 = (非常满意 + 满意 + 基本满意) ÷ all ratings; per window, clerk, category and day."""
+    _section(writer, "好差评 · ratings", RATING_FIELDS, [ratings])
+    _section(writer, "差评工单 · poor-rating cases", CASE_FIELDS, [ratings["cases"]])
+    for title, key, name in (
+        ("好差评 各窗口 · ratings per window", "by_window", "window"),
+        ("好差评 各工作人员 · ratings per clerk", "by_clerk", "clerk"),
+        ("好差评 各业务 · ratings per category", "by_category", "code"),
+        ("好差评 每日 · ratings per day", "by_day", "day"),
+    ):
+        _section(writer, title, (name, *RATING_FIELDS), ratings[key])
