@@ -114,16 +114,14 @@ def create_app(
             await redis.aclose()
             await pool.aclose()
 
-    # window_queue first: its POST …/windows/{n}/call must win over api's POST …/windows/{n}/{action}
-    # ratings before api: its /windows/{n}/rating would otherwise be taken for a window action named "rating"
-    routes = [*ratings_api.routes, *cases_page.routes]
-    routes += [*window_queue.routes, *api.routes, *sign_in_api.routes, *guide_desk.routes]
-    routes += [*booking_api.routes, *ws.routes, *pages.routes, *booking_pages.routes]
+    # The hot paths first (Starlette tries routes in order), and the window actions' catch-all {action} last.
+    routes = [*api.routes, *ws.routes, *booking_api.routes, *window_queue.routes, *sign_in_api.routes]
+    routes += [*ratings_api.routes, *guide_desk.routes, *cases_page.routes, *pages.routes, *booking_pages.routes]
     routes += client_pages.routes
     routes += [*stats_api.routes, *stats_page.routes, *staff_api.routes]
     if test_hooks:
         routes += clock_hook.routes
-    routes += openapi.routes
+    routes += [*openapi.routes, *api.window_actions]
     return Starlette(
         routes=routes,
         exception_handlers=EXCEPTION_HANDLERS,

@@ -336,7 +336,9 @@ routes = [
     Route("/api/halls/{hall}", hall_snapshot),
     Route("/api/halls/{hall}/tickets", take_ticket, methods=["POST"]),
     Route("/api/halls/{hall}/windows/{window}/tidal", tidal_switch, methods=["POST", "DELETE"]),
-    Route("/api/halls/{hall}/windows/{window}/{action}", window_action, methods=["POST"]),
     Route("/api/tickets/{ticket_id}", ticket_status),
     Route("/api/tickets/{ticket_id}/requeue", requeue, methods=["POST"]),
 ]
+
+# Last of all the app's routes: its {action} would otherwise take the paths of other window routes (/call, /rating).
+window_actions = [Route("/api/halls/{hall}/windows/{window}/{action}", window_action, methods=["POST"])]
