@@ -141,7 +141,14 @@
   function press(action) {
     if (action === "transfer") openChooser();
     else if (action === "complete") complete();
+    else if (action === "pause") pause();
     else act(action);
+  }
+
+  // 暂停, with the reason the window screen shows visitors when the clerk picked one.
+  function pause() {
+    const reason = $("pause-reason").value;
+    act("pause", reason ? { reason } : undefined);
   }
 
   // 办结, with the case number (办件编号) when one was typed; the server checks it and says what is wrong.

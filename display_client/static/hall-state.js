@@ -121,11 +121,17 @@
     },
     paused(state, event) {
       const w = windowOf(state, event.window);
-      if (w) w.state = "paused";
+      if (w) {
+        w.state = "paused";
+        w.pause_reason = event.reason || null;
+      }
     },
     resumed(state, event) {
       const w = windowOf(state, event.window);
-      if (w) w.state = w.ticket ? "serving" : "idle";
+      if (w) {
+        w.state = w.ticket ? "serving" : "idle";
+        w.pause_reason = null;
+      }
     },
     // 潮汐窗口: a tidal window now serves another category, or went back to its own.
     tidal_opened(state, event) {

@@ -73,7 +73,9 @@
     const state = $("state");
     state.dataset.state = w.state;
     if (w.state === "paused") {
-      state.textContent = text.paused;
+      // 暂停服务 · 用餐时间: the reason the clerk picked, in the screen's language
+      const reason = (config.pause_reasons || []).find((r) => r.code === w.pause_reason);
+      state.textContent = reason ? `${text.paused} · ${en ? reason.en : reason.zh}` : text.paused;
       $("ticket").textContent = w.ticket ? w.ticket.number : text.pausedLine;
     } else if (w.ticket) {
       state.textContent = text.serving;

@@ -154,6 +154,7 @@ class WindowView(TypedDict):
     served_today: int
     switched_to: TidalSwitch | None
     clerk: str | None  # the signed-in clerk's display name (窗口屏), never the username; None: nobody named
+    pause_reason: str | None  # while paused: why (core.pauses: away, break, meal, training, system), if said
 
 
 class HoursNow(TypedDict):
@@ -198,8 +199,9 @@ class Event(TypedDict):
     - a ticket's events (issued, called, recalled, skipped, completed, requeued, transferred, expired):
       ``ticket_id``, ``number``, ``service``, ``priority``, and ``window``, ``ahead``, ``recalls``,
       ``from_service``, ``business_day`` or ``booked`` where they apply;
-    - paused, resumed: ``window``; tidal_opened, tidal_closed: ``window``, ``service``, ``cause``, ``reason``,
-      ``manual``, ``previous``; clerk_changed: ``window``, ``clerk`` (the display name, "" when nobody is named);
+    - paused, resumed: ``window`` (paused: and ``reason`` when the clerk gave one, see core.pauses);
+      tidal_opened, tidal_closed: ``window``, ``service``, ``cause``, ``reason``, ``manual``, ``previous``;
+      clerk_changed: ``window``, ``clerk`` (the display name, "" when nobody is named);
     - day_started: ``business_day``, ``previous_day``; hours: ``hours`` and each category's ``openings``;
     - booked, booking_cancelled, booking_missed: ``service``, ``date``, ``slot`` (``held`` when booked), never
       who booked."""

@@ -191,8 +191,11 @@ class HallStore:
         """A clerk signed out: the window screen stops naming them, unless another clerk signed in there since."""
         await self.run("clerk", now, {"window": window, "action": "leave", "username": username, "name": ""})
 
-    async def pause(self, now: datetime, window: int, idempotency: tuple[str, str] | None = None) -> dict[str, Any]:
-        return await self.run("pause", now, {"window": window, "action": "pause"}, idempotency)
+    async def pause(
+        self, now: datetime, window: int, idempotency: tuple[str, str] | None = None, reason: str | None = None
+    ) -> dict[str, Any]:
+        """暂停: the window calls nobody new; ``reason`` (core.pauses) is what its screen tells visitors."""
+        return await self.run("pause", now, {"window": window, "action": "pause", "reason": reason}, idempotency)
 
     async def resume(self, now: datetime, window: int, idempotency: tuple[str, str] | None = None) -> dict[str, Any]:
         return await self.run("pause", now, {"window": window, "action": "resume"}, idempotency)
@@ -333,6 +336,7 @@ class HallStore:
                     "switched_to": switched,
                     # who serves there, as the hall names them to visitors (never the username); None: nobody named
                     "clerk": clerk.get("name") or None,
+                    "pause_reason": state.get("pause_reason") if status == "paused" else None,
                 }
             )
         now_open = hall_hours(openings)

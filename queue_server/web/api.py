@@ -29,6 +29,7 @@ from queue_server.web import access, auth
 from queue_server.web.bodies import (
     Complete,
     Empty,
+    Pause,
     TakeTicket,
     TidalOpen,
     Transfer,
@@ -251,17 +252,22 @@ async def window_action(request: Request) -> JSONResponse:
     ctx = context(request)
     principal = await auth.caller(request, store.hall)
     principal.check_window(window.number)
-    body: Transfer | Complete | Empty
+    body: Transfer | Complete | Pause | Empty
     if action == "transfer":
         body = await body_of(request, Transfer)
     elif action == "complete":
         body = await body_of(request, Complete, False)
+    elif action == "pause":
+        body = await body_of(request, Pause, False)
     else:
         body = await body_of(request, Empty, False)
     key = idempotency(request, fingerprint(body))
     now, n = ctx.clock.now(), window.number
     if action in ("pause", "resume"):
-        paused = await (store.pause if action == "pause" else store.resume)(now, n, key)
+        if action == "pause":
+            paused = await store.pause(now, n, key, reason=cast(Pause, body).reason)
+        else:
+            paused = await store.resume(now, n, key)
         state = paused["window"].get("state", "open")
         return answer({**paused, "window": {"number": n, "state": state}})
     data: Mapping[str, Any]

@@ -18,6 +18,7 @@ from msgspec import Meta, Struct
 from starlette.requests import Request
 
 from queue_server.core.errors import InvalidRequest, QueueError
+from queue_server.core.pauses import PauseReason
 
 MAX_BODY = 16 * 1024  # every request body of this API is a few fields
 
@@ -43,6 +44,12 @@ class Transfer(Body, kw_only=True):
     """转移: the category the window's current visitor moves to."""
 
     service: Service
+
+
+class Pause(Body, kw_only=True):
+    """暂停: why, from a fixed list the window screen tells visitors (none: 暂停服务 alone)."""
+
+    reason: PauseReason | None = None
 
 
 class Complete(Body, kw_only=True):

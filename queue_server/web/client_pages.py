@@ -18,10 +18,14 @@ from starlette.responses import Response
 from starlette.routing import BaseRoute, Route
 
 from queue_server.core.hall import Hall
+from queue_server.core.pauses import PAUSE_REASONS
 from queue_server.core.ratings import BAD_UP_TO, LEVELS, REASONS
 from queue_server.web.openapi import documented
 from queue_server.web.pages import NO_SUCH_HALL, not_found_page, page_hall, page_lang
 from queue_server.web.templating import templates
+
+# Why a window pauses (暂停服务): the window screen tells visitors, the caller pad lets the clerk pick one.
+PAUSE_REASONS_SHOWN = [{"code": r.code, "zh": r.zh, "en": r.en} for r in PAUSE_REASONS]
 
 
 def screen_config(hall: Hall, lang: str) -> dict[str, Any]:
@@ -65,6 +69,7 @@ async def window_screen(request: Request) -> Response:
     config["levels"] = [{"value": v.value, "zh": v.zh, "en": v.en} for v in LEVELS]
     config["reasons"] = [{"code": r.code, "zh": r.zh, "en": r.en} for r in REASONS]
     config["bad_up_to"] = BAD_UP_TO
+    config["pause_reasons"] = PAUSE_REASONS_SHOWN
     values = {"hall": hall, "lang": lang, "window": window, "config": config}
     return templates.TemplateResponse(request, "window.html", values)
 
@@ -81,6 +86,7 @@ async def caller_page(request: Request) -> Response:
         "lang": lang,
         "categories": [{"code": s.code, "name": s.name, "name_en": s.name_en} for s in hall.services],
         "windows": [{"number": w.number, "services": list(w.services)} for w in hall.windows],
+        "pause_reasons": PAUSE_REASONS_SHOWN,
     }
     return templates.TemplateResponse(request, "caller.html", {"hall": hall, "lang": lang, "config": config})
 

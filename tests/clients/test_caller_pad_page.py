@@ -110,11 +110,12 @@ def test_recall_skip_complete_and_pause_reach_the_server(
     expect(pad.locator("#served-count")).to_have_text("1")
     assert ticket(live_server, second["id"])["state"] == "served"
 
+    pad.locator("#pause-reason").select_option(label="工间休息")  # the window screen tells visitors why
     pad.keyboard.press("p")
     expect(pad.locator("#message")).to_have_text("窗口已暂停，不再叫新号。")
     expect(pad.locator("#window-state")).to_have_text("已暂停")
     expect(pad.get_by_role("button", name="恢复")).to_be_visible()
-    assert window(live_server, 1)["state"] == "paused"
+    assert (window(live_server, 1)["state"], window(live_server, 1)["pause_reason"]) == ("paused", "break")
 
     live_server.take("A", hall="demo")
     pad.get_by_role("button", name="呼叫下一位").click()

@@ -100,11 +100,14 @@ def test_the_screen_names_the_clerk_and_follows_the_window(
     screen.fits()
     screen.page.screenshot(path=artifacts / "window-screen-serving.png")
 
-    live_server.act(3, "pause", hall="demo")
-    expect(screen.state).to_have_text("暂停服务")
+    live_server.act(3, "pause", hall="demo", body={"reason": "meal"})
+    expect(screen.state).to_have_text("暂停服务 · 用餐时间")  # the reason the clerk picked
     screen.page.screenshot(path=artifacts / "window-screen-paused.png")
     live_server.act(3, "resume", hall="demo")
     expect(screen.state).to_have_text("正在办理")
+    live_server.act(3, "pause", hall="demo")
+    expect(screen.state).to_have_text("暂停服务")  # no reason given: none shown, not the last one
+    live_server.act(3, "resume", hall="demo")
 
     sign_out(live_server, token)
     expect(screen.clerk).to_be_hidden()

@@ -191,6 +191,18 @@ def test_errors_are_json_with_a_stable_code(
     assert response.json()["message"]
 
 
+def test_a_pause_says_why_until_the_window_resumes(client: TestClient) -> None:
+    def window_1() -> Any:
+        return next(w for w in client.get("/api/halls/demo").json()["windows"] if w["number"] == 1)
+
+    assert act(client, 1, "pause", reason="nap").status_code == 422  # only the hall's listed reasons
+    assert window_1()["state"] == "idle"
+    assert act(client, 1, "pause", reason="training").status_code == 200
+    assert (window_1()["state"], window_1()["pause_reason"]) == ("paused", "training")
+    act(client, 1, "resume")
+    assert window_1()["pause_reason"] is None
+
+
 def test_a_paused_window_answers_409(client: TestClient) -> None:
     take(client)
     act(client, 1, "pause")
