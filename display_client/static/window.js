@@ -188,9 +188,14 @@
     HallState.apply(screen.state, event);
     drawStatus();
     if (event.window !== N) return;
-    if (event.type === "completed") askForRating();
-    // The next visitor is on the way: the last one's question or thanks must not greet them.
-    else if (event.type === "called" && screen.mode !== "status") setMode("status");
+    if (event.type === "completed") {
+      screen.completedAt = event.at;
+      askForRating();
+    } else if (event.type === "called" && screen.mode !== "status" && event.at !== screen.completedAt) {
+      // The next visitor is on the way: the last one's question or thanks must not greet them. A call made in the
+      // same step as the 办结 (呼叫下一位 completes the visitor at the window) leaves the departing visitor to rate.
+      setMode("status");
+    }
   }
 
   function onStatus(online) {

@@ -54,6 +54,9 @@ class Ticket(TypedDict):
     special: NotRequired[bool]  # called by name (特呼), not as the next in line
     case_number: NotRequired[str]  # 办件编号 entered at completion (staff views only)
     waited_minutes: NotRequired[float]  # in a window's waiting list: minutes since the ticket was issued
+    # Only in the answer to whoever took the ticket (取号, 预约签到): the visitor's own secret, in the printed QR
+    # code's link (/t/{id}?k=…), which their phone page needs to rate the service (好差评). Never in a public view.
+    key: NotRequired[str]
     replayed: NotRequired[bool]  # a retried request (same Idempotency-Key) got the first answer
 
 
@@ -68,6 +71,7 @@ class TicketResult(TypedDict):
     """The answer of an action on one ticket (issue, recall, skip, complete, transfer, requeue, check-in)."""
 
     ticket: Ticket
+    key: NotRequired[str]  # issue: the visitor's own secret for the ticket (see Ticket.key)
     replayed: NotRequired[bool]
 
 
@@ -367,6 +371,7 @@ class CheckedIn(TypedDict):
 
     ticket: Ticket
     booking: Booking
+    key: NotRequired[str]  # the visitor's own secret for the ticket (see Ticket.key)
     replayed: NotRequired[bool]
 
 

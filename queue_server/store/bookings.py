@@ -40,7 +40,7 @@ from queue_server.core.hall import AppointmentPolicy
 from queue_server.core.records import Booking, CheckedIn
 from queue_server.store import keys
 from queue_server.store.hall_store import KEEP_DAYS, HallStore
-from queue_server.store.tickets import new_ticket_id
+from queue_server.store.tickets import new_ticket_id, new_ticket_key
 
 log = logging.getLogger("tidequeue.bookings")
 
@@ -178,7 +178,7 @@ class Bookings:
             raise unknown_booking()
         try:
             answer = await self.store.run(
-                "check_in", now, {"code": code, "id": new_ticket_id(self.hall.id)}, idempotency
+                "check_in", now, {"code": code, "id": new_ticket_id(self.hall.id), "key": new_ticket_key()}, idempotency
             )
         except QueueError as e:
             raise await self._explained(e, code) from None

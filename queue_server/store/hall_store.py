@@ -7,6 +7,7 @@
 from __future__ import annotations
 
 import hashlib
+import hmac
 import json
 from collections.abc import Mapping, Sequence
 from datetime import date, datetime, timedelta
@@ -18,12 +19,19 @@ from redis.commands.core import AsyncScript
 
 from queue_server.core.admission import walk_in_reserve
 from queue_server.core.business_day import business_day
-from queue_server.core.errors import from_script
+from queue_server.core.errors import UnknownTicket, from_script
 from queue_server.core.hall import Hall, Window
 from queue_server.core.hours import hall_hours, opening
 from queue_server.core.records import Category, Hours, Snapshot, Ticket, TicketAnswer, TicketResult, WindowView
 from queue_server.store import keys
-from queue_server.store.tickets import STAFF_FIELDS, day_number, finished, new_ticket_id, public_ticket
+from queue_server.store.tickets import (
+    STAFF_FIELDS,
+    day_number,
+    finished,
+    new_ticket_id,
+    new_ticket_key,
+    public_ticket,
+)
 
 SCRIPT_NAMES = (
     "issue", "call_next", "recall", "skip", "complete", "transfer", "pause", "requeue", "status", "snapshot", "tidal",
@@ -151,6 +159,7 @@ class HallStore:
             "service": service,
             "priority": priority,
             "id": new_ticket_id(self.hall.id),
+            "key": new_ticket_key(),
             "max_waiting": max_waiting,
             "reserved": reserved,
             "holder": keys.pseudonym(anonymous),
@@ -231,6 +240,15 @@ class HallStore:
         """One ticket as its visitor sees it (``GET /api/tickets/{id}``, the phone's channel): no staff fields."""
         ticket = (await self._ticket_result("status", now, {"id": ticket_id}))["ticket"]
         return cast(Ticket, {k: v for k, v in ticket.items() if k not in STAFF_FIELDS})
+
+    async def holds_key(self, ticket_id: str, key: str) -> bool:
+        """Whether ``key`` is the visitor's own secret of the ticket (compared in constant time); UnknownTicket for a
+        ticket the hall does not have."""
+        raw = await self.redis.hget(keys.tickets(self.hall.id), ticket_id)
+        if raw is None:
+            raise UnknownTicket("没有这张票。", "No such ticket.")
+        stored = json.loads(raw).get("key")
+        return isinstance(stored, str) and hmac.compare_digest(stored.encode(), key.encode())
 
     async def roll_over(self, now: datetime) -> None:
         """Start the new business day if it is due (the snapshot script does it on the way)."""

@@ -12,7 +12,8 @@ from queue_server.core.errors import UnknownTicket
 from queue_server.core.records import Ticket
 
 # Fields that only the store needs; the API shows the rest, these first.
-PRIVATE_FIELDS = ("seq", "issued_ms", "called_ms")
+# ``key`` is the visitor's own secret (new_ticket_key): only whoever took the ticket gets it, in that answer.
+PRIVATE_FIELDS = ("seq", "issued_ms", "called_ms", "key")
 # Kept on the ticket for the staff (the overtime report, the clerk's own answers) but never shown in public views
 # (the hall screen, the phone page, GET /api/tickets/{id}): who called, and a booked visitor's booking code, which
 # with a look-up would give the visitor's masked name and phone digits; and the case number (办件编号) entered at
@@ -45,6 +46,12 @@ def finished(raw: str) -> bool:
 def new_ticket_id(hall_id: str) -> str:
     """An unguessable ticket id (128 random bits) that also says which hall it belongs to."""
     return f"{hall_id}.{secrets.token_urlsafe(16)}"
+
+
+def new_ticket_key() -> str:
+    """The visitor's own secret for a ticket (96 random bits), printed in the ticket's QR code for their phone
+    page: the ticket id alone is no proof, as the hall channel shows it to every screen."""
+    return secrets.token_urlsafe(12)
 
 
 def hall_of_ticket(ticket_id: str) -> str:

@@ -167,7 +167,12 @@ async def take_ticket(request: Request) -> JSONResponse:
         if e.code != "issuing_closed":
             raise
         raise refusal(now, store.hall, code, await store.waiting(code)) from None
-    return answer({**data["ticket"], "replayed": data.get("replayed", False)}, status=201)
+    return answer({**data["ticket"], **visitor_key(data), "replayed": data.get("replayed", False)}, status=201)
+
+
+def visitor_key(data: Mapping[str, Any]) -> dict[str, str]:
+    """The visitor's own secret for a ticket just taken, for whoever took it (see records.Ticket.key)."""
+    return {"key": data["key"]} if data.get("key") else {}
 
 
 async def staff_issuing(request: Request, store: HallStore, priority: bool) -> bool:

@@ -31,7 +31,7 @@ from queue_server.core.hall import Hall
 from queue_server.core.records import Booking, BookingDays, DaySlots, Ticket
 from queue_server.store.bookings import Bookings
 from queue_server.web import access
-from queue_server.web.api import answer
+from queue_server.web.api import answer, visitor_key
 from queue_server.web.bodies import Book, Empty, body_of, calendar_day, fingerprint
 from queue_server.web.context import context, hall_store
 from queue_server.web.openapi import documented
@@ -272,7 +272,7 @@ async def check_in(request: Request) -> JSONResponse:
         data = await bookings.check_in(context(request).clock.now(), code, key, digits=digits)
     replayed = data.pop("replayed", False)
     ticket = data["ticket"]
-    return answer({**ticket, "replayed": replayed}, status=201)
+    return answer({**ticket, **visitor_key(data), "replayed": replayed}, status=201)
 
 
 routes = [

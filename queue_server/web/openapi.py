@@ -48,6 +48,7 @@ EDGE_ERRORS: dict[str, tuple[int, str]] = {
     "bad_token": (401, "The token is not valid, or has expired."),
     "bad_credentials": (401, "Wrong username or password."),
     "too_many_tickets": (429, "An anonymous client (not a kiosk of the hall) took too many tickets this hour."),
+    "bad_ticket_key": (403, "Rating from a phone needs the visitor's own ticket key (X-Ticket-Key), from the QR code."),
     "too_many_channels": (429, "This address holds too many live channels (WebSocket close code 4429); close some."),
     "too_many_lookups": (429, "Too many unknown booking codes from this address this hour: wait Retry-After s."),
     "missing_phone_digits": (422, "The X-Phone-Last4 header (the booking phone's last 4 digits) is absent."),

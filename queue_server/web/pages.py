@@ -66,11 +66,20 @@ async def ticket_qr(request: Request) -> Response:
     await store.ticket(ctx.clock.now(), ticket_id)  # raises UnknownTicket: no codes for made-up ids
     svg = io.BytesIO()
     # Absolute, from the host the kiosk itself reached, so a phone on the hall's network gets there too.
-    qr = segno.make(f"{request.base_url}t/{ticket_id}", error="m")
+    # The visitor's key (from the kiosk's own answer) rides along, so their phone page may rate the service.
+    key = visitor_key_of(request)
+    qr = segno.make(f"{request.base_url}t/{ticket_id}" + (f"?k={key}" if key else ""), error="m")
     qr.save(svg, kind="svg", border=4, omitsize=True, xmldecl=False)
     # The ticket id never points anywhere else, so the code may be cached for the day.
     headers = {"Cache-Control": "private, max-age=86400"}
     return Response(svg.getvalue(), media_type="image/svg+xml", headers=headers)
+
+
+def visitor_key_of(request: Request) -> str | None:
+    """The visitor's own ticket key from ``?k=`` (see records.Ticket.key), when it is one the server could have made;
+    the ratings API checks that it is the ticket's."""
+    key = request.query_params.get("k", "")
+    return key if key.isascii() and 8 <= len(key) <= 40 and all(c.isalnum() or c in "-_" for c in key) else None
 
 
 kiosk_routes: list[BaseRoute] = [
@@ -96,7 +105,13 @@ async def phone(request: Request) -> Response:
         return templates.TemplateResponse(request, "phone.html", values, status_code=404)
     hall = store.hall
     categories = {s.code: {"name": s.name, "name_en": s.name_en} for s in hall.services}
-    config = {"ticket_id": ticket_id, "lang": lang, "categories": categories, "rating": rating_choices()}
+    config = {
+        "ticket_id": ticket_id,
+        "key": visitor_key_of(request),
+        "lang": lang,
+        "categories": categories,
+        "rating": rating_choices(),
+    }
     values = {"hall": hall, "lang": lang, "unknown": False, "config": config}
     # The page shows a live state, so a cached copy would only ever be stale.
     return templates.TemplateResponse(request, "phone.html", values, headers={"Cache-Control": "no-store"})

@@ -37,6 +37,9 @@ from queue_server.web.ratings_export import ratings_csv
 from queue_server.web.stats.api import period_of
 
 NO_STORE = {"Cache-Control": "no-store"}
+TICKET_KEY_HEADER = "X-Ticket-Key"
+TICKET_KEY_TEXT = "The visitor's own key for the ticket: the k of the phone page's link (/t/{id}?k=…) on the ticket"
+
 RATE_ERRORS = ("invalid_level", "unknown_reason", "reason_required", "reasons_not_allowed", "comment_too_long")
 
 
@@ -55,12 +58,27 @@ async def _rate(request: Request, store: HallStore, **where: Any) -> JSONRespons
     answers={201: Rated},
     description="Once per ticket, within the hall's [ratings] within_minutes of its service. A 差评 (level 2 or 1) "
     "needs a reason and opens a case for the supervisors.",
-    errors=(*RATE_ERRORS, "unknown_ticket", "not_served", "already_rated", "rating_closed"),
+    headers={TICKET_KEY_HEADER: TICKET_KEY_TEXT},
+    errors=(*RATE_ERRORS, "unknown_ticket", "bad_ticket_key", "not_served", "already_rated", "rating_closed"),
 )
-@documented("get", "好差评: whether the ticket may be rated now, and its rating once given", answers={200: RatingState})
+@documented(
+    "get",
+    "好差评: whether the ticket may be rated now, and its rating once given",
+    answers={200: RatingState},
+    headers={TICKET_KEY_HEADER: TICKET_KEY_TEXT},
+    errors=("unknown_ticket", "bad_ticket_key"),
+)
 async def ticket_rating(request: Request) -> Response:
     ticket_id = request.path_params["ticket_id"]
     store = context(request).store_for_ticket(ticket_id)
+    # The ticket id is no proof (every hall screen sees it): the visitor's own key, from their ticket's QR code, is.
+    key = request.headers.get(TICKET_KEY_HEADER, "")
+    if not key.isascii() or not await store.holds_key(ticket_id, key):
+        raise Forbidden(
+            "请用号票上的二维码打开本页，再进行评价。",
+            "Open this page from the QR code on your ticket to rate the service.",
+            "bad_ticket_key",
+        )
     if request.method == "POST":
         return await _rate(request, store, channel="phone", ticket_id=ticket_id)
     now = context(request).clock.now()

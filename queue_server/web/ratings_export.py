@@ -42,7 +42,16 @@ def _row(rating: Mapping[str, Any]) -> list[str]:
         "bad": "是" if isinstance(level, int) and is_bad(level) else "",
         "reasons": "、".join(_REASON_ZH.get(code, code) for code in rating.get("reasons") or []),
     }
-    return ["" if values.get(name) is None else str(values[name]) for name, _ in COLUMNS]
+    return [_cell(values.get(name)) for name, _ in COLUMNS]
+
+
+# A cell starting with one of these is a formula to a spreadsheet: a visitor's comment must stay text.
+FORMULA_STARTS = ("=", "+", "-", "@", "\t", "\r")
+
+
+def _cell(value: object) -> str:
+    text = "" if value is None else str(value)
+    return "'" + text if text.startswith(FORMULA_STARTS) else text
 
 
 def ratings_csv(ratings: Iterable[Mapping[str, Any]]) -> str:

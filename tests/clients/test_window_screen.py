@@ -175,6 +175,19 @@ def test_the_next_call_ends_an_unanswered_rating(opened: Any, live_server: Serve
     assert screen.errors == []
 
 
+def test_a_visitor_completed_by_calling_the_next_one_may_still_rate(opened: Any, live_server: ServerProcess) -> None:
+    """呼叫下一位 completes the visitor at the window and calls the next in one step: the departing visitor is
+    still asked, not cut short by the call that came with their own 办结."""
+    screen = opened().open(live_server, 2)
+    serve_one(live_server, 2, "A")
+    live_server.take("A", hall="demo")
+    called = live_server.act(2, "call-next", hall="demo")["ticket"]
+    expect(screen.ticket).to_have_text(called["number"])  # both events have arrived
+    expect(screen.question).to_be_visible()
+    expect(screen.question).to_have_text("请您对本次服务进行评价")
+    assert screen.errors == []
+
+
 # The rating itself, against the real ratings API: the device proves it is window 1's evaluator with its token.
 
 EVALUATOR = "demo-window-1"  # the shipped demo hall's token for window 1's evaluator (config/demo.toml)

@@ -374,3 +374,15 @@ def test_random_strings_never_match_a_ticket(client: TestClient) -> None:
     for _ in range(50):
         guess = "demo." + "".join(random.choices(string.ascii_letters + string.digits + "-_", k=22))
         assert client.get(f"/api/tickets/{guess}").status_code == 404
+
+
+def test_the_clerk_on_record_is_whoever_called_the_visitor_last(client: TestClient) -> None:
+    """A skipped visitor called again by the supervisor is not put down to the clerk who called them first (the
+    overtime report and the 好差评 statistics count by it)."""
+    w01 = {"Authorization": f"Bearer {sign_in(client, 'w01', 1).json()['token']}"}
+    ticket = take(client, "A")
+    assert act(client, 1, "call-next", headers=w01).json()["ticket"]["clerk"] == "w01"
+    act(client, 1, "skip", headers=w01)
+    assert client.post(f"/api/tickets/{ticket['id']}/requeue", headers=ADMIN).status_code == 200
+    again = act(client, 1, "call-next").json()["ticket"]  # the supervisors' token names nobody
+    assert again["id"] == ticket["id"] and again.get("clerk") is None

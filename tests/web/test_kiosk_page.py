@@ -62,19 +62,22 @@ def test_a_double_tap_gives_one_ticket_with_its_wait_and_a_qr_code(
     expect(kiosk.locator("#ticket-ahead")).to_have_text("3 人")
     expect(kiosk.locator("#ticket-wait")).to_have_text(f"约 {math.ceil(3 * minutes_a / serving_a)} 分钟")
     qr = kiosk.locator("#ticket-qr")
-    expect(qr).to_have_attribute("src", re.compile(r"^/qr/demo\.[\w-]+\.svg$"))
+    expect(qr).to_have_attribute("src", re.compile(r"^/qr/demo\.[\w-]+\.svg\?k=[\w-]+$"))
     expect(kiosk.locator("#ticket-qr")).not_to_have_js_property("naturalWidth", 0)  # the image has loaded
     kiosk.screenshot(path=artifacts / "kiosk-ticket-portrait.png")
     assert waiting(live_server, "A") == 4, "the double tap made two tickets"
 
-    # The QR code is the server's SVG of the phone page's absolute address on the host the kiosk reached.
+    # The QR code is the server's SVG of the phone page's absolute address on the host the kiosk reached, with the
+    # visitor's own key for the ticket, which only the kiosk's answer carried (their phone page may then rate).
     src = qr.get_attribute("src") or ""
     svg = httpx2.get(f"{live_server.url}{src}")
     assert svg.status_code == 200 and svg.headers["content-type"].startswith("image/svg+xml")
-    ticket_id = src.removeprefix("/qr/").removesuffix(".svg")
+    path, _, key = src.partition(".svg?k=")
+    ticket_id = path.removeprefix("/qr/")
     assert httpx2.get(f"{live_server.url}/api/tickets/{ticket_id}").json()["number"] == "A004"
     expected = io.BytesIO()
-    segno.make(f"{live_server.url}/t/{ticket_id}", error="m").save(expected, kind="svg", omitsize=True, xmldecl=False)
+    phone_page = f"{live_server.url}/t/{ticket_id}?k={key}"
+    segno.make(phone_page, error="m").save(expected, kind="svg", omitsize=True, xmldecl=False)
     assert svg.content == expected.getvalue()
 
     kiosk.get_by_role("button", name="完成").click()

@@ -225,7 +225,11 @@ def test_a_served_visitor_rates_the_service_and_is_thanked(
     phone: Phone, live_server: ServerProcess, artifacts: Path
 ) -> None:
     ticket = serve(live_server, "A", 1)
+    # A link without the ticket's key (shared, or made from the id every hall screen shows) offers no rating.
     phone.open(live_server, ticket["id"])
+    expect(phone.state).to_have_text("已办结")
+    expect(phone.page.locator("#rating")).to_be_hidden()
+    phone.open(live_server, ticket["id"], f"?k={ticket['key']}")  # the ticket's own QR code
     rating = phone.page.locator("#rating")
     phone.visible(rating, "请您对本次服务进行评价")
     levels = rating.locator(".level")
@@ -249,14 +253,14 @@ def test_a_served_visitor_rates_the_service_and_is_thanked(
     assert [(c["number"], c["reasons"], c["comment"]) for c in cases] == [
         (ticket["number"], ["not_told_once"], "材料清单没有一次说清楚")
     ]
-    phone.open(live_server, ticket["id"])  # come back later: thanked, not asked again
+    phone.open(live_server, ticket["id"], f"?k={ticket['key']}")  # come back later: thanked, not asked again
     phone.visible(phone.page.locator("#rating-thanks"), "感谢您的评价")
     expect(phone.page.locator("#rating-form")).to_be_hidden()
 
 
 def test_the_rating_in_english(phone: Phone, live_server: ServerProcess, artifacts: Path) -> None:
     ticket = serve(live_server, "A", 2)
-    phone.open(live_server, ticket["id"], "?lang=en")
+    phone.open(live_server, ticket["id"], f"?lang=en&k={ticket['key']}")
     phone.visible(phone.page.locator("#rating"), "Please rate the service you received")
     phone.page.locator("#rating .level", has_text="Fairly satisfied").click()
     expect(phone.page.locator("#rating-reasons")).to_be_hidden()
@@ -266,6 +270,6 @@ def test_the_rating_in_english(phone: Phone, live_server: ServerProcess, artifac
     expect(phone.page.locator("#rating-given")).to_have_text("You rated it “Fairly satisfied”.")
     phone.shot(artifacts, "phone-rating-thanks-en.png")
     waiting = live_server.take("A", hall="demo")
-    phone.open(live_server, waiting["id"], "?lang=en")
+    phone.open(live_server, waiting["id"], f"?lang=en&k={waiting['key']}")
     expect(phone.state).to_have_text("Waiting")
     expect(phone.page.locator("#rating")).to_be_hidden()

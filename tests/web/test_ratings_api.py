@@ -67,12 +67,17 @@ def serve(client: TestClient, window: int = 1, service: str = "A", headers: dict
 
 
 def rate(client: TestClient, ticket: dict[str, Any], **body: Any) -> Any:
-    return client.post(f"/api/tickets/{ticket['id']}/rating", json=body)
+    """The visitor rates from the phone page their ticket's QR code opened, which knows the ticket's key."""
+    return client.post(f"/api/tickets/{ticket['id']}/rating", json=body, headers=key_of(ticket))
+
+
+def key_of(ticket: dict[str, Any]) -> dict[str, str]:
+    return {"X-Ticket-Key": ticket["key"]}
 
 
 def test_the_visitor_rates_from_the_phone_once_and_sees_it_rated(client: TestClient) -> None:
     ticket = serve(client)
-    before = client.get(f"/api/tickets/{ticket['id']}/rating").json()
+    before = client.get(f"/api/tickets/{ticket['id']}/rating", headers=key_of(ticket)).json()
     assert before["open"] and before["rating"] is None and before["closes_at"].startswith("2026-11-23T09:30")
     answer = rate(client, ticket, level=4, comment="  办得快  ")
     assert answer.status_code == 201, answer.text
@@ -84,7 +89,7 @@ def test_the_visitor_rates_from_the_phone_once_and_sees_it_rated(client: TestCli
         "办得快",
     )
     assert "clerk" not in rating and "ticket_id" not in rating
-    after = client.get(f"/api/tickets/{ticket['id']}/rating").json()
+    after = client.get(f"/api/tickets/{ticket['id']}/rating", headers=key_of(ticket)).json()
     assert not after["open"] and after["rating"]["level"] == 4
     again = rate(client, ticket, level=5)
     assert again.status_code == 409 and again.json()["error"] == "already_rated"
@@ -98,8 +103,25 @@ def test_a_ticket_not_served_or_too_old_is_refused(client: TestClient, clock: St
     clock.moment = MORNING + timedelta(minutes=31)
     late = rate(client, ticket, level=5)
     assert late.status_code == 409 and late.json()["error"] == "rating_closed"
-    assert client.get(f"/api/tickets/{ticket['id']}/rating").json()["open"] is False
+    assert client.get(f"/api/tickets/{ticket['id']}/rating", headers=key_of(ticket)).json()["open"] is False
     assert client.post("/api/tickets/allday.nosuchticket/rating", json={"level": 5}).status_code == 404
+
+
+def test_only_the_visitor_with_the_tickets_key_rates_or_reads_its_rating(client: TestClient) -> None:
+    """Every hall screen sees a ticket's id, so the id is no proof: the visitor's own key, which only the answer
+    to whoever took the ticket carries (and its printed QR code), is."""
+    ticket = serve(client)
+    url = f"/api/tickets/{ticket['id']}/rating"
+    for headers in ({}, {"X-Ticket-Key": "not-this-tickets-key"}, key_of(serve(client))):
+        refused = client.post(url, json={"level": 1, "reasons": ["attitude"]}, headers=headers)
+        assert (refused.status_code, refused.json()["error"]) == (403, "bad_ticket_key")
+        assert "二维码" in refused.json()["message"] and "QR code" in refused.json()["message_en"]
+        assert client.get(url, headers=headers).status_code == 403
+    assert client.get(f"{HALL}/rating-cases", headers=ADMIN).json() == []  # nobody was blamed
+    assert rate(client, ticket, level=5).status_code == 201
+    # The key is in no public view of the ticket.
+    assert "key" not in client.get(f"/api/tickets/{ticket['id']}").json()
+    assert ticket["key"] not in client.get(HALL).text
 
 
 @pytest.mark.parametrize(
@@ -160,6 +182,14 @@ def test_supervisors_list_and_export_the_ratings(client: TestClient) -> None:
     assert "不满意" in rows[2] and "等待时间长、办事效率低" in rows[2] and "等太久" in rows[2]
     same = client.get(f"{HALL}/ratings", params={"date": "2026-11-23", "format": "csv"}, headers=ADMIN)
     assert same.content == export.content
+
+
+def test_a_comment_never_becomes_a_spreadsheet_formula(client: TestClient) -> None:
+    formula = '=HYPERLINK("http://evil.example","详情")'
+    assert rate(client, serve(client), level=1, reasons=["other"], comment=formula).status_code == 201
+    export = client.get(f"{HALL}/ratings.csv", params={"date": "2026-11-23"}, headers=ADMIN)
+    rows = list(csv.reader(io.StringIO(export.content.decode("utf-8-sig"))))
+    assert "'" + formula in rows[1] and formula not in rows[1]  # shown as the text it is, never run
 
 
 def test_a_poor_rating_becomes_a_case_the_supervisors_follow_up(client: TestClient, clock: StoppedClock) -> None:

@@ -42,7 +42,8 @@ t.window = tonumber(n)
 t.called_at = AT
 t.called_ms = NOW_MS
 t.recalls = 0
-if A.clerk ~= '' then t.clerk = A.clerk end
+-- whoever calls now serves the visitor (a supervisor: nobody named), never a clerk who called them before a transfer
+t.clerk = A.clerk ~= '' and A.clerk or nil
 -- Called at a tidal window while switched (潮汐窗口): counted in the statistics' tidal share.
 if w.tidal then t.tidal = true end
 save_ticket(t)

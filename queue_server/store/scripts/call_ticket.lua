@@ -39,7 +39,8 @@ t.called_at = AT
 t.called_ms = NOW_MS
 t.recalls = 0
 t.special = true
-if A.clerk ~= '' then t.clerk = A.clerk end
+-- whoever calls now serves the visitor (a supervisor: nobody named), never a clerk who called them before a transfer
+t.clerk = A.clerk ~= '' and A.clerk or nil
 if w.tidal then t.tidal = true end
 save_ticket(t)
 w.current = t.id

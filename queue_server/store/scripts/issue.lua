@@ -1,5 +1,6 @@
 -- issue (取号): a new ticket for a category, numbered per category and business day.
 -- A.service category code   A.priority true for a priority ticket (绿色通道)   A.id the new ticket's id
+-- A.key    the visitor's own secret for the ticket, answered to whoever took it (never in a public view)
 -- A.max_waiting how many may already wait in the category for a newcomer still to be served in today's
 --          session (the issuing cut-off, 延时服务); null for no limit. The count is read here, so two kiosks
 --          racing for the last place cannot both get it.
@@ -23,6 +24,6 @@ if A.max_waiting ~= cjson.null then
   if waiting > A.max_waiting then return answer_error('issuing_closed') end
   if waiting > A.max_waiting - A.reserved then return answer_error('walk_ins_only') end
 end
-local t = new_ticket(code, priority, id)
+local t = new_ticket(code, priority, id, {key = A.key})
 if held_by then redis.call('HSET', KEYS[17], held_by, id) end
-return finish({ticket = t})
+return finish({ticket = t, key = A.key})

@@ -106,7 +106,7 @@
     $("p-priority").hidden = !t.priority || Boolean(t.booking);
     $("p-ahead").textContent = t.ahead === undefined ? "" : TEXT.ahead(t.ahead);
     $("p-time").textContent = TEXT.issuedAt(t.issued_at);
-    $("p-qr").src = `/qr/${encodeURIComponent(t.id)}.svg`;
+    $("p-qr").src = `/qr/${encodeURIComponent(t.id)}.svg` + (t.key ? `?k=${encodeURIComponent(t.key)}` : "");
   }
 
   function printTicket(t) {

@@ -128,7 +128,8 @@
     const wait = estimatedWait(ticket.service, ticket.ahead);
     $("ticket-booked").hidden = !ticket.booking;
     $("p-booked").hidden = !ticket.booking;
-    const qr = `/qr/${encodeURIComponent(ticket.id)}.svg`;
+    // with the visitor's own key, which only this answer carries: their phone page may then rate the service
+    const qr = `/qr/${encodeURIComponent(ticket.id)}.svg` + (ticket.key ? `?k=${encodeURIComponent(ticket.key)}` : "");
     $("ticket-number").textContent = ticket.number;
     $("ticket-category").textContent = categoryLabel(ticket.service);
     $("ticket-ahead").textContent = TEXT.people(ticket.ahead);

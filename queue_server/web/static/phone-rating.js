@@ -2,7 +2,8 @@
  * phone-rating.js: 好差评 on the visitor's phone page. Once the ticket is served (phone.js calls
  * PhoneRating.served()), it asks /api/tickets/{id}/rating whether the service may still be rated: if so it offers
  * the five levels; a 差评 (不满意, 非常不满意) then asks for at least one reason; a comment is optional. Then, and on
- * every later visit, it thanks the visitor.
+ * every later visit, it thanks the visitor. Only a page opened from the ticket's own QR code may rate: its link
+ * carries the visitor's key (?k=…), sent as X-Ticket-Key; the ticket id alone is on every hall screen.
  */
 (function () {
   "use strict";
@@ -12,6 +13,7 @@
   const en = config.lang === "en";
   const $ = (id) => document.getElementById(id);
   const url = "/api/tickets/" + encodeURIComponent(config.ticket_id) + "/rating";
+  const headers = { "X-Ticket-Key": config.key || "" };
   const levelName = (value) => {
     const level = choices.levels.find((l) => l.value === value);
     return level ? (en ? level.en : level.zh) : "";
@@ -73,6 +75,7 @@
     try {
       const answer = await window.TideApi.request(url, {
         method: "POST",
+        headers,
         body: { level, reasons, comment: $("rating-comment").value },
       });
       thank(answer.rating);
@@ -91,10 +94,10 @@
   }
 
   async function served() {
-    if (asked) return; // the ticket channel repeats the served state; ask once
+    if (asked || !config.key) return; // asked once; without the ticket's key (a shared link) nobody may rate
     asked = true;
     try {
-      const state = await window.TideApi.request(url);
+      const state = await window.TideApi.request(url, { headers });
       if (state.rating) thank(state.rating);
       else if (state.open) showOnly("form");
       else showOnly("closed");
