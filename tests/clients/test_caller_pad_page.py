@@ -243,7 +243,8 @@ def test_kiosk_to_caller_pad_to_hall_screen(browser: Browser, live_server: Serve
     expect(kiosk.locator('.category[data-code="A"] .count')).to_have_text("0")
     kiosk.locator('.category[data-code="A"]').click()
     expect(kiosk.locator("#ticket-number")).to_have_text("A001")
-    ticket_id = (kiosk.locator("#ticket-qr").get_attribute("src") or "").removeprefix("/qr/").removesuffix(".svg")
+    qr = kiosk.locator("#ticket-qr").get_attribute("src") or ""  # /qr/{id}.svg?k=…
+    ticket_id = qr.removeprefix("/qr/").partition(".svg")[0]
 
     pad = browser.new_page(viewport=DESK)
     pad.goto(f"{live_server.url}/caller/demo")

@@ -39,10 +39,10 @@ def test_kiosk_caller_pad_hall_screen_and_phone(browser: Any, live_server: Serve
 
     # The kiosk's QR code leads to the phone page, which shows the ticket waiting.
     qr_src = kiosk.locator("#ticket-qr").get_attribute("src") or ""
-    ticket_id = re.fullmatch(r"/qr/(demo\.[\w-]+)\.svg", qr_src)
+    ticket_id = re.fullmatch(r"/qr/(demo\.[\w-]+)\.svg\?k=([\w-]+)", qr_src)  # with the visitor's own key
     assert ticket_id, qr_src
     phone = browser.new_page(viewport={"width": 390, "height": 844})
-    phone.goto(f"{live_server.url}/t/{ticket_id[1]}")
+    phone.goto(f"{live_server.url}/t/{ticket_id[1]}?k={ticket_id[2]}")
     expect(phone.locator("#number")).to_have_text("B001")
 
     # The clerk at window 5 presses 呼叫下一位: the screen and the phone show it within a second.
