@@ -13,6 +13,7 @@ from redis import Redis as SyncRedis
 from redis.asyncio import Redis
 
 from queue_server.core.hall import Hall, Service, Window
+from queue_server.runtime.clock import Clock
 from queue_server.store.embedded_redis import EmbeddedRedis
 from queue_server.store.hall_store import HallStore, Scripts
 from queue_server.store.redis_keeper import RedisKeeper
@@ -21,6 +22,18 @@ from tests.server_process import ServerProcess
 SHANGHAI = ZoneInfo("Asia/Shanghai")
 # A fixed moment in the hall's zone; tests move it explicitly.
 MORNING = datetime(2026, 11, 23, 9, 0, tzinfo=SHANGHAI)
+
+
+class StoppedClock(Clock):
+    """A server clock that stands still where the test puts it (``clock.moment = …``), so that two requests see
+    the same moment and a test can move the hall to another day."""
+
+    def __init__(self, moment: datetime) -> None:
+        super().__init__()
+        self.moment = moment
+
+    def now(self) -> datetime:
+        return self.moment
 
 
 def make_hall(hall_id: str = "t1", requeue_after: int = 2) -> Hall:

@@ -7,7 +7,7 @@ import dataclasses
 import hashlib
 import io
 from collections.abc import Iterator
-from datetime import datetime, timedelta
+from datetime import timedelta
 from pathlib import Path
 from typing import Any
 
@@ -17,22 +17,12 @@ from starlette.testclient import TestClient
 
 from queue_server.config.loader import load_halls
 from queue_server.core.hall import Hall
-from queue_server.runtime.clock import Clock
 from queue_server.server.app import create_app
-from tests.conftest import MORNING
+from tests.conftest import MORNING, StoppedClock
 
 ADMIN = {"Authorization": "Bearer supervisor-secret"}
 HALL = "/api/halls/allday"
 EVALUATOR = "evaluator-of-window-1"
-
-
-class StoppedClock(Clock):
-    def __init__(self, moment: datetime) -> None:
-        super().__init__()
-        self.moment = moment
-
-    def now(self) -> datetime:
-        return self.moment
 
 
 def with_evaluator(halls: dict[str, Hall]) -> dict[str, Hall]:

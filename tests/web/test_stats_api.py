@@ -6,7 +6,7 @@ import csv
 import io
 import xml.etree.ElementTree as ET
 from collections.abc import Iterator
-from datetime import datetime, timedelta
+from datetime import timedelta
 from pathlib import Path
 from typing import Any
 
@@ -15,24 +15,12 @@ from redis import Redis
 from starlette.testclient import TestClient
 
 from queue_server.config.loader import load_halls
-from queue_server.runtime.clock import Clock
 from queue_server.server.app import create_app
 from queue_server.web.stats.export import cell
-from tests.conftest import MORNING
+from tests.conftest import MORNING, StoppedClock
 
 ADMIN = {"Authorization": "Bearer supervisor-secret"}
 STATS = "/api/halls/allday/stats"
-
-
-class StoppedClock(Clock):
-    """A server clock that stands still where the test puts it, so that two requests see the same moment."""
-
-    def __init__(self, moment: datetime) -> None:
-        super().__init__()
-        self.moment = moment
-
-    def now(self) -> datetime:
-        return self.moment
 
 
 @pytest.fixture

@@ -3,10 +3,18 @@ what the window screen (窗口屏) and the hall screen read."""
 
 from __future__ import annotations
 
-from typing import Any
+import json
+from datetime import timedelta
+from pathlib import Path
+from typing import Any, cast
 
+from redis import Redis
 from starlette.testclient import TestClient
 
+from queue_server.config.loader import load_halls
+from queue_server.server.app import create_app
+from queue_server.store import keys
+from tests.conftest import MORNING, StoppedClock
 from tests.web.conftest import act, sign_in, take
 
 
@@ -62,3 +70,25 @@ def test_the_snapshot_lists_todays_skipped_numbers_until_they_come_back(client: 
     )
     assert requeued.status_code == 200, requeued.text
     assert [s["number"] for s in client.get("/api/halls/demo").json()["skipped"]] == ["A002"]
+
+
+def test_a_new_business_day_names_nobody_until_its_clerks_sign_in(
+    sync_redis: Redis, redis_url: str, config_dir: Path
+) -> None:
+    """A clerk who went home without signing out (the session ran out by itself) is not named on the window screen
+    the next morning: the day's rollover takes every name off, and screens hear it."""
+    clock = StoppedClock(MORNING)
+    app = create_app(load_halls(config_dir), redis_url, clock, admin_token="supervisor-secret", background=False)
+    with TestClient(app, client=("127.0.0.1", 50000)) as client:
+        sign_in(client, "w03", 3)
+        assert window_view(client, 3)["clerk"] == "张伟"
+        clock.moment = MORNING + timedelta(days=1)
+        with client.websocket_connect("/ws/halls/demo") as ws:
+            snapshot = ws.receive_json()
+            assert next(w for w in snapshot["windows"] if w["number"] == 3)["clerk"] is None
+        sign_in(client, "w03", 3)  # today's sign-in names them again
+        assert window_view(client, 3)["clerk"] == "张伟"
+        stream = cast(list[tuple[str, dict[str, str]]], sync_redis.xrange(keys.events("demo")))
+        events = [json.loads(fields["data"]) for _, fields in stream]
+        cleared = [e for e in events if e["type"] == "clerk_changed" and e["window"] == 3 and e["clerk"] == ""]
+        assert len(cleared) == 1, "the screens following the stream hear the name go, once"

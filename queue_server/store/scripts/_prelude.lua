@@ -114,6 +114,16 @@ local function roll_over()
     end
   end
   redis.call('DEL', KEYS[6], KEYS[7], KEYS[9], KEYS[17])
+  -- Yesterday's clerks are not today's: a session that ran out without a sign-out must not name anyone on a
+  -- window screen this morning (today's sign-in names them again).
+  for _, n in ipairs(redis.call('HKEYS', KEYS[3])) do
+    local w = load_window(n)
+    if w.clerk then
+      w.clerk = nil
+      save_window(n, w)
+      emit('clerk_changed', {window = tonumber(n), clerk = ''})
+    end
+  end
   emit('day_started', {business_day = DAY, previous_day = stored})
 end
 
