@@ -10,9 +10,6 @@ from __future__ import annotations
 import asyncio
 import json
 import shutil
-import socket
-import subprocess
-import time
 from collections.abc import Iterator
 from pathlib import Path
 
@@ -24,7 +21,7 @@ from websockets.exceptions import InvalidStatus
 from websockets.typing import Origin
 
 from queue_server.store.embedded_redis import free_port
-from tests.server_process import ROOT, ServerProcess
+from tests.server_process import ROOT, LineReadingProcess, ServerProcess
 
 pytestmark = [pytest.mark.process]
 
@@ -43,26 +40,12 @@ def proxied_config(backend: int, port: int, folder: Path) -> Path:
     )
     main = folder / "nginx.conf"
     main.write_text(
-        f"daemon off;\nworker_processes 1;\npid {folder}/nginx.pid;\nerror_log {folder}/error.log;\n"
+        f"daemon off;\nworker_processes 1;\npid {folder}/nginx.pid;\nerror_log stderr notice;\n"
         f"user root;\nevents {{ worker_connections 256; }}\n"
         f"http {{ access_log off; {temp} include {folder}/tidequeue.conf; }}\n",
         encoding="utf-8",
     )
     return main
-
-
-def wait_for_port(port: int, process: subprocess.Popen[bytes], folder: Path, timeout: float = 10) -> None:
-    deadline = time.monotonic() + timeout
-    while True:
-        if process.poll() is not None:
-            raise AssertionError(f"nginx exited: {(folder / 'error.log').read_text(errors='replace')}")
-        try:
-            socket.create_connection(("127.0.0.1", port), timeout=1).close()
-            return
-        except OSError:
-            if time.monotonic() > deadline:
-                raise
-        time.sleep(0.02)  # nginx gives no other sign that it listens
 
 
 @pytest.fixture
@@ -82,15 +65,11 @@ def behind_nginx(tmp_path: Path, redis_url: str) -> Iterator[str]:
         nginx_dir = tmp_path / "nginx"
         nginx_dir.mkdir()
         command = [NGINX, "-p", str(nginx_dir), "-c", str(proxied_config(server.port, port, nginx_dir))]
-        process = subprocess.Popen(command, stdin=subprocess.DEVNULL, stderr=subprocess.PIPE)
-        try:
-            wait_for_port(port, process, nginx_dir)
+        with LineReadingProcess(command) as nginx:
+            # nginx opens its listening sockets before it starts its workers, and says so on standard error.
+            nginx.wait_for("start worker process", timeout=10)
             yield f"http://127.0.0.1:{port}"
-        finally:
-            process.terminate()
-            process.wait(10)
-            assert process.stderr is not None
-            process.stderr.close()
+            nginx.stop()
 
 
 def visitor(address: str) -> httpx2.Client:
