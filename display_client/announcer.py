@@ -34,7 +34,7 @@ from websockets.asyncio.client import ClientConnection, connect
 from websockets.exceptions import InvalidStatus, WebSocketException
 
 from display_client.speaker import Speaker, SpeechError
-from queue_server.core.announcement import announcement_text, tidal_text, wav_name
+from queue_server.core.announcement import alert_text, announcement_text, tidal_text, wav_name
 
 log = logging.getLogger("tidequeue.announcer")
 
@@ -43,6 +43,7 @@ OPEN_TIMEOUT = 10
 RETRY_SPEECH_SECONDS = 5.0
 ANNOUNCED = ("called", "recalled")
 TIDAL = ("tidal_opened", "tidal_closed")  # 潮汐窗口 switches are announced too
+ALERT = "alert"  # and the call for back-office staff (后台力量) to open a reserve window
 
 
 class UnknownHall(Exception):
@@ -117,20 +118,22 @@ def announcement_for(
     max_age: float,
     names: dict[str, str] | None = None,
 ) -> Announcement | None:
-    """The announcement an event asks for, or None: not a call or a tidal switch, or older than ``max_age``
-    seconds."""
+    """The announcement an event asks for, or None: not a call, a tidal switch or an alert to the back office, or
+    older than ``max_age`` seconds."""
     kind = event.get("type")
-    if kind not in ANNOUNCED and kind not in TIDAL:
+    if kind not in ANNOUNCED and kind not in TIDAL and kind != ALERT:
         return None
     window = int(event["window"])
-    # A tidal switch has no ticket number; its file and log name it after the category instead.
-    number = str(event["number"]) if kind in ANNOUNCED else f"tidal{event['service']}"
+    # A tidal switch or an alert has no ticket number; its file and log name it after the category instead.
+    number = str(event["number"]) if kind in ANNOUNCED else f"{'alert' if kind == ALERT else 'tidal'}{event['service']}"
     at = parse_at(event.get("at"), now)
     if max_age and now - at > timedelta(seconds=max_age):
         log.warning("not announcing %s at window %s: it was called at %s, too long ago", number, window, at)
         return None
-    if kind in TIDAL:
-        name = (names or {}).get(str(event["service"]), str(event["service"]))
+    name = (names or {}).get(str(event.get("service")), str(event.get("service")))
+    if kind == ALERT:
+        text = alert_text(window, name, lang)
+    elif kind in TIDAL:
         text = tidal_text(window, name, kind == "tidal_opened", lang)
     else:
         text = announcement_text(template, number, window, lang)

@@ -11,6 +11,7 @@ the file, the key and the fault.
 from __future__ import annotations
 
 from collections.abc import Iterable, Mapping
+from dataclasses import replace
 from datetime import date, datetime, time, timedelta
 from ipaddress import IPv4Network, IPv6Network, ip_network
 from pathlib import Path
@@ -20,7 +21,7 @@ from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 from queue_server.config import schema
 from queue_server.config.appointments import parse_appointments
 from queue_server.config.reading import fail, load_toml, read
-from queue_server.config.tidal import parse_tidal
+from queue_server.config.tidal import parse_reserve, parse_tidal
 from queue_server.core.announcement import TemplateError, check_template
 from queue_server.core.hall import (
     SESSION_DAYS,
@@ -97,19 +98,36 @@ def _window(fault: _Faults, i: int, entry: schema.WindowEntry, codes: list[str])
     _known(fault, key, entry.services, codes, "category")
     if len(set(entry.services)) != len(entry.services):
         raise fault(key, "a category is listed twice")
-    return Window(entry.number, tuple(entry.services), entry.policy, entry.tidal, entry.evaluator_token)
+    _known(fault, f"windows[{i}].tidal_services", entry.tidal_services, codes, "category")
+    if entry.tidal_services and not entry.tidal:
+        raise fault(f"windows[{i}].tidal_services", "only a tidal window (tidal = true) is switched")
+    return Window(
+        entry.number,
+        tuple(entry.services),
+        entry.policy,
+        entry.tidal,
+        entry.evaluator_token,
+        tidal_services=tuple(entry.tidal_services),
+    )
 
 
-def _clerk(fault: _Faults, i: int, entry: schema.ClerkEntry, numbers: list[int]) -> Clerk:
+def _clerk(fault: _Faults, i: int, entry: schema.ClerkEntry, numbers: list[int], codes: list[str]) -> Clerk:
     try:
         parse_hash(entry.password_hash)
     except ValueError as e:
         raise fault(f"clerks[{i}].password_hash", str(e)) from None
     _known(fault, f"clerks[{i}].windows", entry.windows, numbers, "window")
-    if entry.role == "guide" and entry.windows:
-        raise fault(f"clerks[{i}].windows", 'a guide-desk account (role = "guide") signs in at no window')
+    if entry.role != "clerk" and entry.windows:
+        raise fault(f"clerks[{i}].windows", f'a {entry.role} account (role = "{entry.role}") signs in at no window')
+    _known(fault, f"clerks[{i}].skills", entry.skills, codes, "category")
     return Clerk(
-        entry.username, entry.name, entry.password_hash, tuple(entry.windows), entry.display_name.strip(), entry.role
+        entry.username,
+        entry.name,
+        entry.password_hash,
+        tuple(entry.windows),
+        entry.display_name.strip(),
+        entry.role,
+        tuple(entry.skills),
     )
 
 
@@ -133,7 +151,9 @@ def _session(
             raise fault(f"{at}.weekdays", f"expected some of {', '.join(WEEKDAYS)} (not with dates), got {names!r}")
         weekdays = frozenset(WEEKDAYS.index(n) for n in names)
     _known(fault, f"{at}.windows", entry.windows, windows, "window")
-    staffed = [windows[n] for n in entry.windows] if entry.windows else list(windows.values())
+    if any(windows[n].reserve for n in entry.windows):
+        raise fault(f"{at}.windows", "a [reserve] window is opened by back-office staff, not a session")
+    staffed = [windows[n] for n in entry.windows] if entry.windows else [w for w in windows.values() if not w.reserve]
     for code in entry.services:
         if not isinstance(code, str) or code not in codes:
             raise fault(f"{at}.services", f"unknown category {code!r} (known: {', '.join(sorted(codes))})")
@@ -234,7 +254,11 @@ def parse_hall(source: str, data: Mapping[str, Any]) -> Hall:
     numbers = [w.number for w in windows]
 
     _unique(fault, "clerks", "username", [c.username for c in file.clerks], "clerk")
-    clerks = [_clerk(fault, i, c, numbers) for i, c in enumerate(file.clerks)]
+    clerks = [_clerk(fault, i, c, numbers, codes) for i, c in enumerate(file.clerks)]
+    reserve = None
+    if file.reserve is not None:
+        reserve = parse_reserve(fault, file.reserve, windows, clerks)
+        windows = [replace(w, tidal=True, reserve=True) if w.number in reserve.windows else w for w in windows]
 
     by_number = {w.number: w for w in windows}
     sessions = [_session(fault, i, s, by_number, codes) for i, s in enumerate(file.sessions)]
@@ -267,6 +291,7 @@ def parse_hall(source: str, data: Mapping[str, Any]) -> Hall:
         demo=head.demo,
         access=_access(fault, file.access),
         ratings=_ratings(fault, file.ratings),
+        reserve=reserve,
     )
 
 

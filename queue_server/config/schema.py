@@ -100,6 +100,8 @@ class WindowEntry(Table, kw_only=True):
         Meta(extra={"what": "one of oldest, order", "fault": "expected one of oldest, order"}),
     ] = "oldest"
     tidal: Annotated[bool, Meta(extra={"what": "true or false"})] = False
+    # The categories a tidal window may be switched to (its clerks are trained for them); unset: any category
+    tidal_services: Annotated[list[str], Meta(extra={"what": "a list of category codes"})] = []
     # The sha256 of the token this window's 好差评 evaluator device sends (X-Device-Token): it rates this window only
     evaluator_token: (
         Annotated[str, Meta(pattern="^[0-9a-f]{64}$", extra={"fault": "expected the token's sha256, 64 hex digits"})]
@@ -120,9 +122,19 @@ class ClerkEntry(Table, kw_only=True):
     ] = ""
     # "guide": a guide-desk account (导办台, /guide/{hall}): signs in without a window, issues priority tickets,
     # looks tickets up and moves waiting visitors; it calls nobody.
+    # "reserve": back-office staff (后台力量) called forward to open a closed window; "supervisor": a 值班长 who
+    # approves tidal switches and watches the console (/supervise/{hall}). Both sign in without a window.
     role: Annotated[
-        Literal["clerk", "guide"], Meta(extra={"what": "one of clerk, guide", "fault": "expected one of clerk, guide"})
+        Literal["clerk", "guide", "reserve", "supervisor"],
+        Meta(
+            extra={
+                "what": "one of clerk, guide, reserve, supervisor",
+                "fault": "expected one of clerk, guide, reserve, supervisor",
+            }
+        ),
     ] = "clerk"
+    # The categories this clerk can serve (业务技能); unset: any. A tidal switch never sends a clerk elsewhere.
+    skills: Annotated[list[str], Meta(extra={"what": "a list of category codes"})] = []
 
 
 class SessionEntry(Table, kw_only=True):
@@ -153,6 +165,10 @@ class SeasonEntry(Table, kw_only=True):
     start: Annotated[Any, Meta(extra={"what": "a date like 2026-03-01"})]
     end: Annotated[Any, Meta(extra={"what": "a date like 2026-03-01"})]
     windows: Annotated[list[Any], Meta(extra={"what": "a list of tidal window numbers"})]
+    # Expected arrivals of the category in the season against the same days outside it (the forecast's factor)
+    demand: Annotated[
+        float, Meta(ge=0.1, le=20, extra={"what": "a factor like 1.5", "fault": "expected a factor from 0.1 to 20"})
+    ] = 1.0
 
 
 class TidalTable(Table, kw_only=True):
@@ -165,6 +181,14 @@ class TidalTable(Table, kw_only=True):
         Annotated[
             int,
             Meta(ge=0, extra={"what": "a whole number", "fault": "expected 0 or more tidal windows per category"}),
+        ]
+        | None
+    ) = None
+    # "auto": the controller switches by itself; "suggest": it proposes each switch for a supervisor to approve
+    mode: (
+        Annotated[
+            Literal["auto", "suggest"],
+            Meta(extra={"what": "one of auto, suggest", "fault": "expected one of auto, suggest"}),
         ]
         | None
     ) = None
@@ -240,6 +264,14 @@ class RatingsTable(Table, kw_only=True):
     close_days: Annotated[int, whole(0, 60, "a whole number of working days")] | None = None
 
 
+class ReserveTable(Table, kw_only=True):
+    """后台力量: back-office staff called forward to open closed windows when a line is congested."""
+
+    windows: Annotated[list[Any], Meta(min_length=1, extra={"what": "a list of window numbers"})]
+    clerks: Annotated[list[str], Meta(min_length=1, extra={"what": "a list of usernames of [[clerks]]"})]
+    arrive_minutes: Annotated[float, minutes(0, 120)] = 5.0
+
+
 class HallFile(Table, kw_only=True):
     """One hall file (``config/*.toml``): one 政务服务中心."""
 
@@ -253,3 +285,4 @@ class HallFile(Table, kw_only=True):
     appointments: Annotated[AppointmentsTable, Meta(extra={"what": "an [appointments] table"})] | None = None
     access: Annotated[AccessTable, Meta(extra={"what": "an [access] table"})] | None = None
     ratings: Annotated[RatingsTable, Meta(extra={"what": "a [ratings] table"})] | None = None
+    reserve: Annotated[ReserveTable, Meta(extra={"what": "a [reserve] table"})] | None = None

@@ -1,4 +1,5 @@
-"""The ``[tidal]`` table of a hall file: the tidal controller's thresholds and the seasonal plans (季节计划)."""
+"""The ``[tidal]`` table of a hall file: the tidal controller's thresholds and the seasonal plans (季节计划); and the
+``[reserve]`` table: the back-office staff (后台力量) it may call forward, and the closed windows they open."""
 
 from __future__ import annotations
 
@@ -6,8 +7,8 @@ from collections.abc import Callable
 from datetime import date, datetime, timedelta
 from typing import Any
 
-from queue_server.config.schema import SeasonEntry, TidalTable
-from queue_server.core.hall import Seasonal, TidalPolicy
+from queue_server.config.schema import ReserveTable, SeasonEntry, TidalTable
+from queue_server.core.hall import Clerk, Reserve, Seasonal, TidalPolicy, Window
 
 Fault = Callable[[str, str], Exception]
 
@@ -31,6 +32,8 @@ def parse_tidal(
             values[name] = timedelta(minutes=minutes)
     if table.max_per_service is not None:
         values["max_per_service"] = table.max_per_service
+    if table.mode is not None:
+        values["mode"] = table.mode
     try:
         policy = TidalPolicy(**values)
     except ValueError as e:  # the thresholds need a gap between them
@@ -49,7 +52,7 @@ def _season(fault: Fault, i: int, entry: SeasonEntry, codes: set[str], tidal_win
     for n in entry.windows:
         if isinstance(n, bool) or n not in tidal_windows:
             raise fault(f"{at}.windows", f"window {n!r} is not a tidal window of this hall")
-    return Seasonal(entry.name, entry.service, start, end, tuple(entry.windows))
+    return Seasonal(entry.name, entry.service, start, end, tuple(entry.windows), entry.demand)
 
 
 def _date(fault: Fault, key: str, value: Any) -> date:
@@ -58,3 +61,22 @@ def _date(fault: Fault, key: str, value: Any) -> date:
     if not isinstance(value, date):
         raise fault(key, f"expected a date like 2026-03-01, got {type(value).__name__} {value!r}")
     return value
+
+
+def parse_reserve(fault: Fault, table: ReserveTable, windows: list[Window], clerks: list[Clerk]) -> Reserve:
+    """The checked ``[reserve]`` table: its windows exist and are not tidal already, its clerks are reserve accounts."""
+    by_number = {w.number: w for w in windows}
+    for n in table.windows:
+        if isinstance(n, bool) or n not in by_number:
+            raise fault("reserve.windows", f"unknown window {n!r} (declare it in [[windows]])")
+        if by_number[n].tidal:
+            raise fault("reserve.windows", f"window {n} is tidal already; a reserve window stays closed until called")
+    if len(set(table.windows)) != len(table.windows):
+        raise fault("reserve.windows", "a window is listed twice")
+    roles = {c.username: c.role for c in clerks}
+    for name in table.clerks:
+        if name not in roles:
+            raise fault("reserve.clerks", f'unknown clerk {name!r} (declare it in [[clerks]] with role = "reserve")')
+        if roles[name] != "reserve":
+            raise fault("reserve.clerks", f'clerk {name!r} needs role = "reserve" to be called forward')
+    return Reserve(tuple(table.windows), tuple(table.clerks), float(table.arrive_minutes))

@@ -69,6 +69,14 @@ def tidal_text(window: int, service_name: str, opened: bool, lang: str) -> str:
     return f"{window} 号窗口现办理{service_name}业务" if opened else f"{window} 号窗口恢复原业务"
 
 
+def alert_text(window: int, service_name: str, lang: str) -> str:
+    """What the hall hears when the tidal controller calls back-office staff (后台力量) to open a reserve window for a
+    congested category (an ``alert`` event)."""
+    if lang == "en":
+        return f"Back-office staff, please open window {window} for {service_name}"
+    return f"请后台工作人员到 {window} 号窗口支援{service_name}业务"
+
+
 def wav_name(at: datetime, number: str, window: int, recalls: int = 0) -> str:
     """``20261122-093000_A023_w5.wav`` for a call; a recall adds ``_r1``, ``_r2`` … so it keeps its own file."""
     safe_number = "".join(c for c in number if c.isalnum()) or "ticket"

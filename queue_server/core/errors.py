@@ -165,6 +165,33 @@ SCRIPT_ERRORS: dict[str, tuple[type[QueueError], str, str]] = {
         "该潮汐窗口没有切换到其他业务。",
         "The tidal window is not switched to another category.",
     ),
+    # The tidal desk: suggested switches and the back office's alerts (tidal_desk.lua, reserve.lua)
+    "unknown_suggestion": (
+        NotFound,
+        "没有这条调度建议（可能已过期或已处理），请刷新。",
+        "No such suggested switch (it may have expired or been dealt with); reload.",
+    ),
+    "unknown_alert": (
+        NotFound,
+        "没有这条支援请求（可能已过期或已撤回），请刷新。",
+        "No such alert (it may have expired or been withdrawn); reload.",
+    ),
+    "alert_out": (
+        Conflict,
+        "{window} 号窗口已有一条支援请求。",
+        "An alert for window {window} is already out.",
+    ),
+    "alert_taken": (Conflict, "这条支援请求已有同事接受。", "A colleague has already accepted this alert."),
+    "reserve_busy": (
+        Conflict,
+        "您已在 {window} 号窗口支援，请先在那里签退。",
+        "You are already at window {window}; sign out there first.",
+    ),
+    "not_reserved": (
+        Conflict,
+        "{window} 号窗口没有后台人员在岗。",
+        "No back-office clerk sits at window {window}.",
+    ),
     "slot_full": (Conflict, "这个时段已约满，请选择其他时段。", "That slot is fully booked; choose another."),
     "duplicate_booking": (Conflict, "您已预约过当天的这项业务。", "You already booked this service for that day."),
     "booking_closed": (Conflict, "这一天的预约已截止。", "Booking for that day has closed."),

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import math
+from collections.abc import Mapping
 from datetime import datetime
 from typing import TYPE_CHECKING
 
@@ -20,19 +21,23 @@ def estimated_wait_minutes(ahead: int, minutes_per_visitor: float, windows_servi
     return math.ceil(max(ahead, 0) * minutes_per_visitor / windows_serving)
 
 
-def waiting_time(now: datetime, hall: Hall, service: str, ahead: int, paused: set[int]) -> int | None:
+def waiting_time(
+    now: datetime, hall: Hall, service: str, ahead: int, paused: set[int], switched: Mapping[int, str] | None = None
+) -> int | None:
     """Minutes until a waiting visitor of ``service`` with ``ahead`` people before them is called.
 
     The windows counted are those that serve the category, are not paused and, while a session runs, are staffed
     by one (lunch on fewer windows counts fewer). Before the category's first session of the day (a booked
     visitor checking in early, a ticket taken before opening) the wait starts when it opens, with the windows that
     session staffs. After the day's sessions (延时服务) the windows still finishing the line count as they are.
+    A tidal window switched to the category (``switched``: window -> category) counts too, a reserve window (后台力量)
+    included; one switched away still serves its own line whenever the other is empty, so it keeps counting.
     """
     category = hall.service(service)
     if category is None:
         return None
     starts = now
-    staffed = {w.number for w in hall.windows}
+    staffed = {w.number for w in hall.windows if not w.reserve}  # a reserve window is closed unless called
     if hall.sessions:
         local = now.astimezone(hall.timezone)
         today = stretches_on(local.date(), hall, service)
@@ -41,7 +46,13 @@ def waiting_time(now: datetime, hall: Hall, service: str, ahead: int, paused: se
             staffed = windows_staffed(starts, hall)
         elif current_stretch(now, hall, service) is not None:
             staffed = windows_staffed(now, hall)
-    serving = sum(1 for w in hall.windows if service in w.services and w.number in staffed and w.number not in paused)
+    switched = switched or {}
+    serving = sum(
+        1
+        for w in hall.windows
+        if w.number not in paused
+        and ((service in w.services and w.number in staffed) or (switched.get(w.number) == service and now == starts))
+    )
     wait = estimated_wait_minutes(ahead, category.minutes, serving)
     if wait is None:
         return None

@@ -17,6 +17,7 @@ from zoneinfo import ZoneInfo
 
 DayKind = Literal["workday", "restday", "closed"]
 SessionDays = Literal["workdays", "restdays", "daily", "dates"]
+Role = Literal["clerk", "guide", "reserve", "supervisor"]
 SESSION_DAYS: tuple[SessionDays, ...] = ("workdays", "restdays", "daily", "dates")
 WEEKDAYS = ("mon", "tue", "wed", "thu", "fri", "sat", "sun")
 
@@ -65,6 +66,7 @@ class TidalPolicy:
     close_after: timedelta = timedelta(minutes=10)
     min_between_switches: timedelta = timedelta(minutes=15)
     max_per_service: int = 2
+    mode: Literal["auto", "suggest"] = "auto"  # suggest: each switch waits for a supervisor's approval
 
     def __post_init__(self) -> None:
         # without a gap between the thresholds a line near one value would switch back and forth
@@ -72,6 +74,16 @@ class TidalPolicy:
             raise ValueError("close_below_minutes must be at least 0 and below open_at_minutes")
         if self.max_per_service < 0:
             raise ValueError("max_per_service must not be negative")
+
+
+@dataclass(frozen=True)
+class Reserve:
+    """后台力量: back-office clerks who may be called forward to open one of ``windows`` (closed otherwise) for a
+    congested category; they need ``arrive_minutes`` from accepting to sitting at the window."""
+
+    windows: tuple[int, ...]
+    clerks: tuple[str, ...]
+    arrive_minutes: float = 5.0
 
 
 @dataclass(frozen=True)
@@ -84,6 +96,7 @@ class Seasonal:
     start: date
     end: date
     windows: tuple[int, ...]
+    demand: float = 1.0  # expected arrivals of ``service`` in the season, against the same days outside it
 
     def covers(self, day: date) -> bool:
         return self.start <= day <= self.end
@@ -130,6 +143,12 @@ class Window:
     )
     tidal: bool = False  # 潮汐窗口: may be switched to a congested category
     evaluator_token: str | None = None  # sha256 hex of the token of this window's 好差评 evaluator device
+    tidal_services: tuple[str, ...] = ()  # the categories it may be switched to; empty: any
+    reserve: bool = False  # 后台力量's window: closed until a reserve clerk opens it; no session staffs it
+
+    def may_take(self, service: str) -> bool:
+        """Whether the window may be switched to ``service``."""
+        return not self.tidal_services or service in self.tidal_services
 
 
 @dataclass(frozen=True)
@@ -141,7 +160,13 @@ class Clerk:
     password_hash: str
     windows: tuple[int, ...] = ()
     display_name: str = ""  # shown to visitors on the window screen; empty: the screen names nobody
-    role: str = "clerk"  # "guide": a guide-desk account (导办台) that signs in without a window and calls nobody
+    # "guide": a guide-desk account (导办台) that signs in without a window and calls nobody; "reserve": back-office
+    # staff (后台力量) called forward to open a reserve window; "supervisor": a 值班长
+    role: Role = "clerk"
+    skills: tuple[str, ...] = ()  # the categories the clerk can serve; empty: any
+
+    def can_serve(self, service: str) -> bool:
+        return not self.skills or service in self.skills
 
 
 @dataclass(frozen=True)
@@ -197,6 +222,7 @@ class Hall:
     demo: bool = False  # a demo hall: the shipped demo password may stay, with a warning (core.passwords)
     access: Access = field(default_factory=lambda: Access())  # trusted devices and the limits of anonymous clients
     ratings: RatingPolicy = field(default_factory=RatingPolicy)  # 好差评: every hall rates, with defaults if unset
+    reserve: Reserve | None = None  # 后台力量; None: the hall calls no back-office staff forward
 
     def service(self, code: str) -> Service | None:
         return next((s for s in self.services if s.code == code), None)

@@ -69,7 +69,7 @@ class Opening:
 
 def staffed_windows(session: Session, hall: Hall, service: str) -> int:
     """How many of the session's staffed windows serve ``service``."""
-    numbers = session.windows or tuple(w.number for w in hall.windows)
+    numbers = session.windows or tuple(w.number for w in hall.windows if not w.reserve)
     return sum(1 for n in numbers if (w := hall.window(n)) is not None and service in w.services)
 
 
@@ -162,7 +162,8 @@ def issuing_cutoff(
 
 def windows_staffed(now: datetime, hall: Hall) -> set[int]:
     """The windows some running session staffs at ``now`` (all of them for a hall without sessions). A window
-    nobody staffs serves no one, however idle it looks: no tidal switch may count on it."""
+    nobody staffs serves no one, however idle it looks: no tidal switch may count on it. A reserve window (后台力量)
+    is staffed by no session: only a reserve clerk who answers an alert opens it."""
     _check_aware(now)
     if not hall.sessions:
         return {w.number for w in hall.windows}
@@ -171,7 +172,7 @@ def windows_staffed(now: datetime, hall: Hall) -> set[int]:
     staffed: set[int] = set()
     for s in hall.sessions:
         if s.runs_on(local.date(), kind) and s.start <= local.time() < s.end:
-            staffed.update(s.windows or (w.number for w in hall.windows))
+            staffed.update(s.windows or (w.number for w in hall.windows if not w.reserve))
     return staffed
 
 

@@ -19,6 +19,7 @@ EventType = Literal[
     "issued", "called", "recalled", "skipped", "completed", "requeued", "transferred", "expired", "paused",
     "resumed", "tidal_opened", "tidal_closed", "day_started", "hours", "booked", "booking_cancelled",
     "booking_missed", "heartbeat", "clerk_changed", "rated",
+    "tidal_suggested", "tidal_suggestion_closed", "alert", "alert_closed", "reserve_accepted", "reserve_released",
 ]  # fmt: skip
 Moment = Annotated[
     str, Meta(description="ISO 8601 time with the hall's UTC offset", examples=["2026-12-01T10:00:00+08:00"])
@@ -152,6 +153,7 @@ class WindowView(TypedDict):
     home_services: list[Code]
     policy: Literal["oldest", "order"]
     tidal: bool
+    reserve: NotRequired[bool]  # 后台力量's window: closed until a back-office clerk answers an alert
     state: Literal["idle", "serving", "paused"]
     ticket: Ticket | None
     since: Moment | None
@@ -208,7 +210,12 @@ class Event(TypedDict):
       clerk_changed: ``window``, ``clerk`` (the display name, "" when nobody is named);
     - day_started: ``business_day``, ``previous_day``; hours: ``hours`` and each category's ``openings``;
     - booked, booking_cancelled, booking_missed: ``service``, ``date``, ``slot`` (``held`` when booked), never
-      who booked."""
+      who booked;
+    - the tidal desk (store/tidal_desk.py): tidal_suggested ``id``, ``kind``, ``window``, ``service``, ``cause``,
+      ``reason``; tidal_suggestion_closed ``id``, ``kind``, ``window``, ``service``, ``outcome`` (approved,
+      declined, expired); alert ``id``, ``service``, ``window``, ``reason``; alert_closed ``id``, ``window``,
+      ``service``, ``outcome`` (expired, withdrawn); reserve_accepted ``id``, ``window``, ``service``, ``clerk``,
+      ``arrive_by``; reserve_released ``window``, ``service``, ``clerk``, ``cause``."""
 
     type: EventType
     at: Moment
@@ -235,6 +242,10 @@ class Event(TypedDict):
     held: NotRequired[int]
     level: NotRequired[int]  # rated: the 好差评 level (never who served, nor the comment)
     clerk: NotRequired[str]
+    id: NotRequired[str]  # a suggestion's or an alert's (tidal desk events)
+    kind: NotRequired[Literal["open", "close", "reserve"]]  # a suggested switch's
+    outcome: NotRequired[Literal["approved", "declined", "expired", "withdrawn"]]
+    arrive_by: NotRequired[Moment]  # reserve_accepted: when the back-office clerk will be seated
 
 
 class Booking(TypedDict):
@@ -292,7 +303,7 @@ class SignedIn(TypedDict):
     expires_in: int
     clerk: ClerkName
     window: int | None
-    role: NotRequired[Literal["clerk", "guide"]]
+    role: NotRequired[Literal["clerk", "guide", "reserve", "supervisor"]]
 
 
 class WhoAmI(TypedDict):
@@ -300,6 +311,7 @@ class WhoAmI(TypedDict):
     window: int | None
     supervisor: bool
     guide: NotRequired[bool]  # a guide-desk account (导办台): no window, not a supervisor
+    role: NotRequired[Literal["clerk", "guide", "reserve", "supervisor"]]
 
 
 class SignedOut(TypedDict):

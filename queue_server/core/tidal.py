@@ -1,55 +1,59 @@
-"""Tidal-window decisions (潮汐窗口): which tidal window to switch to which category, and when to send it back.
+"""Tidal-window decisions (潮汐窗口): which window to switch to which category, when to send it back, and when to
+call back-office staff (后台力量) forward.
 
-Pure: waiting counts, windows, handling times, policy, memory and ``now`` in; actions and the updated memory
-out. No Redis, no I/O. The controller around it stores :class:`Memory` between ticks, applies each
-:class:`Action` as one atomic switch with its ``tidal_opened`` / ``tidal_closed`` event, and calls
-:func:`decide` again on its next tick.
+Pure: lines, windows, handling times, the arrivals forecast, policy, memory and ``now`` in; actions and the updated
+memory out. No Redis, no I/O. The controller around it stores :class:`Memory` between ticks, applies each
+:class:`Action` (a switch with its ``tidal_opened`` / ``tidal_closed`` event, or an ``alert`` to the back office),
+or, in ``suggest`` mode, proposes it to the supervisor, and calls :func:`decide` again on its next tick.
 
 Rules, in the order :func:`decide` applies them:
 
 - Hand-made switches (``manual``) are never touched, and count towards the category's limit.
 - Seasonal plans (开学季, 报税季, 取暖季 …) hold their windows on their category for every day of their range
   and release them when it ends; they ignore congestion, the minimum gap between switches and the limit.
-- A category is *congested* when people wait and its predicted wait (waiting ÷ windows serving it × minutes
-  per visitor) is at least ``open_at_minutes``, or no window serves it; *calm* when nobody waits or the
-  predicted wait is below ``close_below_minutes``. In between nothing changes (hysteresis). Each state must
-  last without a break (``open_after`` / ``close_after``) before it counts.
-- Per tick, each calm category sends back one of its tidal windows and each congested category (longest
-  predicted wait first) gets one idle tidal window; acting restarts the category's clock, so the effect of
-  one switch is watched before the next. A window switches at most once per ``min_between_switches``.
-- Closing a window that is serving a visitor is allowed: a switch only changes what its *next* call draws
-  from, so the clerk finishes the current visitor (``after_current``) and then serves the home categories.
+- Each line is judged by its *outlook* (:mod:`queue_server.core.tidal_outlook`): the predicted wait now, or in
+  a quarter of an hour from the arrivals forecast, whichever is longer, so a rush is met before it builds up.
+  A category is *congested* when its outlook is at least ``open_at_minutes`` (or people wait and no window
+  serves it), *calm* when it is below ``close_below_minutes``; in between nothing changes (hysteresis). Each
+  state must last without a break (``open_after`` / ``close_after``) before it counts.
+- Per tick, each calm category sends back one of its switched windows (a reserve window first: its clerk
+  returns to the back office); a switched window whose own line has become congested, and now needs it more than
+  the line it helps, goes home too.
+- Then each congested category (longest outlook first) gets one window: an idle or serving tidal window (the
+  clerk finishes the visitor at the window first) whose clerk may serve it, preferring the window whose own
+  lines are idlest. **Never worse**: a window is switched only if its own lines' outlook without it stays below
+  ``open_at_minutes`` and below the congested line's outlook with it. When no window may go, an empty reserve
+  window is asked for (``reserve``), one at a time per category.
+- Acting restarts the category's clock, so the effect of one switch is watched before the next. A window
+  switches at most once per ``min_between_switches``; at most ``max_per_service`` tidal windows (reserve windows
+  not counted) serve one category.
 - A switched window serves only the category it was switched to.
 """
 
 from __future__ import annotations
 
-import math
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field, replace
-from datetime import date, datetime, timedelta
+from datetime import date, datetime
 from typing import Literal
 
 from queue_server.core.hall import Seasonal, TidalPolicy
+from queue_server.core.tidal_outlook import INF, OWN_SHARE, Line, Outlook, outlooks, predicted_wait, serving_counts
+from queue_server.core.tidal_reasons import close_reason, home_reason, open_reason, reserve_reason
 
-WindowState = Literal["idle", "serving", "paused"]
-Cause = Literal["congested", "calm", "seasonal", "seasonal_ended", "unstaffed"]
+__all__ = ["Action", "Decision", "Line", "Memory", "TidalWindow", "decide", "predicted_wait", "serving_counts"]
 
 
-@dataclass(frozen=True)
-class Line:
-    """One category's line: how many wait and the recent handling time (the configured typical minutes
-    when there is no recent history)."""
-
-    service: str
-    waiting: int
-    minutes_per_visitor: float
+# closed and called: a reserve window nobody sits at, before and after the back office is asked to open it
+WindowState = Literal["idle", "serving", "paused", "closed", "called"]
+Cause = Literal["congested", "calm", "home_busy", "seasonal", "seasonal_ended", "unstaffed"]
 
 
 @dataclass(frozen=True)
 class TidalWindow:
-    """A window marked tidal and what it is doing now. ``assigned`` is the category it is switched to
-    (None: it serves its home categories); ``qualified`` the categories its clerk may take (None: any)."""
+    """A window marked tidal (or a reserve window) and what it is doing now. ``assigned`` is the category it is
+    switched to (None: it serves its home categories); ``qualified`` the categories it may take (its tidal
+    categories and its clerk's skills; None: any)."""
 
     number: int
     home_services: tuple[str, ...]
@@ -58,6 +62,7 @@ class TidalWindow:
     assigned_since: datetime | None = None
     manual: bool = False
     qualified: frozenset[str] | None = None
+    reserve: bool = False
 
     def may_serve(self, service: str) -> bool:
         return self.qualified is None or service in self.qualified
@@ -71,13 +76,18 @@ class Memory:
     calm_since: Mapping[str, datetime] = field(default_factory=dict)
     last_switch: Mapping[int, datetime] = field(default_factory=dict)
     planned: Mapping[int, str] = field(default_factory=dict)  # window -> plan name that switched it
+    # Each window's ticks spent serving and ticks open on ``day``, sampled at every decision: today's busy ratio
+    # (忙闲率) as the controller sees it, so work goes to the windows that have had least of it.
+    busy: Mapping[int, tuple[int, int]] = field(default_factory=dict)
+    day: date | None = None
 
 
 @dataclass(frozen=True)
 class Action:
-    """One switch. ``reason`` is shown to supervisors (Chinese / English); ``cause`` is stable for code."""
+    """One switch, or (``reserve``) a call for back-office staff to open reserve window ``window`` for
+    ``service``. ``reason`` is shown to supervisors (Chinese / English); ``cause`` is stable for code."""
 
-    kind: Literal["open", "close"]
+    kind: Literal["open", "close", "reserve"]
     window: int
     service: str
     cause: Cause
@@ -91,24 +101,6 @@ class Decision:
     memory: Memory
 
 
-def predicted_wait(line: Line, serving_windows: int) -> float | None:
-    """Minutes the last visitor in the line would wait, or None when no window serves the category."""
-    if serving_windows <= 0:
-        return None
-    return line.waiting * line.minutes_per_visitor / serving_windows
-
-
-def serving_counts(windows: Iterable[TidalWindow], regular_serving: Mapping[str, int]) -> dict[str, int]:
-    """Windows serving each category: the regular ones given plus tidal windows that are not paused."""
-    counts = dict(regular_serving)
-    for w in windows:
-        if w.state == "paused":
-            continue
-        for service in (w.assigned,) if w.assigned is not None else w.home_services:
-            counts[service] = counts.get(service, 0) + 1
-    return counts
-
-
 def decide(
     lines: Iterable[Line],
     windows: Iterable[TidalWindow],
@@ -118,9 +110,11 @@ def decide(
     now: datetime,
     seasonal: Iterable[Seasonal] = (),
     day: date | None = None,
+    forecast: Mapping[str, float] | None = None,
 ) -> Decision:
-    """The switches to make at ``now``. ``regular_serving`` counts the non-tidal windows open (not paused) for
-    each category; ``day`` picks the seasonal plans (default ``now.date()``; pass the hall's business day)."""
+    """The actions to take at ``now``. ``regular_serving`` counts the non-tidal windows open (not paused) for each
+    category; ``day`` picks the seasonal plans (default ``now.date()``; pass the hall's business day);
+    ``forecast`` the expected arrivals per category over the next hour (None or a missing category: unknown)."""
     if now.tzinfo is None:
         raise ValueError("now must be timezone-aware")
     tidal = sorted(windows, key=lambda w: w.number)
@@ -129,12 +123,13 @@ def decide(
         if w.assigned is not None and w.assigned not in by_line:
             by_line[w.assigned] = Line(w.assigned, 0, 0.0)
     counts = serving_counts(tidal, regular_serving)
-    waits = {s: predicted_wait(line, counts.get(s, 0)) for s, line in by_line.items()}
-    mind = _Mind(memory, now)
+    look = outlooks(by_line.values(), counts, forecast or {})
+    mind = _Mind(memory, now, now.date() if day is None else day)
+    mind.sample(tidal)
     actions: list[Action] = []
 
     for s, line in by_line.items():
-        mind.observe(s, _congested(line, waits[s], policy), _calm(line, waits[s], policy))
+        mind.observe(s, look[s].congested(line, policy), look[s].calm(line, policy))
 
     plan_of = _plans(seasonal, now.date() if day is None else day)
     for w in tidal:
@@ -149,35 +144,51 @@ def decide(
         ready = [w for w in auto if w.assigned == s and mind.may_switch(w, policy)]
         if not ready:
             continue
-        w = min(ready, key=lambda w: (w.state != "idle", w.assigned_since or now, w.number))
-        reason = _close_reason(by_line[s], waits[s], policy.close_below_minutes, now - since)
+        w = min(ready, key=lambda w: (not w.reserve, w.state != "idle", w.assigned_since or now, w.number))
+        reason = close_reason(by_line[s], look[s].wait, policy.close_below_minutes, now - since)
         actions.append(Action("close", w.number, s, "calm", reason, after_current=w.state == "serving"))
         mind.switched(w.number, s, calm=True)
         busy.add(w.number)
 
+    for w in auto:  # a window whose own line now needs it more than the line it helps goes home
+        if w.number in busy or w.assigned is None or w.reserve or not mind.may_switch(w, policy):
+            continue
+        home = _needs_back(w, w.assigned, mind, policy, by_line, look, counts)
+        if home is not None:
+            reason = home_reason(home, look[home].wait, w.assigned)
+            actions.append(Action("close", w.number, w.assigned, "home_busy", reason, w.state == "serving"))
+            mind.switched(w.number, home, calm=False)
+            busy.add(w.number)
+
     congested = [s for s, since in mind.congested_since.items() if now - since >= policy.open_after]
-    congested.sort(key=lambda s: (-_or_inf(waits[s]), -by_line[s].waiting, s))
+    congested.sort(key=lambda s: (-look[s].worst, -by_line[s].waiting, s))
+    assigned = _after(tidal, actions)
     for s in congested:
-        if sum(1 for a in _after(tidal, actions).values() if a == s) >= policy.max_per_service:
-            continue
-        free = [w for w in tidal if w.number not in busy and _free_for(w, s, policy, mind, by_line, waits, counts)]
-        if not free:
-            continue
-        w = min(free, key=lambda w: (not all(mind.is_calm(h) for h in w.home_services), _home_wait(w, waits), w.number))
-        reason = _open_reason(by_line[s], waits[s], policy.open_at_minutes, now - mind.congested_since[s])
-        actions.append(Action("open", w.number, s, "congested", reason))
+        if s in mind.switched_now:
+            continue  # one step per category per tick: its effect is watched first
+        held = now - mind.congested_since[s]
+        switched = sum(1 for n, a in assigned.items() if a == s and not _reserve(tidal, n))
+        free = [] if switched >= policy.max_per_service else _candidates(tidal, s, busy, mind, policy, look, counts)
+        if free:
+            w = min(free, key=lambda w: _preference(w, look, counts, mind, policy))
+            reason = open_reason(by_line[s], look[s].wait, policy, held)
+            actions.append(Action("open", w.number, s, "congested", reason))
+        else:
+            called = [w for w in tidal if w.reserve and w.state == "called" and w.assigned == s]
+            empty = [w for w in tidal if w.reserve and w.state == "closed" and w.number not in busy and w.may_serve(s)]
+            if called or not empty or look[s].windows <= 0:
+                continue  # one call at a time; and never for a category no session serves now (after hours)
+            w = empty[0]
+            actions.append(Action("reserve", w.number, s, "congested", reserve_reason(by_line[s], look[s].wait, held)))
         mind.switched(w.number, s, calm=False)
         busy.add(w.number)
+        assigned[w.number] = s
 
     return Decision(tuple(actions), mind.memory())
 
 
-def _congested(line: Line, wait: float | None, policy: TidalPolicy) -> bool:
-    return line.waiting > 0 and (wait is None or wait >= policy.open_at_minutes)
-
-
-def _calm(line: Line, wait: float | None, policy: TidalPolicy) -> bool:
-    return line.waiting == 0 or (wait is not None and wait < policy.close_below_minutes)
+def _reserve(windows: Iterable[TidalWindow], number: int) -> bool:
+    return any(w.reserve for w in windows if w.number == number)
 
 
 def _plans(seasonal: Iterable[Seasonal], day: date) -> dict[int, Seasonal]:
@@ -193,68 +204,101 @@ def _after(windows: Iterable[TidalWindow], actions: Iterable[Action]) -> dict[in
     """Each window's category once ``actions`` are applied."""
     assigned = {w.number: w.assigned for w in windows}
     for a in actions:
-        assigned[a.window] = a.service if a.kind == "open" else None
+        assigned[a.window] = a.service if a.kind in ("open", "reserve") else None
     return assigned
 
 
-def _free_for(
+def _candidates(
+    windows: Iterable[TidalWindow],
+    service: str,
+    busy: set[int],
+    mind: _Mind,
+    policy: TidalPolicy,
+    look: Mapping[str, Outlook],
+    counts: Mapping[str, float],
+) -> list[TidalWindow]:
+    """The tidal windows that may be switched to ``service`` now without making anything worse."""
+    free = []
+    for w in windows:
+        if w.reserve or w.state not in ("idle", "serving") or w.manual or w.assigned == service:
+            continue
+        if w.assigned is not None and w.assigned not in mind.calm_since:
+            continue  # still needed where it is; a window helping a calm line may move on to a congested one
+        if w.number in busy or w.number in mind.planned or service in w.home_services or not w.may_serve(service):
+            continue
+        if not mind.may_switch(w, policy):
+            continue
+        helped = look[service].with_windows(counts.get(service, 0) + 1)
+        if _home_outlook(w, look, counts) < min(policy.open_at_minutes, helped):
+            free.append(w)
+    return free
+
+
+def _preference(
+    w: TidalWindow, look: Mapping[str, Outlook], counts: Mapping[str, float], mind: _Mind, policy: TidalPolicy
+) -> tuple[bool, float, float, bool, int]:
+    """Which free window goes first: one whose own lines are idle (their outlook without it below
+    ``close_below_minutes``), then the one least busy today, then the idlest own lines, an idle clerk first."""
+    home = _home_outlook(w, look, counts)
+    return (home >= policy.close_below_minutes, mind.busy_ratio(w), home, w.state != "idle", w.number)
+
+
+def _home_outlook(w: TidalWindow, look: Mapping[str, Outlook], counts: Mapping[str, float]) -> float:
+    """The worst outlook of the window's own lines once it has left them (inf: a line left with no window)."""
+    worst = 0.0
+    for h in w.home_services:
+        if h not in look:
+            continue
+        left = counts.get(h, 0) - 1
+        if left < 1 and look[h].line.waiting > 0:
+            return INF  # its only window: the visitors already waiting there would wait behind the other line
+        worst = max(worst, look[h].with_windows(left + OWN_SHARE))
+    return worst
+
+
+def _needs_back(
     w: TidalWindow,
     service: str,
-    policy: TidalPolicy,
     mind: _Mind,
+    policy: TidalPolicy,
     lines: Mapping[str, Line],
-    waits: Mapping[str, float | None],
-    counts: Mapping[str, int],
-) -> bool:
-    """An idle, unswitched window that may take ``service`` without leaving its own line in trouble."""
-    if w.state != "idle" or w.manual or w.assigned is not None or w.number in mind.planned:
-        return False
-    if service in w.home_services or not w.may_serve(service) or not mind.may_switch(w, policy):
-        return False
-    for home in w.home_services:
-        line = lines.get(home)
-        if line is None:
+    look: Mapping[str, Outlook],
+    counts: Mapping[str, float],
+) -> str | None:
+    """The window's own category that is congested (held ``open_after``) and either has no other window, or would
+    wait longer without this one than the line it helps would; None when none is."""
+    left = look[service].with_windows(counts.get(service, 0) - 1)
+    for h in w.home_services:
+        since = mind.congested_since.get(h)
+        if h not in look or since is None or mind.now - since < policy.open_after:
             continue
-        if _congested(line, waits.get(home), policy) or (line.waiting > 0 and counts.get(home, 0) <= 1):
-            return False  # taking it would make its home line the next congested one
-    return True
-
-
-def _or_inf(wait: float | None) -> float:
-    return math.inf if wait is None else wait
-
-
-def _home_wait(w: TidalWindow, waits: Mapping[str, float | None]) -> float:
-    return max((_or_inf(waits[h]) for h in w.home_services if h in waits), default=0.0)
-
-
-def _open_reason(line: Line, wait: float | None, threshold: float, held: timedelta) -> str:
-    m = int(held.total_seconds() // 60)
-    if wait is None:
-        n = line.waiting
-        return f"无窗口办理, {n} 人等候, 已持续 {m} 分钟 / no window serves it, {n} waiting, for {m} min"
-    w, t = f"{wait:.0f}", f"{threshold:g}"
-    return f"预计等候 {w} 分钟 ≥ {t} 分钟, 已持续 {m} 分钟 / predicted wait {w} min ≥ {t} min for {m} min"
-
-
-def _close_reason(line: Line, wait: float | None, threshold: float, held: timedelta) -> str:
-    m = int(held.total_seconds() // 60)
-    if line.waiting == 0 or wait is None:
-        return f"无人等候, 已持续 {m} 分钟 / nobody waiting for {m} min"
-    w, t = f"{wait:.0f}", f"{threshold:g}"
-    return f"预计等候 {w} 分钟 < {t} 分钟, 已持续 {m} 分钟 / predicted wait {w} min < {t} min for {m} min"
+        if counts.get(h, 0) - OWN_SHARE < 1 or look[h].worst > left:
+            return h  # a line with no other window is never left behind a busier one
+    return None
 
 
 class _Mind:
     """The memory being rewritten during one decision (local to :func:`decide`, never shared)."""
 
-    def __init__(self, memory: Memory, now: datetime) -> None:
-        self.now = now
+    def __init__(self, memory: Memory, now: datetime, day: date) -> None:
+        self.now, self.day = now, day
         self.congested_since: dict[str, datetime] = {}
         self.calm_since: dict[str, datetime] = {}
         self.previous = memory
         self.last_switch = dict(memory.last_switch)
         self.planned = dict(memory.planned)
+        self.switched_now: set[str] = set()
+        self.busy = dict(memory.busy) if memory.day == day else {}  # a new business day starts from nothing
+
+    def sample(self, windows: Iterable[TidalWindow]) -> None:
+        for w in windows:
+            if w.state in ("idle", "serving"):
+                serving, open_ = self.busy.get(w.number, (0, 0))
+                self.busy[w.number] = (serving + (w.state == "serving"), open_ + 1)
+
+    def busy_ratio(self, w: TidalWindow) -> float:
+        serving, open_ = self.busy.get(w.number, (0, 0))
+        return serving / open_ if open_ else 0.0
 
     def observe(self, service: str, congested: bool, calm: bool) -> None:
         # a break in the state restarts its clock: only an unbroken stretch counts
@@ -263,15 +307,13 @@ class _Mind:
         if calm:
             self.calm_since[service] = self.previous.calm_since.get(service, self.now)
 
-    def is_calm(self, service: str) -> bool:
-        return service in self.calm_since
-
     def may_switch(self, w: TidalWindow, policy: TidalPolicy) -> bool:
         times = [t for t in (self.last_switch.get(w.number), w.assigned_since) if t is not None]
         return not times or self.now - max(times) >= policy.min_between_switches
 
     def switched(self, window: int, service: str, *, calm: bool) -> None:
         self.last_switch[window] = self.now
+        self.switched_now.add(service)
         # the next switch for this category waits for a fresh stretch, so one switch's effect is seen first
         (self.calm_since if calm else self.congested_since)[service] = self.now
 
@@ -305,4 +347,6 @@ class _Mind:
             calm_since=self.calm_since,
             last_switch=self.last_switch,
             planned=self.planned,
+            busy=self.busy,
+            day=self.day,
         )

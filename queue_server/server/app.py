@@ -37,6 +37,9 @@ from queue_server.web import (
     ratings_api,
     sign_in_api,
     staff_api,
+    supervise_api,
+    supervise_page,
+    tidal_api,
     window_queue,
 )
 from queue_server.web import channels as ws
@@ -119,6 +122,8 @@ def create_app(
     routes += [*ratings_api.routes, *guide_desk.routes, *cases_page.routes, *pages.routes, *booking_pages.routes]
     routes += client_pages.routes
     routes += [*stats_api.routes, *stats_page.routes, *staff_api.routes]
+    routes += [*supervise_api.routes, *supervise_page.routes]  # 值班长控制台 and 后台
+    routes += tidal_api.routes  # suggested switches, back-office alerts
     if test_hooks:
         routes += clock_hook.routes
     routes += [*openapi.routes, *api.window_actions]

@@ -8,5 +8,6 @@ same Lua scripts and the same tidal controller as the live server, once with eve
 - :mod:`.engine` runs one day against a :class:`~queue_server.store.hall_store.HallStore` as a discrete-event loop.
 - :mod:`.runner` gives each policy a fresh hall state on an embedded or a given Redis, and cleans up.
 - :mod:`.report` turns the stored tickets into the report (text side by side, or JSON).
+- :mod:`.seeds` sums several seeds up (``--seeds``): the mean, the worst seed for tidal, a line per seed.
 - :mod:`.command` is the ``simulate`` subcommand.
 """

@@ -1,8 +1,9 @@
 """``queue-server simulate``: try a hall day before a real one, with and without the tidal controller.
 
-Reads the hall files and a profile, runs the day once per policy on a virtual clock, and prints the report (a table,
-or JSON with ``--json``) on standard output; progress goes to standard error, a line per simulated hour. Bad input
-(an unknown hall, a missing or wrong profile, a bad date, a day the hall is closed) is one line on standard error
+Reads the hall files and a profile, runs the day once per policy on a virtual clock (with ``--seeds``, once per
+policy and seed, on one Redis, one after the other), and prints the report (a table, or JSON with ``--json``) on
+standard output; progress goes to standard error, a line per seed and per simulated hour. Bad input (an unknown
+hall, a missing or wrong profile, a bad date, a day the hall is closed, bad seeds) is one line on standard error
 and exit code 2; a Redis that cannot be reached or started, exit code 1.
 """
 
@@ -10,6 +11,7 @@ from __future__ import annotations
 
 import argparse
 import asyncio
+import contextlib
 import json
 import secrets
 import sys
@@ -23,10 +25,11 @@ import redis
 
 from queue_server.config.loader import ConfigError, load_halls
 from queue_server.core.hall import Hall
-from queue_server.simulator.engine import POLICIES, Policy
+from queue_server.simulator.engine import POLICIES, Policy, Progress
 from queue_server.simulator.profile import Profile, ProfileError, load_profile
-from queue_server.simulator.report import build_report, render_text
+from queue_server.simulator.report import build_report, render_text, seed_entry
 from queue_server.simulator.runner import embedded_redis, simulate
+from queue_server.simulator.seeds import SeedsError, build_seeds_report, parse_seeds, render_seeds_text, seeds_label
 from queue_server.simulator.staffing import boundaries
 from queue_server.simulator.trial import TrialError, apply_trial, staffing_option, window_list
 from queue_server.store.embedded_redis import EmbeddedRedisError
@@ -49,6 +52,12 @@ def parse_args(argv: Sequence[str]) -> argparse.Namespace:
     parser.add_argument("--date", help="the day to simulate, YYYY-MM-DD (default: the profile's date)")
     parser.add_argument("--policy", choices=[*POLICIES, "both"], default="both", help="default: both")
     parser.add_argument("--seed", type=int, help="random seed; the same seed gives the same day (default: random)")
+    parser.add_argument(
+        "--seeds",
+        metavar="LIST",
+        help="run the day once per seed and report the mean, the worst seed and a line per seed, e.g. 1-5 or "
+        "1,2,5 (instead of --seed)",
+    )
     parser.add_argument("--json", action="store_true", help="print the report as JSON")
     parser.add_argument(
         "--tidal-windows",
@@ -70,6 +79,15 @@ def parse_args(argv: Sequence[str]) -> argparse.Namespace:
         "embedded Redis",
     )
     return parser.parse_args(argv)
+
+
+def seeds_of(args: argparse.Namespace) -> tuple[int, ...] | None:
+    """The seeds of ``--seeds`` (None without it), or :class:`BadInput` / :class:`SeedsError`."""
+    if args.seeds is None:
+        return None
+    if args.seed is not None:
+        raise BadInput("--seed and --seeds: give one of them")
+    return parse_seeds(args.seeds)
 
 
 def prepare(args: argparse.Namespace) -> tuple[Hall, Profile, date, dict[str, Any] | None]:
@@ -109,34 +127,61 @@ def prepare(args: argparse.Namespace) -> tuple[Hall, Profile, date, dict[str, An
     return hall, profile, day, trial
 
 
+async def run_seeds(
+    url: str,
+    hall: Hall,
+    profile: Profile,
+    day: date,
+    policies: Sequence[Policy],
+    seeds: Sequence[int],
+    progress: Progress,
+) -> list[dict[str, Any]]:
+    """Each seed's :func:`seed_entry`, one seed after the other on the Redis at ``url``; with several seeds, the
+    progress says which seed is running."""
+    entries = []
+    for i, seed in enumerate(seeds, start=1):
+        tagged = progress
+        if len(seeds) > 1:
+            progress(f"seed {seed} ({i} of {len(seeds)})")
+            tagged = _tagged(progress, seed)
+        outcomes = await simulate(url, hall, profile, day, policies, seed, tagged)
+        entries.append(seed_entry(hall, day, seed, outcomes))  # the tickets are dropped before the next seed
+    return entries
+
+
+def _tagged(progress: Progress, seed: int) -> Progress:
+    return lambda line: progress(f"seed {seed}: {line}")
+
+
 def simulate_command(argv: Sequence[str]) -> int:
     args = parse_args(argv)
     try:
+        seeds = seeds_of(args)
         hall, profile, day, trial = prepare(args)
-    except (BadInput, TrialError, ConfigError, ProfileError) as e:
+    except (BadInput, SeedsError, TrialError, ConfigError, ProfileError) as e:
         print(f"{PROG}: {e}", file=sys.stderr)
         return 2
-    seed = args.seed if args.seed is not None else secrets.randbelow(1_000_000)
     policies: tuple[Policy, ...] = POLICIES if args.policy == "both" else (args.policy,)
     started = time.monotonic()
 
     def progress(line: str) -> None:
         print(f"{PROG}: {line}", file=sys.stderr, flush=True)
 
-    progress(f"hall {hall.id}, {day}, seed {seed}, policies {', '.join(policies)}")
+    runs = seeds or (args.seed if args.seed is not None else secrets.randbelow(1_000_000),)
+    which = f"seed {runs[0]}" if seeds is None else f"{len(runs)} seeds ({seeds_label(runs)})"
+    progress(f"hall {hall.id}, {day}, {which}, policies {', '.join(policies)}")
     try:
-        if args.redis_url:
-            outcomes = asyncio.run(simulate(args.redis_url, hall, profile, day, policies, seed, progress))
-        else:
-            with embedded_redis() as url:
-                outcomes = asyncio.run(simulate(url, hall, profile, day, policies, seed, progress))
+        with contextlib.nullcontext(args.redis_url) if args.redis_url else embedded_redis() as url:
+            entries = asyncio.run(run_seeds(url, hall, profile, day, policies, runs, progress))
     except (EmbeddedRedisError, redis.RedisError, OSError) as e:
         print(f"{PROG}: Redis: {e}", file=sys.stderr)
         return 1
-    report = build_report(hall, profile, day, seed, outcomes, trial)
-    progress(f"done in {time.monotonic() - started:.1f} s")
-    if args.json:
-        print(json.dumps(report, ensure_ascii=False, indent=2))
+    if seeds is None:
+        report = build_report(hall, profile, day, entries[0], trial)
+        text = render_text(report, hall)
     else:
-        print(render_text(report, hall))
+        report = build_seeds_report(hall, profile, day, entries, trial)
+        text = render_seeds_text(report, hall)
+    progress(f"done in {time.monotonic() - started:.1f} s")
+    print(json.dumps(report, ensure_ascii=False, indent=2) if args.json else text)
     return 0

@@ -55,9 +55,10 @@ class Clerk:
     current: str | None = None  # the ticket at the window, not yet completed or skipped
 
     def serves(self, on_duty: bool = True) -> tuple[str, ...]:
-        if self.assigned is not None:
-            return (self.assigned,)
-        return self.duty if on_duty else self.last_duty
+        own = self.duty if on_duty else self.last_duty
+        if self.assigned is not None:  # the switched category first, then its own (as call_next does)
+            return (self.assigned, *(c for c in own if c != self.assigned))
+        return own
 
 
 @dataclass

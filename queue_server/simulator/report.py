@@ -1,10 +1,13 @@
 """The simulator's report: each policy's day as the hall's own statistics and overtime report see it, side by side.
 
-Waits, busy ratios (忙闲率) and the tidal share come from :func:`queue_server.core.statistics.summary.summarise`
-over the day's stored tickets, overtime from :func:`queue_server.core.overtime.overtime`: the simulator counts
-nothing of its own except what only it can see (visitors turned away, the line when a category closed, the
-switches it watched).
+Waits, busy ratios (忙闲率), open time and the tidal share come from
+:func:`queue_server.core.statistics.summary.summarise` over the day's stored tickets, overtime from
+:func:`queue_server.core.overtime.overtime`: the simulator counts nothing of its own except what only it can see
+(visitors turned away, the line when a category closed, the switches it watched, the reserve clerks' minutes).
 The JSON form holds nothing that changes from one run of the same seed to the next.
+
+:func:`figures` picks the numbers a hall compares policies on out of one policy's report; the text table is drawn
+from them, for one seed here and for the mean over seeds in :mod:`queue_server.simulator.seeds`.
 """
 
 from __future__ import annotations
@@ -26,27 +29,43 @@ from queue_server.simulator.runner import Outcome
 WEEKDAYS = ("Mon", "Tue", "Wed", "Thu", "Fri", "Sat", "Sun")
 CATEGORY_FIELDS = ("issued", "served", "skipped", "wait_p50", "wait_p90", "wait_max", "wait_mean")
 OVERALL_FIELDS = (*CATEGORY_FIELDS, "still_waiting")
+# What figures() keeps of a policy's report, by part (the keys are the report's own).
+SIMULATOR_COUNTS = ("turned_away", "waiting_at_closing")
+FIGURES_OVERALL = (*OVERALL_FIELDS, *SIMULATOR_COUNTS)
+FIGURES_CATEGORY = (*CATEGORY_FIELDS, *SIMULATOR_COUNTS)
+FIGURES_SPREAD = ("max_minus_min", "stdev")
+FIGURES_SHARE = ("share", "at_tidal_windows_share")
+FIGURES_APPOINTMENTS = ("booked", "checked_in", "missed", "refused_full")
+LABEL_WIDTH = 36
+CELL_WIDTH = 28  # a category's "123.4 / 123.4 / 123.4 · 123"; two policies fit in 100 columns
 
 
-def build_report(
-    hall: Hall,
-    profile: Profile,
-    day: date,
-    seed: int,
-    outcomes: Mapping[Policy, Outcome],
-    trial: Mapping[str, Any] | None = None,
-) -> dict[str, Any]:
-    """The whole report; ``trial`` says what was changed in the hall for the run (None: nothing)."""
+def heading(hall: Hall, profile: Profile, day: date, trial: Mapping[str, Any] | None) -> dict[str, Any]:
+    """What the run was: the hall, the profile, the trial (what was changed in the hall; None: nothing), the day."""
     return {
         "hall": {"id": hall.id, "name": hall.name, "name_en": hall.name_en},
         "profile": {"name": profile.name, "file": profile.source},
         "trial": dict(trial) if trial else None,
         "date": day.isoformat(),
         "day_kind": day_kind(day, hall.calendar),
+    }
+
+
+def seed_entry(hall: Hall, day: date, seed: int, outcomes: Mapping[Policy, Outcome]) -> dict[str, Any]:
+    """What one seed gave: the visitors drawn and each policy's report (the tickets are not kept)."""
+    return {
         "seed": seed,
         "visitors": next(iter(outcomes.values())).log.visitors if outcomes else 0,
         "policies": {policy: policy_report(hall, day, outcome) for policy, outcome in outcomes.items()},
     }
+
+
+def build_report(
+    hall: Hall, profile: Profile, day: date, entry: Mapping[str, Any], trial: Mapping[str, Any] | None = None
+) -> dict[str, Any]:
+    """The whole report of one seed (``entry``: :func:`seed_entry`); ``trial`` says what was changed in the hall
+    for the run (None: nothing)."""
+    return {**heading(hall, profile, day, trial), **entry}
 
 
 def policy_report(hall: Hall, day: date, outcome: Outcome) -> dict[str, Any]:
@@ -85,6 +104,7 @@ def policy_report(hall: Hall, day: date, outcome: Outcome) -> dict[str, Any]:
         ],
         "tidal_share": stats["tidal_share"],
         "tidal_switches": log.switches,
+        "staff_minutes": staff_minutes(hall, stats["windows"], getattr(log, "reserve_minutes", 0.0)),
         "overtime_minutes": round(sum(c.after_hours for c in clerks.values()), 1),
         "time_off_minutes": round(sum(c.time_off for c in clerks.values()), 1),
         "last_visitor_left": last_left.astimezone(hall.timezone).strftime("%H:%M") if last_left else None,
@@ -92,78 +112,139 @@ def policy_report(hall: Hall, day: date, outcome: Outcome) -> dict[str, Any]:
     }
 
 
-def _minutes(value: float | None) -> str:
+def staff_minutes(hall: Hall, windows: Sequence[Mapping[str, Any]], reserve: float) -> dict[str, float]:
+    """Clerk minutes at the windows: ``regular`` the open time of the windows the sessions staff (the statistics'
+    open minutes, extension included), ``reserve`` what the reserve clerks (后台力量) spent, walking there included."""
+    is_reserve = {w.number: bool(getattr(w, "reserve", False)) for w in hall.windows}
+    regular = sum(w["open_minutes"] or 0.0 for w in windows if not is_reserve.get(w["number"], False))
+    return {"regular": round(regular, 2), "reserve": round(reserve, 2), "total": round(regular + reserve, 2)}
+
+
+def figures(policy: Mapping[str, Any]) -> dict[str, Any]:
+    """The numbers of one policy's report that a hall compares on, under the report's own keys (the switches as a
+    count, ``tidal_switches_opened``); every leaf is a number or None, besides the categories' code and names."""
+    return {
+        "overall": {k: policy["overall"][k] for k in FIGURES_OVERALL},
+        "categories": [
+            {"code": c["code"], "name": c["name"], "name_en": c["name_en"], **{k: c[k] for k in FIGURES_CATEGORY}}
+            for c in policy["categories"]
+        ],
+        "busy_spread": {k: policy["busy_spread"][k] for k in FIGURES_SPREAD},
+        "tidal_share": {k: policy["tidal_share"][k] for k in FIGURES_SHARE},
+        "tidal_switches_opened": sum(1 for s in policy["tidal_switches"] if s["kind"] == "open"),
+        "staff_minutes": dict(policy["staff_minutes"]),
+        "overtime_minutes": policy["overtime_minutes"],
+        "time_off_minutes": policy["time_off_minutes"],
+        "appointments": {k: policy["appointments"][k] for k in FIGURES_APPOINTMENTS},
+    }
+
+
+def minutes_text(value: float | None) -> str:
     return "–" if value is None else f"{value:.1f}"
 
 
-def _pair(a: float | None, b: float | None) -> str:
-    return f"{_minutes(a)} / {_minutes(b)}"
+def count_text(value: float | None) -> str:
+    """A count of one day as it is; a mean over days with one decimal."""
+    if value is None:
+        return "–"
+    return str(value) if isinstance(value, int) else f"{value:.1f}"
 
 
-def _category_waits(i: int, p: dict[str, Any]) -> str:
-    return _pair(p["categories"][i]["wait_p50"], p["categories"][i]["wait_p90"])
-
-
-def _share(value: float | None) -> str:
+def share_text(value: float | None) -> str:
     return "–" if value is None else f"{value * 100:.1f}%"
 
 
-def _ratio(value: float | None) -> str:
+def ratio_text(value: float | None) -> str:
     return "–" if value is None else f"{value:.3f}"
 
 
-Row = tuple[str, Callable[[dict[str, Any]], str]]
+def _waits(part: Mapping[str, Any]) -> str:
+    return " / ".join(minutes_text(part[k]) for k in ("wait_p50", "wait_p90", "wait_max"))
 
 
-def _rows(hall: Hall) -> list[Row]:
-    rows: list[Row] = [
-        ("tickets issued", lambda p: str(p["overall"]["issued"])),
-        ("turned away (issuing stopped)", lambda p: str(p["overall"]["turned_away"])),
-        ("served / no-shows skipped", lambda p: f"{p['overall']['served']} / {p['overall']['skipped']}"),
-        ("wait p50 / p90, minutes", lambda p: _pair(p["overall"]["wait_p50"], p["overall"]["wait_p90"])),
+def _category(i: int, f: Mapping[str, Any]) -> str:
+    row = f["categories"][i]
+    return f"{_waits(row)} · {count_text(row['turned_away'])}"
+
+
+def _whole(value: float) -> str:
+    return f"{value:.0f}"
+
+
+Row = tuple[str, Callable[[Mapping[str, Any]], str] | None]  # a label, and its cell from figures() (None: a heading)
+
+
+def rows(hall: Hall) -> list[Row]:
+    """The table's rows, each read from :func:`figures` (of one seed, or the mean over seeds)."""
+    table: list[Row] = [
+        ("tickets issued", lambda f: count_text(f["overall"]["issued"])),
+        ("turned away (issuing stopped)", lambda f: count_text(f["overall"]["turned_away"])),
+        (
+            "served / no-shows skipped",
+            lambda f: f"{count_text(f['overall']['served'])} / {count_text(f['overall']['skipped'])}",
+        ),
+        ("wait p50 / p90 / max, minutes", lambda f: _waits(f["overall"])),
+        ("by category: p50 / p90 / max · turned away", None),
     ]
     for i, s in enumerate(hall.services):
-        label = f"  {s.code} {s.name_en}"[:34]
-        rows.append((label, functools.partial(_category_waits, i)))
-    rows += [
-        ("longest wait, minutes", lambda p: _minutes(p["overall"]["wait_max"])),
-        ("busy-ratio spread (max − min)", lambda p: _ratio(p["busy_spread"]["max_minus_min"])),
-        ("busy-ratio stdev", lambda p: _ratio(p["busy_spread"]["stdev"])),
-        ("tidal share (served when switched)", lambda p: _share(p["tidal_share"]["share"])),
-        ("served at tidal windows", lambda p: _share(p["tidal_share"]["at_tidal_windows_share"])),
-        ("tidal switches (opened)", lambda p: str(sum(1 for s in p["tidal_switches"] if s["kind"] == "open"))),
-        ("waiting at closing (served after)", lambda p: str(p["overall"]["waiting_at_closing"])),
-        ("overtime minutes (延时)", lambda p: f"{p['overtime_minutes']:.0f}"),
-        ("time off earned (调休), minutes", lambda p: f"{p['time_off_minutes']:.0f}"),
-        ("last visitor left", lambda p: p["last_visitor_left"] or "–"),
+        table.append((f"  {s.code} {s.name_en}"[:34], functools.partial(_category, i)))
+    table += [
+        ("busy-ratio spread (max − min)", lambda f: ratio_text(f["busy_spread"]["max_minus_min"])),
+        ("busy-ratio stdev", lambda f: ratio_text(f["busy_spread"]["stdev"])),
+        ("tidal share (served when switched)", lambda f: share_text(f["tidal_share"]["share"])),
+        ("served at tidal windows", lambda f: share_text(f["tidal_share"]["at_tidal_windows_share"])),
+        ("tidal switches (opened)", lambda f: count_text(f["tidal_switches_opened"])),
+        ("waiting at closing (served after)", lambda f: count_text(f["overall"]["waiting_at_closing"])),
+        ("staff minutes, regular windows", lambda f: _whole(f["staff_minutes"]["regular"])),
+        ("staff minutes, reserve (后台力量)", lambda f: _whole(f["staff_minutes"]["reserve"])),
+        ("staff minutes, total", lambda f: _whole(f["staff_minutes"]["total"])),
+        ("overtime minutes (延时)", lambda f: _whole(f["overtime_minutes"])),
+        ("time off earned (调休), minutes", lambda f: _whole(f["time_off_minutes"])),
     ]
-    return rows
+    return table
+
+
+def table(hall: Hall, title: str, columns: Mapping[str, Mapping[str, Any]]) -> list[str]:
+    """The rows side by side, one column per policy (``columns``: policy → its :func:`figures`)."""
+    lines = [left(title, LABEL_WIDTH) + "".join(p.rjust(CELL_WIDTH) for p in columns)]
+    for label, cell in rows(hall):
+        if cell is None:
+            lines.append(label)
+        else:
+            lines.append(left(label, LABEL_WIDTH) + "".join(cell(f).rjust(CELL_WIDTH) for f in columns.values()))
+    booked = [f["appointments"] for f in columns.values()]
+    if any(a["booked"] or a["refused_full"] for a in booked):
+        cells = (" / ".join(count_text(a[k]) for k in ("booked", "checked_in", "missed")) for a in booked)
+        lines.append(
+            left("appointments booked / in / missed", LABEL_WIDTH) + "".join(c.rjust(CELL_WIDTH) for c in cells)
+        )
+    return lines
+
+
+def title_line(report: Mapping[str, Any], runs: str) -> str:
+    day = date.fromisoformat(report["date"])
+    return (
+        f"{report['hall']['name']} ({report['hall']['id']}) · {report['profile']['name']} · "
+        f"{WEEKDAYS[day.weekday()]} {day} ({report['day_kind']}) · {runs}"
+    )
 
 
 def render_text(report: Mapping[str, Any], hall: Hall) -> str:
-    """The report as a table, one column per policy."""
+    """The report of one seed as a table, one column per policy."""
     policies: Sequence[str] = list(report["policies"])
-    day = date.fromisoformat(report["date"])
     lines = [
-        f"{report['hall']['name']} ({report['hall']['id']}) · {report['profile']['name']} · "
-        f"{WEEKDAYS[day.weekday()]} {day} ({report['day_kind']}) · seed {report['seed']}",
+        title_line(report, f"seed {report['seed']}"),
         f"{report['profile']['file']}: {report['visitors']} visitors drawn",
-        *_trial_lines(report.get("trial")),
+        *trial_lines(report.get("trial")),
         "",
-        " " * 36 + "".join(p.rjust(16) for p in policies),
+        *table(hall, "", {p: figures(report["policies"][p]) for p in policies}),
+        left("last visitor left", LABEL_WIDTH)
+        + "".join((report["policies"][p]["last_visitor_left"] or "–").rjust(CELL_WIDTH) for p in policies),
     ]
-    for label, cell in _rows(hall):
-        lines.append(_left(label, 36) + "".join(cell(report["policies"][p]).rjust(16) for p in policies))
-    booked = [report["policies"][p]["appointments"] for p in policies]
-    if any(a["booked"] or a["refused_full"] for a in booked):
-        lines.append(
-            _left("appointments booked / in / missed", 36)
-            + "".join(f"{a['booked']} / {a['checked_in']} / {a['missed']}".rjust(16) for a in booked)
-        )
     return "\n".join(lines)
 
 
-def _trial_lines(trial: Mapping[str, Any] | None) -> list[str]:
+def trial_lines(trial: Mapping[str, Any] | None) -> list[str]:
     if not trial:
         return []
     lines = []
@@ -174,7 +255,7 @@ def _trial_lines(trial: Mapping[str, Any] | None) -> list[str]:
     return lines
 
 
-def _left(text: str, width: int) -> str:
+def left(text: str, width: int) -> str:
     """``text`` padded to ``width`` terminal columns: a Chinese character takes two."""
     shown = sum(2 if unicodedata.east_asian_width(c) in "WF" else 1 for c in text)
     return text + " " * max(1, width - shown)

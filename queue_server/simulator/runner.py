@@ -19,10 +19,11 @@ from typing import Any, cast
 
 from redis.asyncio import Redis
 
+from queue_server.core.forecast import History
 from queue_server.core.hall import Hall
 from queue_server.simulator.engine import DayLog, HallDay, Policy, Progress
 from queue_server.simulator.profile import Profile
-from queue_server.simulator.visitors import Visitor, draw_visitors
+from queue_server.simulator.visitors import Visitor, draw_visitors, past_weeks
 from queue_server.store import keys
 from queue_server.store.embedded_redis import EmbeddedRedis
 from queue_server.store.hall_store import HallStore, Scripts
@@ -61,10 +62,13 @@ async def simulate(
     """Run the day of ``profile`` once per policy on the Redis at ``redis_url``."""
     profile.check_hall(hall)
     visitors = draw_visitors(profile, hall, day, seed)
+    history = past_weeks(profile, hall, day, seed)
     redis = Redis.from_url(redis_url, decode_responses=True)
     try:
         scripts = Scripts(redis)
-        return {p: await run_policy(redis, scripts, hall, visitors, day, p, profile, progress) for p in policies}
+        return {
+            p: await run_policy(redis, scripts, hall, visitors, day, p, profile, progress, history) for p in policies
+        }
     finally:
         await redis.aclose()
 
@@ -78,10 +82,14 @@ async def run_policy(
     policy: Policy,
     profile: Profile,
     progress: Progress | None = None,
+    history: History | None = None,
 ) -> Outcome:
+    """One policy's day; ``history``: the past weeks the tidal controller forecasts from (None: none)."""
     run_hall = replace(hall, id=f"{hall.id}-sim-{policy}-{secrets.token_hex(4)}")
     store = HallStore(redis, scripts, run_hall)
-    controller = TidalController(store, hall.tidal_policy, hall.seasons) if policy == "tidal" else None
+    controller = None
+    if policy == "tidal":
+        controller = TidalController(store, hall.tidal_policy, hall.seasons, history=history or {})
     try:
         engine = HallDay(
             store, visitors, day, policy, controller, progress, timedelta(seconds=profile.no_show_wait_seconds)

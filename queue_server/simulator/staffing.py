@@ -44,6 +44,8 @@ def on_duty(hall: Hall, now: datetime) -> dict[int, tuple[str, ...]]:
     running = [s for s in sessions_of_day(hall, local.date()) if s.start <= local.time() < s.end]
     duty: dict[int, tuple[str, ...]] = {}
     for w in hall.windows:
+        if w.reserve:
+            continue  # opened only by a reserve clerk answering an alert
         wanted: set[str] = set()
         for s in running:
             if not s.windows or w.number in s.windows:

@@ -52,7 +52,7 @@ def apply_trial(
         if unknown:
             raise TrialError(f"--tidal-windows: hall {hall.id!r} has no window {unknown[0]}")
         marked = set(tidal_windows)
-        hall = replace(hall, windows=tuple(replace(w, tidal=w.number in marked) for w in hall.windows))
+        hall = replace(hall, windows=tuple(replace(w, tidal=w.number in marked or w.reserve) for w in hall.windows))
     if staffing:
         sessions = list(hall.sessions)
         for name, windows in staffing.items():

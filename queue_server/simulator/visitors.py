@@ -17,6 +17,7 @@ from datetime import date, datetime, time, timedelta
 from typing import TYPE_CHECKING
 
 from queue_server.core.appointments import check_in_window, slots
+from queue_server.core.forecast import WEEKS, History
 
 if TYPE_CHECKING:
     from queue_server.core.appointments import Slot
@@ -90,3 +91,24 @@ def booked(rng: random.Random, hall: Hall, visitor: Visitor, bookable: Sequence[
     opens, _ = check_in_window(hall, slot)
     early = rng.uniform(0, (slot.start - opens).total_seconds() / 2)
     return replace(visitor, arrival=slot.start - timedelta(seconds=round(early, 3)), slot=slot.label)
+
+
+def past_weeks(profile: Profile, hall: Hall, day: date, seed: int, weeks: int = WEEKS) -> History:
+    """The walk-ins of the ``weeks`` same weekdays before ``day``, drawn from the same profile with seeds of their
+    own: the history a hall running this kind of day would have, for the tidal controller's forecast. The day
+    itself is never among them, so the forecast knows the shape of the day, not its visitors."""
+    history: dict[date, dict[str, dict[int, int]]] = {}
+    for k in range(1, weeks + 1):
+        past = day - timedelta(weeks=k)
+        counts: dict[str, dict[int, int]] = {}
+        for v in draw_visitors(profile, hall, past, seed=_past_seed(seed, k)):
+            if v.slot is None:  # history counts walk-ins; a booked visitor is in that day's bookings
+                hours = counts.setdefault(v.service, {})
+                hour = v.arrival.astimezone(hall.timezone).hour
+                hours[hour] = hours.get(hour, 0) + 1
+        history[past] = counts
+    return history
+
+
+def _past_seed(seed: int, weeks_back: int) -> int:
+    return seed * 1000 + 500 + weeks_back  # apart from any seed a user gives for the day itself

@@ -39,6 +39,7 @@ SCRIPT_NAMES = (
     "book", "cancel_booking", "check_in", "miss_bookings", "clerk",
     "call_ticket", "window_queue", "move_waiting",
     "rate", "case_step",
+    "tidal_desk", "reserve",
 )  # fmt: skip
 KEEP_DAYS = 62  # finished tickets are kept this many business days (two months of statistics), then pruned
 STREAM_MAX = 100_000  # events kept per hall: several busy days, for screens that resume and for statistics
@@ -276,8 +277,15 @@ class HallStore:
 
     async def paused_windows(self) -> set[int]:
         """The windows paused right now (暂停), which serve nobody and so count for no estimate."""
+        return (await self.window_states())[0]
+
+    async def window_states(self) -> tuple[set[int], dict[int, str]]:
+        """The windows paused right now, and the tidal windows switched now with the category each was switched to:
+        what a visitor's estimate counts."""
         raw = cast(dict[str, str], await self.redis.hgetall(keys.windows(self.hall.id)))
-        return {int(n) for n, state in raw.items() if json.loads(state).get("state") == "paused"}
+        states = {int(n): json.loads(text) for n, text in raw.items()}
+        paused = {n for n, state in states.items() if state.get("state") == "paused"}
+        return paused, {n: state["tidal"]["service"] for n, state in states.items() if state.get("tidal")}
 
     async def prune(self, now: datetime, keep_days: int = KEEP_DAYS) -> int:
         """Forget finished tickets older than ``keep_days`` business days; returns how many.
@@ -342,15 +350,21 @@ class HallStore:
             window_views.append(
                 {
                     "number": w.number,
-                    "services": [switched["service"]] if switched else list(w.services),
+                    # switched: that category first, then its own (a reserve window has none of its own)
+                    "services": [
+                        switched["service"],
+                        *(c for c in w.services if c != switched["service"] and not w.reserve),
+                    ]
+                    if switched
+                    else list(w.services),
                     "home_services": list(w.services),
                     "policy": w.policy,
                     "tidal": w.tidal,
+                    "reserve": w.reserve,
                     "state": status,
                     "ticket": ticket,
                     "since": state.get("since"),
                     "served_today": served.get(str(w.number), 0),
-                    # a tidal window switched to another category serves that category only
                     "switched_to": switched,
                     # who serves there, as the hall names them to visitors (never the username); None: nobody named
                     "clerk": clerk.get("name") or None,

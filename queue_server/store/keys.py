@@ -127,6 +127,21 @@ def tidal_lease(hall: str) -> str:
     return f"{_hall(hall)}:tidal:lease"
 
 
+def tidal_suggestions(hall: str) -> str:
+    """Hash "kind|window|service" → a switch the controller suggests in suggest mode, waiting for a supervisor."""
+    return f"{_hall(hall)}:tidal:suggestions"
+
+
+def tidal_declined(hall: str) -> str:
+    """Hash "window|service" → until when (ms) a declined suggestion for them is not made again."""
+    return f"{_hall(hall)}:tidal:declined"
+
+
+def tidal_alerts(hall: str) -> str:
+    """Hash alert id → an alert calling back-office staff (后台力量) to a reserve window, open or accepted."""
+    return f"{_hall(hall)}:tidal:alerts"
+
+
 def recent_calls(hall: str) -> str:
     """List of the latest calls, newest first, for the hall snapshot."""
     return f"{_hall(hall)}:calls"

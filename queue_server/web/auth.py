@@ -18,7 +18,7 @@ from redis.asyncio import Redis
 from starlette.requests import HTTPConnection
 
 from queue_server.core.errors import Forbidden, TooManyRequests, Unauthorized
-from queue_server.core.hall import Hall
+from queue_server.core.hall import Hall, Role
 from queue_server.core.passwords import verify_password
 from queue_server.core.records import SignedIn
 from queue_server.store import keys
@@ -28,20 +28,33 @@ from queue_server.web.context import context
 SESSION_SECONDS = 16 * 3600  # a long working day, evening extension included
 
 
+# Accounts that sign in without a window: the guide desk (导办台), back-office reserve staff (后台力量) until they
+# accept an alert, and supervisors (值班长).
+WINDOWLESS_ROLES = ("guide", "reserve", "supervisor")
+
+
 @dataclass(frozen=True)
 class Principal:
-    """Who is acting: ``window`` is None for a supervisor, who may act anywhere, and for a guide-desk account
-    (``guide``, 导办台), which acts at no window."""
+    """Who is acting: ``window`` is None for a supervisor, who may act anywhere, and for the guide desk and
+    back-office reserve staff, who act at no window. ``role``: clerk, guide, reserve or supervisor."""
 
     name: str
     window: int | None
-    guide: bool = False
+    role: Role = "clerk"
+
+    @property
+    def guide(self) -> bool:
+        return self.role == "guide"
+
+    @property
+    def supervisor(self) -> bool:
+        return self.role == "supervisor"
 
     def check_window(self, number: int) -> None:
-        if self.guide:
+        if self.window is None and not self.supervisor:
             raise Forbidden(
-                "导办台账号不能在窗口叫号，请用窗口账号登录。",
-                "A guide-desk account acts at no window; sign in with a window's account.",
+                "导办台、后台账号不能在窗口叫号，请用窗口账号登录。",
+                "A guide-desk or back-office account acts at no window; sign in with a window's account.",
                 "wrong_window",
             )
         if self.window is not None and self.window != number:
@@ -78,7 +91,7 @@ async def supervisor(request: HTTPConnection, hall: Hall, may_zh: str, may_en: s
     """The caller, who must be a supervisor; a clerk is told what only a supervisor may do (``may_zh``/``may_en``:
     "查看统计" / "read the statistics")."""
     principal = await caller(request, hall)
-    if principal.window is not None or principal.guide:
+    if not principal.supervisor:
         raise Forbidden(f"只有值班长可以{may_zh}。", f"Only a supervisor may {may_en}.", "supervisors_only")
     return principal
 
@@ -86,7 +99,7 @@ async def supervisor(request: HTTPConnection, hall: Hall, may_zh: str, may_en: s
 async def authenticate(redis: Redis, hall: Hall, header: str | None, admin_token: str | None) -> Principal:
     token = bearer_token(header)
     if admin_token and hmac.compare_digest(token.encode(), admin_token.encode()):
-        return Principal("supervisor", None)
+        return Principal("supervisor", None, "supervisor")
     if len(token) > 200:
         raise Unauthorized("令牌无效，请重新登录。", "The token is not valid; sign in again.", "bad_token")
     raw = await redis.get(keys.clerk_session(hall.id, token))
@@ -98,9 +111,9 @@ async def authenticate(redis: Redis, hall: Hall, header: str | None, admin_token
 
 
 def session_principal(session: dict[str, Any]) -> Principal:
-    """Who a stored session speaks for: a clerk at a window, or a guide-desk account (no window)."""
+    """Who a stored session speaks for: a clerk at a window, or an account that signs in at none."""
     window = session.get("window")
-    return Principal(session["username"], None if window is None else int(window), session.get("role") == "guide")
+    return Principal(session["username"], None if window is None else int(window), session.get("role", "clerk"))
 
 
 async def sign_in(
@@ -125,12 +138,12 @@ async def sign_in(
         await guard.failed(username, address)
         raise Unauthorized("用户名或密码错误。", "Wrong username or password.", "bad_credentials")
     await guard.succeeded(username)
-    if (window is None) != (clerk.role == "guide"):
+    if (window is None) != (clerk.role in WINDOWLESS_ROLES):
         raise Forbidden(
-            "导办台账号在导办台登录，窗口账号在窗口登录。" if window is None else "导办台账号不能在窗口登录。",
-            "Only a guide-desk account signs in at the guide desk."
+            "窗口账号请在窗口登录。" if window is None else "此账号不在窗口登录（导办台、后台或值班长）。",
+            "A window's account signs in at a window."
             if window is None
-            else "A guide-desk account signs in at the guide desk, not at a window.",
+            else "This account signs in at no window (guide desk, back office or supervisor).",
             "wrong_window",
         )
     if window is not None and clerk.windows and window not in clerk.windows:
@@ -154,7 +167,7 @@ async def sign_in(
         "expires_in": SESSION_SECONDS,
         "clerk": {"username": clerk.username, "name": clerk.name},
         "window": window,
-        "role": "guide" if clerk.role == "guide" else "clerk",
+        "role": clerk.role,
     }
 
 

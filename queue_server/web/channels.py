@@ -150,7 +150,7 @@ def concerns(event: Event, ticket: Ticket) -> bool:
         event is RESYNC
         or data.get("ticket_id") == ticket["id"]
         or data.get("service") == ticket["service"]
-        or data["type"] in ("paused", "resumed", "day_started", "hours")
+        or data["type"] in ("paused", "resumed", "day_started", "hours", "tidal_opened", "tidal_closed")
     )
 
 
@@ -158,8 +158,10 @@ async def ticket_view(store: HallStore, ctx: Context, ticket_id: str) -> Ticket:
     now = ctx.clock.now()
     ticket = await store.ticket(now, ticket_id)
     if ticket["state"] == "waiting":
-        paused = await store.paused_windows()
-        ticket["estimated_wait_minutes"] = waiting_time(now, store.hall, ticket["service"], ticket["ahead"], paused)
+        paused, switched = await store.window_states()
+        ticket["estimated_wait_minutes"] = waiting_time(
+            now, store.hall, ticket["service"], ticket["ahead"], paused, switched
+        )
     return ticket
 
 

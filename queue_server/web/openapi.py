@@ -62,6 +62,8 @@ EDGE_ERRORS: dict[str, tuple[int, str]] = {
     "unknown_number": (404, "No ticket with that number today."),
     "ticket_number_mismatch": (422, "The ticket id and the number given name different tickets."),
     "not_a_tidal_window": (409, "The window is not a tidal window."),
+    "reserve_only": (403, "Only back-office staff (role reserve) may accept alerts; supervisors may also list them."),
+    "missing_skill": (403, "The back-office clerk's skills do not cover the alert's category."),
     "closed": (409, "The category is outside its sessions; the answer says when it opens next."),
     "issuing_closed": (409, "Past today's cut-off: the line would not be served before closing."),
     "no_appointments": (404, "The hall, or that category on that day, takes no bookings."),
@@ -294,6 +296,7 @@ def _tag(path: str) -> str:
         ("/api/halls/{hall}/booking", "bookings"), ("/api/halls/{hall}/slots", "bookings"),
         ("/api/halls/{hall}/stats", "statistics"), ("/api/halls/{hall}/staff", "staff"),
         ("/api/halls/{hall}/windows", "windows"), ("/api/halls/{hall}/sign", "clerks"),
+        ("/api/halls/{hall}/tidal", "tidal"), ("/api/halls/{hall}/alerts", "tidal"),
         ("/api/halls/{hall}/whoami", "clerks"), ("/api/tickets", "tickets"), ("/api/halls", "halls"),
         ("/api", "server"), ("/ws", "channels"), ("/openapi", "server"), ("/_test", "tests"),
     ):  # fmt: skip

@@ -3,17 +3,22 @@ Each sign-in and sign-out also tells the window screen who serves there now (a `
 
 from __future__ import annotations
 
+import contextlib
+
 from starlette.requests import Request
 from starlette.responses import JSONResponse
 from starlette.routing import Route
 
-from queue_server.core.errors import UnknownWindow
+from queue_server.core.errors import Conflict, UnknownWindow
 from queue_server.core.records import SignedIn, SignedOut, WhoAmI
+from queue_server.store import reserve_desk
 from queue_server.web import auth
 from queue_server.web.api import window_of
 from queue_server.web.bodies import SignIn, body_of
 from queue_server.web.context import context, hall_store
 from queue_server.web.openapi import documented
+
+SIGNED_OUT = "后台人员签退，窗口关闭 / the back-office clerk signed out: the window is closed"
 
 
 @documented(
@@ -57,9 +62,14 @@ async def whoami(request: Request) -> JSONResponse:
     principal = await auth.caller(request, store.hall)
     if "window" in request.query_params:
         principal.check_window(window_of(store, request.query_params["window"]).number)
-    supervisor = principal.window is None and not principal.guide
     return JSONResponse(
-        {"name": principal.name, "window": principal.window, "supervisor": supervisor, "guide": principal.guide}
+        {
+            "name": principal.name,
+            "window": principal.window,
+            "supervisor": principal.supervisor,
+            "guide": principal.guide,
+            "role": principal.role,
+        }
     )
 
 
@@ -74,6 +84,11 @@ async def sign_out(request: Request) -> JSONResponse:
     store = hall_store(request)
     ctx = context(request)
     gone = await auth.sign_out(ctx.redis, store.hall, request.headers.get("authorization"))
+    if gone.window is not None and gone.role == "reserve":
+        # 后台力量 signing out at a reserve window hands it back: switch sent back, window closed, name off
+        with contextlib.suppress(Conflict):  # released already (the line went calm)
+            now = ctx.clock.now()
+            await reserve_desk.release(store, now, gone.window, "signed_out", SIGNED_OUT, force=True, clerk=gone.name)
     if gone.window is not None:
         await store.clerk_left(ctx.clock.now(), gone.window, gone.name)
     return JSONResponse({"signed_out": True})

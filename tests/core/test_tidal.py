@@ -67,7 +67,7 @@ CASES = [
     (
         "never takes the only window of a home line with people waiting",
         lines(A=12, H=1),  # H: only window 13 serves it
-        (TidalWindow(13, ("H",)), replace(W14, state="serving")),
+        (TidalWindow(13, ("H",)), replace(W14, state="paused")),
         Memory(congested_since={"A": ago(6)}),
         [],
     ),
@@ -79,9 +79,16 @@ CASES = [
         [],
     ),
     (
-        "only idle windows are switched: not serving, paused or manual",
+        "a serving window is switched too (its visitor is finished first); a paused or manual one is not",
         lines(A=12),
         (replace(W13, state="serving"), replace(W14, state="paused"), TidalWindow(15, ("E",), manual=True)),
+        Memory(congested_since={"A": ago(6)}),
+        [("open", 13, "A", "congested")],
+    ),
+    (
+        "nothing free: paused and manual windows stay",
+        lines(A=12),
+        (replace(W13, state="paused"), TidalWindow(15, ("E",), manual=True)),
         Memory(congested_since={"A": ago(6)}),
         [],
     ),
@@ -140,14 +147,14 @@ CASES = [
     (
         "minimum time between switches of one window",
         lines(A=12),
-        (W13, replace(W14, state="serving")),
+        (W13, replace(W14, state="paused")),
         Memory(congested_since={"A": ago(20)}, last_switch={13: ago(14)}),
         [],
     ),
     (
         "minimum time passed",
         lines(A=12),
-        (W13, replace(W14, state="serving")),
+        (W13, replace(W14, state="paused")),
         Memory(congested_since={"A": ago(20)}, last_switch={13: ago(15)}),
         [("open", 13, "A", "congested")],
     ),
@@ -172,7 +179,7 @@ CASES = [
     (
         "the longest predicted wait gets the only free window",
         lines(A=12, D=8),  # A: 12 x 10 / 3 = 40 min; D: 8 x 10 / 2 = 40 min, fewer people
-        (W13, replace(W14, state="serving")),
+        (W13, replace(W14, state="paused")),
         Memory(congested_since={"A": ago(6), "D": ago(6)}),
         [("open", 13, "A", "congested")],
     ),

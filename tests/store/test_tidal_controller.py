@@ -3,7 +3,8 @@
 from __future__ import annotations
 
 import json
-from datetime import datetime, timedelta
+from dataclasses import replace
+from datetime import date, datetime, timedelta
 from pathlib import Path
 from typing import Any, cast
 from zoneinfo import ZoneInfo
@@ -12,11 +13,14 @@ import pytest
 from redis.asyncio import Redis
 
 from queue_server.config.loader import load_halls
-from queue_server.store import keys
+from queue_server.core.hall import Clerk
+from queue_server.store import arrivals, keys
+from queue_server.store.bookings import Bookings
 from queue_server.store.hall_store import HallStore, Scripts
 from queue_server.store.tidal_controller import TidalController
-from tests.conftest import MORNING
+from tests.conftest import MORNING, make_hall
 from tests.records import switched
+from tests.store.test_tidal_desk import demo_hall
 
 pytestmark = pytest.mark.asyncio
 
@@ -112,15 +116,17 @@ async def test_a_seasonal_plan_from_the_hall_file_switches_its_window(redis: Red
 async def test_an_unstaffed_tidal_window_is_never_switched(
     redis: Redis, config_dir: Path, moment: datetime, switched: bool
 ) -> None:
-    """A tidal window that no running session staffs looks idle, but nobody sits there to call anyone."""
-    hall = load_halls(config_dir)["demo"]
+    """A tidal window that no running session staffs looks idle, but nobody sits there to call anyone: at lunch
+    the back office is asked for help instead (后台力量: an alert for reserve window 15)."""
+    hall = demo_hall(config_dir)
     store = HallStore(redis, Scripts(redis), hall)
     controller = TidalController(store, hall.tidal_policy, hall.seasons)
     for _ in range(40):
         await store.issue(moment, "B")  # social insurance: far past the congestion threshold
     await controller.tick(moment)
-    opened = await controller.tick(moment + minutes(4))
-    assert [a.service for a in opened] == (["B"] if switched else [])
+    acted = await controller.tick(moment + minutes(4))
+    assert [a.service for a in acted if a.kind == "open"] == (["B"] if switched else [])
+    assert [(a.kind, a.window) for a in acted if a.kind != "open"] == ([] if switched else [("reserve", 15)])
 
 
 async def test_a_switched_window_goes_home_when_its_session_ends(redis: Redis, config_dir: Path) -> None:
@@ -141,7 +147,8 @@ async def test_a_switched_window_goes_home_when_its_session_ends(redis: Redis, c
     await store.pause(evening, 13)  # the clerk pauses the window on the way out: no one at it any more either
     await store.complete(evening, 13)
     released = await controller.tick(evening + minutes(1))
-    assert [(a.kind, a.window, a.cause) for a in released] == [("close", 13, "unstaffed")]
+    # (the ID-card line left with no window after hours calls the back office too: 后台力量, reserve window 15)
+    assert [(a.kind, a.window, a.cause) for a in released if a.kind != "reserve"] == [("close", 13, "unstaffed")]
     assert (await store.snapshot(evening))["windows"][12]["switched_to"] is None
     assert [e["type"] for e in await tidal_events(redis, hall.id)][-1] == "tidal_closed"
 
@@ -166,3 +173,57 @@ async def test_a_seasonal_window_stays_assigned_overnight(redis: Redis, config_d
     for later in (wednesday.replace(hour=19), wednesday.replace(hour=19, minute=1), wednesday + timedelta(days=1)):
         assert await controller.tick(later) == []
     assert switched((await store.snapshot(wednesday + timedelta(days=1)))["windows"][13])["service"] == "D"
+
+
+MONDAY_TEN = datetime(2026, 11, 23, 10, 0, tzinfo=ZoneInfo("Asia/Shanghai"))
+
+
+@pytest.mark.parametrize("busy_mondays", [True, False])
+async def test_the_forecast_switches_before_the_line_builds_up(
+    redis: Redis, config_dir: Path, busy_mondays: bool
+) -> None:
+    """Two visitors wait for tax (D) at two windows: 12 minutes, no congestion. But on the last four Mondays 40 came
+    for tax between 10 and 11: with that history the controller switches a tidal window before the rush."""
+    hall = demo_hall(config_dir)
+    store = HallStore(redis, Scripts(redis), hall)
+    if busy_mondays:
+        for weeks in (4, 3, 2, 1):
+            for _ in range(40):
+                await store.issue(MONDAY_TEN - timedelta(weeks=weeks) + minutes(5), "D")
+    for _ in range(2):
+        await store.issue(MONDAY_TEN, "D")
+    controller = TidalController(store, hall.tidal_policy, hall.seasons)
+    assert await controller.tick(MONDAY_TEN) == []
+    acted = await controller.tick(MONDAY_TEN + minutes(4))
+    assert [(a.kind, a.service) for a in acted] == ([("open", "D")] if busy_mondays else [])
+    if busy_mondays:
+        assert "预计来人增多" in acted[0].reason  # the forecast tripped it, and the reason says so
+
+
+async def test_bookings_due_within_the_hour_are_counted(redis: Redis, config_dir: Path) -> None:
+    hall = load_halls(config_dir)["demo"]
+    store = HallStore(redis, Scripts(redis), hall)
+    friday = datetime(2026, 11, 27, 10, 0, tzinfo=ZoneInfo("Asia/Shanghai"))
+    saturday = date(2026, 11, 28)
+    booked = await Bookings(store).book(friday, "B", saturday, "09:00", "张三", "13800001234")
+    await Bookings(store).book(friday, "D", saturday, "10:00", "李四", "13800005678")
+    at = datetime(2026, 11, 28, 8, 30, tzinfo=ZoneInfo("Asia/Shanghai"))
+    assert await arrivals.booked_next_hour(store, at) == {"B": 1}
+    assert await arrivals.booked_next_hour(store, at.replace(hour=8, minute=0)) == {}  # 09:00 is an hour away
+    assert await arrivals.booked_next_hour(store, at.replace(hour=9, minute=10)) == {"D": 1}  # 09:00 has begun
+    await Bookings(store).check_in(at.replace(minute=45), booked["code"])
+    assert await arrivals.booked_next_hour(store, at) == {}, "checked in: the visitor is in the line already"
+
+
+async def test_a_tidal_window_takes_only_what_its_clerk_can_serve(redis: Redis) -> None:
+    """Window 5 (tax, tidal) may take ID cards (A) only if the clerk signed in there can serve them."""
+    clerks = (Clerk("c05", "5号窗口", "x", (5,), "赵敏", skills=("C", "B")), Clerk("c06", "替班", "x", (5,)))
+    store = HallStore(redis, Scripts(redis), replace(make_hall(), clerks=clerks))
+    await store.clerk_arrived(MORNING, 5, "c05", "赵敏")
+    for _ in range(20):
+        await store.issue(MORNING, "A")  # 20 × 6 min ÷ 3 windows serving A = 40 min predicted wait
+    controller = TidalController(store)
+    await controller.tick(MORNING)
+    assert await controller.tick(MORNING + minutes(5)) == []  # c05 has no ID-card skill
+    await store.clerk_arrived(MORNING + minutes(6), 5, "c06", "")  # a colleague with no skills listed: any
+    assert [a.window for a in await controller.tick(MORNING + minutes(6))] == [5]

@@ -32,7 +32,9 @@ async def last_event(redis: Redis, hall_id: str) -> dict[str, Any]:
 
 
 @pytest.mark.asyncio
-async def test_a_switched_window_calls_only_its_new_category(store: HallStore, redis: Redis) -> None:
+async def test_a_switched_window_calls_its_new_category_first_and_its_own_when_nobody_waits_there(
+    store: HallStore, redis: Redis
+) -> None:
     c_ticket = (await store.issue(MORNING, "C"))["ticket"]
     a_ticket = (await store.issue(MORNING, "A"))["ticket"]
     window = store.hall.window(5)  # tidal, serves C at home
@@ -45,12 +47,18 @@ async def test_a_switched_window_calls_only_its_new_category(store: HallStore, r
     }  # fmt: skip
     snapshot = (await store.snapshot(MORNING))["windows"][4]
     assert (snapshot["services"], snapshot["home_services"], switched(snapshot)["service"]) == (["A"], ["C"], "A")
-    assert called(await store.call_next(MORNING, window))["id"] == a_ticket["id"]
-    assert (await store.call_next(MORNING, window))["ticket"] is None  # C waits, but the window now serves A only
+    later_a = (await store.issue(MORNING, "A"))["ticket"]
+    first = called(await store.call_next(MORNING, window))
+    assert (first["id"], first["tidal"]) == (a_ticket["id"], True)  # C waited longer, but A comes first now
+    assert called(await store.call_next(MORNING, window))["id"] == later_a["id"]
+    own = called(await store.call_next(MORNING, window))  # nobody left in A: the clerk serves the window's own C
+    assert (own["id"], own.get("tidal")) == (c_ticket["id"], None)  # not counted as tidal work
 
     await store.tidal(MORNING, 5, None, manual=False, cause="calm", reason="nobody waiting", expected="A")
     assert (await last_event(redis, "t1"))["type"] == "tidal_closed"
-    assert called(await store.call_next(MORNING, window))["id"] == c_ticket["id"]
+    c_again = (await store.issue(MORNING, "C"))["ticket"]
+    await store.issue(MORNING, "A")
+    assert called(await store.call_next(MORNING, window))["id"] == c_again["id"]
 
 
 @pytest.mark.asyncio
@@ -101,7 +109,7 @@ def test_a_supervisor_switches_a_tidal_window_by_hand(client: TestClient) -> Non
     ("window", "body", "headers", "status", "code"),
     [
         (13, {"service": "C"}, {}, 401, "missing_token"),
-        (1, {"service": "C"}, ADMIN, 409, "not_a_tidal_window"),
+        (2, {"service": "C"}, ADMIN, 409, "not_a_tidal_window"),
         (13, {"service": "Z"}, ADMIN, 404, "unknown_service"),
         (13, {}, ADMIN, 422, "missing_field"),
         (99, {"service": "C"}, ADMIN, 404, "unknown_window"),

@@ -59,7 +59,7 @@ def test_snapshot(client: TestClient) -> None:
     windows = {w["number"]: w for w in snapshot["windows"]}
     assert windows[4]["state"] == "serving" and windows[4]["ticket"]["number"] == "B001"
     assert windows[7]["state"] == "paused" and windows[1]["state"] == "idle"
-    assert [w["number"] for w in snapshot["windows"] if w["tidal"]] == [13, 14]
+    assert [w["number"] for w in snapshot["windows"] if not w["tidal"]] == [2]  # 15 and 16: reserve, switched to open
     assert snapshot["latest_calls"][0]["number"] == "B001"
     assert snapshot["last_event_id"] != "0-0"
 
@@ -239,7 +239,7 @@ def test_a_clerk_acts_at_their_own_window_only(client: TestClient) -> None:
 def test_whoami_tells_a_pad_where_its_token_may_act(client: TestClient) -> None:
     token = {"Authorization": f"Bearer {sign_in(client, 'w05', 5).json()['token']}"}
     assert client.get("/api/halls/demo/whoami?window=5", headers=token).json() == {
-        "name": "w05", "window": 5, "supervisor": False, "guide": False,
+        "name": "w05", "window": 5, "supervisor": False, "guide": False, "role": "clerk",
     }  # fmt: skip
     assert client.get("/api/halls/demo/whoami?window=6", headers=token).status_code == 403
     assert client.get("/api/halls/demo/whoami?window=66", headers=token).status_code == 404

@@ -77,6 +77,14 @@ PAGE_ASSETS: dict[str, tuple[list[str], list[str]]] = {
         ["/static/queue_server/guide.css", "/static/queue_server/ticket-print.css"],
         ["/static/queue_server/guide.js"],
     ),
+    "/supervise/demo": (
+        ["/static/queue_server/desk-session.css", "/static/queue_server/supervise.css"],
+        ["/static/queue_server/feed.js", "/static/queue_server/desk-session.js", "/static/queue_server/supervise.js"],
+    ),
+    "/backoffice/demo": (
+        ["/static/queue_server/desk-session.css", "/static/queue_server/backoffice.css"],
+        ["/static/queue_server/feed.js", "/static/queue_server/desk-session.js", "/static/queue_server/backoffice.js"],
+    ),
     "/api/docs": (["/static/queue_server/api.css"], []),
     "/t/{ticket}": (
         ["/static/queue_server/phone.css"],

@@ -28,7 +28,7 @@ def guide_token(client: TestClient) -> dict[str, str]:
 def test_the_guide_account_signs_in_at_the_desk_only_and_calls_nobody(client: TestClient) -> None:
     guide = guide_token(client)
     assert client.get("/api/halls/demo/whoami", headers=guide).json() == {
-        "name": "guide", "window": None, "supervisor": False, "guide": True,
+        "name": "guide", "window": None, "supervisor": False, "guide": True, "role": "guide",
     }  # fmt: skip
     refused = act(client, 1, "call-next", guide)
     assert (refused.status_code, refused.json()["error"]) == (403, "wrong_window")

@@ -32,7 +32,12 @@ def estimate(server: ServerProcess, code: str, ahead: int) -> int:
     """What the hall's own figures say the wait is: minutes per visitor over the open windows serving it."""
     hall = httpx2.get(f"{server.url}/api/halls/demo").json()
     minutes: int = next(c["minutes"] for c in hall["categories"] if c["code"] == code)
-    serving = sum(1 for w in hall["windows"] if code in w["services"] and w["state"] != "paused")
+    # a reserve window (后台力量) serves nobody until a back-office clerk opens it for a line
+    serving = sum(
+        1
+        for w in hall["windows"]
+        if code in w["services"] and w["state"] != "paused" and not (w["reserve"] and not w["switched_to"])
+    )
     return math.ceil(ahead * minutes / serving)
 
 

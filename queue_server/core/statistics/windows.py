@@ -61,8 +61,8 @@ def _session_close(hall: Hall, day: date, session: Session) -> float:
 
 def staffs(session: Session, window: Window) -> bool:
     """The session staffs the window: it is among the session's windows (none listed: all) and serves one of the
-    session's categories (none listed: any)."""
-    listed = not session.windows or window.number in session.windows
+    session's categories (none listed: any). No session staffs a reserve window (后台力量's)."""
+    listed = window.number in session.windows if session.windows else not window.reserve
     return listed and (not session.services or any(code in window.services for code in session.services))
 
 

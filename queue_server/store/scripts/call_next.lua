@@ -10,8 +10,16 @@ roll_over()
 local n, services, policy = tostring(A.window), A.services, A.policy
 local w = load_window(n)
 if w.state == 'paused' then return answer_error('window_paused') end
--- A tidal window switched to a congested category (潮汐窗口) serves that category only.
-if w.tidal then services = {w.tidal.service} end
+-- A tidal window switched to a congested category (潮汐窗口) serves that category first, and its own only while
+-- nobody waits in it: a clerk sent to help is never idle in front of their own line. A reserve window (后台力量)
+-- has no line of its own: its back-office clerk came for the one category.
+if w.tidal then
+  local own = w.reserve and {} or services
+  services, policy = {w.tidal.service}, 'order'
+  for _, code in ipairs(own) do
+    if code ~= w.tidal.service then services[#services + 1] = code end
+  end
+end
 complete_current(n, w)
 
 local chosen, chosen_key
@@ -44,8 +52,8 @@ t.called_ms = NOW_MS
 t.recalls = 0
 -- whoever calls now serves the visitor (a supervisor: nobody named), never a clerk who called them before a transfer
 t.clerk = A.clerk ~= '' and A.clerk or nil
--- Called at a tidal window while switched (潮汐窗口): counted in the statistics' tidal share.
-if w.tidal then t.tidal = true end
+-- Called for the category a tidal window was switched to (潮汐窗口): counted in the statistics' tidal share.
+if w.tidal and t.service == w.tidal.service then t.tidal = true end
 save_ticket(t)
 w.current = t.id
 w.since = AT
