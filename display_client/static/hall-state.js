@@ -138,7 +138,9 @@
       const w = windowOf(state, event.window);
       if (w) {
         w.switched_to = { service: event.service, manual: event.manual, since: event.at };
-        w.services = [event.service];
+        // the switched category first, then its own (a reserve window has none of its own)
+        const own = w.reserve ? [] : (w.home_services || []).filter((c) => c !== event.service);
+        w.services = [event.service, ...own];
       }
       state.tidalNotice = { window: event.window, service: event.service, opened: true, at: event.at };
     },

@@ -98,10 +98,12 @@
 
   function drawWindows(state) {
     const grid = $("windows");
+    // A reserve window (后台力量) is shown only while a back-office clerk has it open for a line.
+    const shown = state.windows.filter((w) => !w.reserve || w.switched_to);
     // Two rows for a typical hall; more rows only when the windows would get too narrow to read.
-    const rows = state.windows.length > 16 ? 3 : state.windows.length > 7 ? 2 : 1;
-    grid.style.setProperty("--columns", Math.ceil(state.windows.length / rows));
-    grid.replaceChildren(...state.windows.map(windowCard));
+    const rows = shown.length > 16 ? 3 : shown.length > 7 ? 2 : 1;
+    grid.style.setProperty("--columns", Math.ceil(shown.length / rows));
+    grid.replaceChildren(...shown.map(windowCard));
   }
 
   function windowCard(w) {

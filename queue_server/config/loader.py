@@ -270,7 +270,8 @@ def parse_hall(source: str, data: Mapping[str, Any]) -> Hall:
 
     policy, seasons = TidalPolicy(), tuple[Seasonal, ...]()
     if file.tidal is not None:
-        policy, seasons = parse_tidal(fault, file.tidal, set(codes), {w.number for w in windows if w.tidal})
+        tidal = {w.number for w in windows if w.tidal and not w.reserve}  # a season never takes a reserve window
+        policy, seasons = parse_tidal(fault, file.tidal, set(codes), tidal)
 
     return Hall(
         id=head.id,

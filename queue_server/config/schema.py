@@ -184,6 +184,9 @@ class TidalTable(Table, kw_only=True):
         ]
         | None
     ) = None
+    # 均衡忙闲: how much less busy today (a share, 0.15 = 15 points) an idle window must be than a line's busiest
+    # window to take that line short of congestion; unset or 0: only congestion switches
+    balance_gap: Annotated[float, Meta(ge=0, le=1, extra={"what": "a share", "fault": "expected 0 to 1"})] | None = None
     # "auto": the controller switches by itself; "suggest": it proposes each switch for a supervisor to approve
     mode: (
         Annotated[

@@ -32,6 +32,8 @@ def parse_tidal(
             values[name] = timedelta(minutes=minutes)
     if table.max_per_service is not None:
         values["max_per_service"] = table.max_per_service
+    if table.balance_gap is not None:
+        values["balance_gap"] = float(table.balance_gap)
     if table.mode is not None:
         values["mode"] = table.mode
     try:

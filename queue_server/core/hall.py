@@ -67,6 +67,9 @@ class TidalPolicy:
     min_between_switches: timedelta = timedelta(minutes=15)
     max_per_service: int = 2
     mode: Literal["auto", "suggest"] = "auto"  # suggest: each switch waits for a supervisor's approval
+    # 均衡忙闲: an idle window this much less busy today than a line's busiest window takes that line when people
+    # wait there, even short of congestion; 0: only congestion switches
+    balance_gap: float = 0.0
 
     def __post_init__(self) -> None:
         # without a gap between the thresholds a line near one value would switch back and forth
@@ -74,6 +77,8 @@ class TidalPolicy:
             raise ValueError("close_below_minutes must be at least 0 and below open_at_minutes")
         if self.max_per_service < 0:
             raise ValueError("max_per_service must not be negative")
+        if not 0 <= self.balance_gap <= 1:
+            raise ValueError("balance_gap must be a share from 0 to 1")
 
 
 @dataclass(frozen=True)
@@ -145,10 +150,6 @@ class Window:
     evaluator_token: str | None = None  # sha256 hex of the token of this window's 好差评 evaluator device
     tidal_services: tuple[str, ...] = ()  # the categories it may be switched to; empty: any
     reserve: bool = False  # 后台力量's window: closed until a reserve clerk opens it; no session staffs it
-
-    def may_take(self, service: str) -> bool:
-        """Whether the window may be switched to ``service``."""
-        return not self.tidal_services or service in self.tidal_services
 
 
 @dataclass(frozen=True)

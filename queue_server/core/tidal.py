@@ -39,14 +39,14 @@ from typing import Literal
 
 from queue_server.core.hall import Seasonal, TidalPolicy
 from queue_server.core.tidal_outlook import INF, OWN_SHARE, Line, Outlook, outlooks, predicted_wait, serving_counts
-from queue_server.core.tidal_reasons import close_reason, home_reason, open_reason, reserve_reason
+from queue_server.core.tidal_reasons import balance_reason, close_reason, home_reason, open_reason, reserve_reason
 
 __all__ = ["Action", "Decision", "Line", "Memory", "TidalWindow", "decide", "predicted_wait", "serving_counts"]
 
 
 # closed and called: a reserve window nobody sits at, before and after the back office is asked to open it
 WindowState = Literal["idle", "serving", "paused", "closed", "called"]
-Cause = Literal["congested", "calm", "home_busy", "seasonal", "seasonal_ended", "unstaffed"]
+Cause = Literal["congested", "balance", "calm", "home_busy", "seasonal", "seasonal_ended", "unstaffed"]
 
 
 @dataclass(frozen=True)
@@ -184,7 +184,46 @@ def decide(
         busy.add(w.number)
         assigned[w.number] = s
 
+    if policy.balance_gap > 0:
+        actions += _balance(tidal, by_line, busy, assigned, mind, policy, look, counts)
     return Decision(tuple(actions), mind.memory())
+
+
+def _balance(
+    windows: list[TidalWindow],
+    lines: Mapping[str, Line],
+    busy: set[int],
+    assigned: dict[int, str | None],
+    mind: _Mind,
+    policy: TidalPolicy,
+    look: Mapping[str, Outlook],
+    counts: Mapping[str, float],
+) -> list[Action]:
+    """均衡忙闲: an idle window whose own lines are empty, and that has been ``balance_gap`` less busy today than
+    the busiest window of a line where people wait, takes that line, so the day's work is shared; one window a tick.
+    The least busy idle window goes first, to the line whose windows have worked most."""
+    worked: dict[str, float] = {}
+    for w in windows:
+        for s in (w.assigned,) if w.assigned is not None else w.home_services:
+            worked[s] = max(worked.get(s, 0.0), mind.busy_ratio(w))
+    waiting = [s for s, line in lines.items() if line.waiting > 0 and s not in mind.switched_now]
+    idle = [w for w in windows if w.state == "idle" and _home_outlook(w, look, counts) < policy.close_below_minutes]
+    for w in sorted(idle, key=lambda w: (mind.busy_ratio(w), w.number)):
+        mine = mind.busy_ratio(w)
+        options = [
+            s
+            for s in waiting
+            if worked.get(s, 0.0) - mine >= policy.balance_gap
+            and sum(1 for n, a in assigned.items() if a == s and not _reserve(windows, n)) < policy.max_per_service
+            and w in _candidates(windows, s, busy, mind, policy, look, counts)
+        ]
+        if options:
+            s = max(options, key=lambda s: (worked[s], look[s].worst, s))
+            reason = balance_reason(s, lines[s].waiting, mine, worked[s])
+            mind.switched(w.number, s, calm=False)
+            assigned[w.number] = s
+            return [Action("open", w.number, s, "balance", reason)]
+    return []
 
 
 def _reserve(windows: Iterable[TidalWindow], number: int) -> bool:
@@ -249,7 +288,8 @@ def _home_outlook(w: TidalWindow, look: Mapping[str, Outlook], counts: Mapping[s
     for h in w.home_services:
         if h not in look:
             continue
-        left = counts.get(h, 0) - 1
+        # a window already switched gives its own lines only its spare share, which it keeps wherever it helps
+        left = counts.get(h, 0) - (1 if w.assigned is None else OWN_SHARE)
         if left < 1 and look[h].line.waiting > 0:
             return INF  # its only window: the visitors already waiting there would wait behind the other line
         worst = max(worst, look[h].with_windows(left + OWN_SHARE))

@@ -3,7 +3,8 @@
 The predicted wait now is the line over the windows serving it: ``waiting × minutes per visitor ÷ windows``. With
 the arrivals forecast (:mod:`queue_server.core.forecast`) the line a quarter of an hour ahead is the line now plus
 the expected arrivals minus what its windows serve meanwhile; the decision acts on the longer of the two, so a
-rush that the forecast sees is met before the line builds up, and a line that is about to drain is not helped.
+rush that the forecast sees is met before the line builds up (a long line now is helped even if it will drain:
+its visitors wait now).
 Pure.
 """
 

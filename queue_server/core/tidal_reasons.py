@@ -52,3 +52,11 @@ def reserve_reason(line: Line, wait: float | None, held: timedelta) -> str:
         f"congestion warning: {n} waiting, predicted wait {w} min for {m} min, no tidal window free: "
         "back-office staff wanted"
     )
+
+
+def balance_reason(service: str, waiting: int, mine: float, worked: float) -> str:
+    a, b = f"{mine * 100:.0f}%", f"{worked * 100:.0f}%"
+    return (
+        f"均衡忙闲: 本窗口今日忙闲率 {a}, {service} 窗口 {b}, {waiting} 人等候 / "
+        f"evening out the work: this window busy {a} today, {service}'s windows {b}, {waiting} waiting"
+    )

@@ -31,7 +31,7 @@ from queue_server.simulator.report import build_report, render_text, seed_entry
 from queue_server.simulator.runner import embedded_redis, simulate
 from queue_server.simulator.seeds import SeedsError, build_seeds_report, parse_seeds, render_seeds_text, seeds_label
 from queue_server.simulator.staffing import boundaries
-from queue_server.simulator.trial import TrialError, apply_trial, staffing_option, window_list
+from queue_server.simulator.trial import TrialError, apply_trial, staffing_option, window_list, without_reserve
 from queue_server.store.embedded_redis import EmbeddedRedisError
 
 PROG = "queue-server simulate"
@@ -63,6 +63,12 @@ def parse_args(argv: Sequence[str]) -> argparse.Namespace:
         "--tidal-windows",
         metavar="LIST",
         help="try these windows as the tidal ones instead of the hall file's, e.g. 11,12,13,14",
+    )
+    parser.add_argument(
+        "--reserve",
+        action="store_true",
+        help="let the hall's back-office staff (后台力量) answer the controller's alerts in the tidal run; their "
+        "minutes are reported apart. Without it both runs have the same staff, and reserve windows stay closed",
     )
     parser.add_argument(
         "--staff",
@@ -105,12 +111,16 @@ def prepare(args: argparse.Namespace) -> tuple[Hall, Profile, date, dict[str, An
     tidal = window_list(args.tidal_windows, "--tidal-windows") if args.tidal_windows is not None else None
     staffing = dict(staffing_option(text) for text in args.staff)
     hall = apply_trial(hall, tidal, staffing)
+    if not args.reserve:
+        hall = without_reserve(hall)
     trial = None
-    if tidal is not None or staffing:
+    if tidal is not None or staffing or (args.reserve and hall.reserve):
         trial = {
             "tidal_windows": None if tidal is None else list(tidal),
             "staff": {k: list(v) for k, v in staffing.items()},
         }
+        if args.reserve and hall.reserve:
+            trial["reserve"] = True
     if args.date is not None:
         try:
             day = date.fromisoformat(args.date)

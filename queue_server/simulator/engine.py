@@ -25,11 +25,14 @@ from queue_server.core.errors import Conflict, QueueError
 from queue_server.core.hall import Window
 from queue_server.core.hours import max_waiting
 from queue_server.core.records import CheckedIn, TicketResult
+from queue_server.core.tidal import Action
 from queue_server.simulator.staffing import boundaries, closed_categories, closing_moments, on_duty, window_for
 from queue_server.simulator.visitors import Visitor
 from queue_server.store.bookings import Bookings
 from queue_server.store.hall_store import HallStore
+from queue_server.store.reserve_desk import accept
 from queue_server.store.tidal_controller import TICK_SECONDS, TidalController
+from queue_server.store.tidal_desk import alerts
 
 Policy = Literal["static", "tidal"]
 POLICIES: tuple[Policy, ...] = ("static", "tidal")
@@ -53,12 +56,18 @@ class Clerk:
     assigned: str | None = None  # switched to this category by the tidal controller
     paused: bool = False  # paused in the store
     current: str | None = None  # the ticket at the window, not yet completed or skipped
+    reserve_since: datetime | None = None  # a back-office clerk (后台力量) who took an alert: from accepting it
+    reserve_until: datetime | None = None  # ... until handed back (the visitor at the window finished first)
 
     def serves(self, on_duty: bool = True) -> tuple[str, ...]:
         own = self.duty if on_duty else self.last_duty
         if self.assigned is not None:  # the switched category first, then its own (as call_next does)
             return (self.assigned, *(c for c in own if c != self.assigned))
         return own
+
+    @property
+    def on_reserve_duty(self) -> bool:
+        return self.reserve_since is not None and self.reserve_until is None
 
 
 @dataclass
@@ -72,6 +81,8 @@ class DayLog:
     waiting_at_closing: Counter[str] = field(default_factory=Counter)  # in line when their category closed
     switches: list[dict[str, Any]] = field(default_factory=list)  # tidal switches made by the controller
     bookings_refused: int = 0  # booked visitors whose slot was full: they walk in
+    reserve_minutes: float = 0.0  # back-office clerks away from the back office: walking over and at the window
+    reserve_calls: int = 0  # alerts raised for reserve staff (后台力量)
     started_at: datetime | None = None
     ended_at: datetime | None = None
 
@@ -181,6 +192,9 @@ class HallDay:
             await self._duty(now)
         elif kind == "closing":
             self.log.waiting_at_closing.update({c: await self.store.waiting(c) for c in arg})
+        elif kind == "reserve_arrives":
+            if arg.on_reserve_duty and arg.state in ("off", "idle"):
+                self._wake(now, arg)  # sits down and calls the line it came for
         elif kind == "tick":
             await self._tick(now)
             self._push(now + TICK, "tick")
@@ -220,8 +234,12 @@ class HallDay:
     async def _call(self, now: datetime, clerk: Clerk) -> None:
         """The clerk is free (the visitor before, if any, is done) and looks for the next one."""
         n = clerk.window.number
-        on_duty = bool(clerk.duty)
-        services = clerk.duty if on_duty else closed_categories(self.hall, now, clerk.serves(on_duty=False))
+        on_duty = bool(clerk.duty) or clerk.on_reserve_duty
+        services: tuple[str, ...]
+        if clerk.on_reserve_duty:
+            services = (clerk.assigned,) if clerk.assigned else ()
+        else:
+            services = clerk.duty if on_duty else closed_categories(self.hall, now, clerk.serves(on_duty=False))
         if services:
             if clerk.paused:
                 await self.store.resume(now, n)
@@ -239,6 +257,9 @@ class HallDay:
         elif clerk.current is not None:
             await self.store.complete(now, n)
             clerk.current = None
+        if clerk.reserve_since is not None:  # handed back: walks back to the back office now
+            self.log.reserve_minutes += (now - clerk.reserve_since).total_seconds() / 60
+            clerk.reserve_since = clerk.reserve_until = None
         if not clerk.paused:
             await self.store.pause(now, n)  # off duty: the controller must not count on this window
             clerk.paused = True
@@ -254,6 +275,8 @@ class HallDay:
     async def _duty(self, now: datetime) -> None:
         duty = on_duty(self.hall, now)
         for n, clerk in self.clerks.items():
+            if clerk.window.reserve:
+                continue  # no session staffs a reserve window: only an alert opens it
             clerk.duty = duty.get(n, ())
             if clerk.duty:
                 clerk.last_duty = clerk.duty
@@ -270,12 +293,44 @@ class HallDay:
             return
         for action in await self.controller.tick(now):
             clerk = self.clerks[action.window]
-            clerk.assigned = action.service if action.kind == "open" else None
             self.log.switches.append(
                 {"at": now.isoformat(), "window": action.window, "kind": action.kind, "service": action.service}
             )
+            if clerk.window.reserve:
+                await self._reserve(now, clerk, action)
+                continue
+            clerk.assigned = action.service if action.kind == "open" else None
             if clerk.state == "idle":
                 self._wake(now, clerk)
+
+    async def _reserve(self, now: datetime, clerk: Clerk, action: Action) -> None:
+        """后台力量: the first free back-office clerk who can serve the line takes the alert at once and walks over;
+        a hand-back lets the clerk finish the visitor at the window, then go back."""
+        if action.kind == "reserve":
+            self.log.reserve_calls += 1
+            username = self._free_reserve_clerk(action.service)
+            alert = next((a for a in await alerts(self.store) if a["window"] == action.window), None)
+            if username is None or alert is None:
+                return  # nobody free who can serve it: the alert waits, then expires
+            await accept(self.store, now, alert["id"], username)
+            clerk.name, clerk.assigned, clerk.paused = username, action.service, False
+            clerk.reserve_since, clerk.reserve_until = now, None
+            assert self.hall.reserve is not None
+            self._push(now + timedelta(minutes=self.hall.reserve.arrive_minutes), "reserve_arrives", clerk)
+        elif action.kind == "close" and clerk.on_reserve_duty:
+            clerk.assigned, clerk.reserve_until, clerk.paused = None, now, True  # the window pauses at once
+            if clerk.state in ("idle", "off"):
+                await self._call(now, clerk)
+
+    def _free_reserve_clerk(self, service: str) -> str | None:
+        if self.hall.reserve is None:
+            return None
+        busy = {c.name for c in self.clerks.values() if c.reserve_since is not None}
+        for username in self.hall.reserve.clerks:
+            account = self.hall.clerk(username)
+            if username not in busy and account is not None and account.can_serve(service):
+                return username
+        return None
 
     async def _report_hour(self, now: datetime) -> None:
         if self.progress is None:

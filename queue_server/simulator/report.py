@@ -252,6 +252,8 @@ def trial_lines(trial: Mapping[str, Any] | None) -> list[str]:
         lines.append("trial: tidal windows " + (",".join(map(str, trial["tidal_windows"])) or "none"))
     for name, windows in trial.get("staff", {}).items():
         lines.append(f"trial: {name} staffed at windows {','.join(map(str, windows))}")
+    if trial.get("reserve"):
+        lines.append("reserve staff (后台力量) answer alerts in the tidal run; their minutes are counted apart")
     return lines
 
 

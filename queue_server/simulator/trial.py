@@ -71,3 +71,10 @@ def apply_trial(
             if lost:
                 raise TrialError(f"--staff {s.name}: no staffed window serves category {lost[0]!r} of the session")
     return hall
+
+
+def without_reserve(hall: Hall) -> Hall:
+    """``hall`` with no back-office staff (后台力量) and no reserve windows: the same staff for both policies."""
+    if hall.reserve is None:
+        return hall
+    return replace(hall, reserve=None, windows=tuple(w for w in hall.windows if not w.reserve))

@@ -19,7 +19,7 @@ from __future__ import annotations
 import json
 import logging
 import secrets
-from collections.abc import Iterable
+from collections.abc import Collection, Iterable
 from datetime import date, datetime
 from statistics import mean
 from typing import Any, cast
@@ -101,6 +101,7 @@ class TidalController:
         await tidal_desk.expire_alerts(store, now)
         records = await reserve_desk.window_records(store)
         out = {a["window"]: a for a in await tidal_desk.alerts(store) if a["state"] == "open"}
+        seated = {str(r["reserve"]["clerk"]) for r in records.values() if r.get("reserve")}
         windows, regular = [], {s.code: 0 for s in hall.services}
         done: list[Action] = []
         for w in snapshot["windows"]:
@@ -112,7 +113,7 @@ class TidalController:
                     # handed back while a visitor was at it: that visitor is done, the clerk goes back now
                     await reserve_desk.release(store, now, w["number"], "calm", RELEASED)
                     seat = None
-                windows.append(reserve_window(hall, config, w, seat, out.get(w["number"])))
+                windows.append(reserve_window(hall, config, w, seat, out.get(w["number"]), seated))
                 continue
             if w["number"] not in staffed and not w["ticket"]:
                 w = {**w, "state": "paused"}
@@ -206,22 +207,33 @@ def tidal_window(w: WindowView, may: frozenset[str] | None = None, reserve: bool
 
 
 def reserve_window(
-    hall: Hall, config: Window, w: WindowView, seat: dict[str, Any] | None, alert: Alert | None
+    hall: Hall,
+    config: Window,
+    w: WindowView,
+    seat: dict[str, Any] | None,
+    alert: Alert | None,
+    seated: Collection[str] = (),
 ) -> TidalWindow:
     """A reserve window for the decision: as it is while a reserve clerk sits there (paused once handed back),
     ``called`` while an alert for it is out, else ``closed``."""
     home = tuple(w["home_services"])
+    may: frozenset[str] | None
     if seat:
         clerk = hall.clerk(str(seat["clerk"]))
         may = qualified(config, clerk.skills if clerk else ())
         if seat.get("releasing"):
             return TidalWindow(w["number"], home, "paused", qualified=may, reserve=True)
         return tidal_window(w, may, reserve=True)
-    # Before anyone sits there, any reserve clerk may come: the window takes what one of them can serve.
-    staff = [hall.clerk(name) for name in (hall.reserve.clerks if hall.reserve else ())]
+    # Before anyone sits there, any reserve clerk still in the back office (``seated``: at another reserve window)
+    # may come: the window takes what one of them can serve, and nothing when all are out already.
+    staff = [hall.clerk(name) for name in (hall.reserve.clerks if hall.reserve else ()) if name not in seated]
     skills = [c.skills for c in staff if c is not None]
-    anyone = not skills or any(not s for s in skills)
-    may = qualified(config, () if anyone else {code for s in skills for code in s})
+    if not skills:
+        may = frozenset()
+    elif any(not s for s in skills):
+        may = qualified(config, ())
+    else:
+        may = qualified(config, {code for s in skills for code in s})
     if alert is not None:
         since = datetime.fromisoformat(alert["at"])
         return TidalWindow(w["number"], home, "called", alert["service"], since, qualified=may, reserve=True)

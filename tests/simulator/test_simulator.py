@@ -267,7 +267,7 @@ def test_a_trial_changes_only_the_simulated_hall(config_dir: Path) -> None:
     hall = load_halls(config_dir)["demo"]
     tried = apply_trial(hall, [11, 12], {"周末及节假日专场": [1, 3, 4, 6, 10, 12]})
     assert [w.number for w in tried.windows if w.tidal] == [11, 12, 15, 16]  # reserve windows stay switchable
-    assert [w.number for w in hall.windows if w.tidal] == [1, *range(3, 17)]
+    assert [w.number for w in hall.windows if w.tidal] == list(range(1, 17))
     saturday = datetime(2026, 11, 28, 10, 0, tzinfo=SHANGHAI)
     assert 12 in on_duty(tried, saturday) and 12 not in on_duty(hall, saturday)
     with pytest.raises(TrialError, match="no window 99"):

@@ -43,7 +43,7 @@ async def test_a_congested_line_gets_the_tidal_window_and_gives_it_back(store: H
     opened = await controller.tick(MORNING + minutes(5))
     assert [(a.kind, a.window, a.service, a.cause) for a in opened] == [("open", 5, "A", "congested")]
     window = (await store.snapshot(MORNING + minutes(5)))["windows"][4]
-    assert (window["services"], switched(window)["manual"]) == (["A"], False)
+    assert (window["services"], switched(window)["manual"]) == (["A", "C"], False)  # A first, then its own C
     (event,) = await tidal_events(redis, "t1")
     assert (event["type"], event["window"], event["service"]) == ("tidal_opened", 5, "A")
     assert "40" in event["reason"]
