@@ -113,7 +113,7 @@ def prepare(args: argparse.Namespace) -> tuple[Hall, Profile, date, dict[str, An
     hall = apply_trial(hall, tidal, staffing)
     if not args.reserve:
         hall = without_reserve(hall)
-    trial = None
+    trial: dict[str, Any] | None = None
     if tidal is not None or staffing or (args.reserve and hall.reserve):
         trial = {
             "tidal_windows": None if tidal is None else list(tidal),
