@@ -1,10 +1,9 @@
 """Tidal-window decisions (潮汐窗口): which window to switch to which category, when to send it back, and when to
 call back-office staff (后台力量) forward.
 
-Pure: lines, windows, handling times, the arrivals forecast, policy, memory and ``now`` in; actions and the updated
-memory out. No Redis, no I/O. The controller around it stores :class:`Memory` between ticks, applies each
-:class:`Action` (a switch with its ``tidal_opened`` / ``tidal_closed`` event, or an ``alert`` to the back office),
-or, in ``suggest`` mode, proposes it to the supervisor, and calls :func:`decide` again on its next tick.
+Pure: lines, windows, the forecast, policy, memory and ``now`` in; actions and the new memory out. The controller
+around it keeps :class:`Memory` between ticks and takes each :class:`Action` (a switch with its event, or an
+``alert`` to the back office), or in ``suggest`` mode proposes it to the supervisor.
 
 Rules, in the order :func:`decide` applies them:
 
@@ -27,7 +26,11 @@ Rules, in the order :func:`decide` applies them:
 - Acting restarts the category's clock, so the effect of one switch is watched before the next. A window
   switches at most once per ``min_between_switches``; at most ``max_per_service`` tidal windows (reserve windows
   not counted) serve one category.
-- A switched window serves only the category it was switched to.
+- 均衡忙闲 (``balance_gap`` > 0): short of congestion, an idle window whose own lines are empty and that has worked
+  ``balance_gap`` less today (its busy ratio, sampled at every tick) than the busiest window of a line where people
+  wait takes that line, one window a tick, so the day's work is shared between the clerks.
+- A switched window serves the category it was switched to first and its own when nobody waits there; a reserve
+  window serves only the category it was opened for.
 """
 
 from __future__ import annotations
@@ -204,9 +207,17 @@ def _balance(
     The least busy idle window goes first, to the line whose windows have worked most."""
     worked: dict[str, float] = {}
     for w in windows:
+        if w.reserve or w.state not in ("idle", "serving"):
+            continue  # a window that is not working now (or the back office's) says nothing of a line's load
         for s in (w.assigned,) if w.assigned is not None else w.home_services:
             worked[s] = max(worked.get(s, 0.0), mind.busy_ratio(w))
-    waiting = [s for s, line in lines.items() if line.waiting > 0 and s not in mind.switched_now]
+    recent = {w.assigned for w in windows if w.assigned_since and mind.now - w.assigned_since < policy.open_after}
+    waiting = [
+        s
+        for s, line in lines.items()
+        # people wait, the line is not calm, and its last switch has had time to show (no window a tick)
+        if line.waiting > 0 and s not in mind.switched_now and s not in mind.calm_since and s not in recent
+    ]
     idle = [w for w in windows if w.state == "idle" and _home_outlook(w, look, counts) < policy.close_below_minutes]
     for w in sorted(idle, key=lambda w: (mind.busy_ratio(w), w.number)):
         mine = mind.busy_ratio(w)
@@ -231,12 +242,8 @@ def _reserve(windows: Iterable[TidalWindow], number: int) -> bool:
 
 
 def _plans(seasonal: Iterable[Seasonal], day: date) -> dict[int, Seasonal]:
-    plan_of: dict[int, Seasonal] = {}
-    for plan in seasonal:
-        if plan.covers(day):
-            for n in plan.windows:
-                plan_of.setdefault(n, plan)
-    return plan_of
+    # the first plan given wins a window that two plans name: the later ones are written first and overwritten
+    return {n: plan for plan in reversed(list(seasonal)) if plan.covers(day) for n in plan.windows}
 
 
 def _after(windows: Iterable[TidalWindow], actions: Iterable[Action]) -> dict[int, str | None]:

@@ -328,6 +328,12 @@ async def tidal_switch(request: Request) -> JSONResponse:
             f"Window {window.number} is not a tidal window (潮汐窗口).",
             "not_a_tidal_window",
         )
+    if window.reserve:  # it opens with a back-office clerk at it, from the back office, and closes the same way
+        raise Conflict(
+            f"{window.number} 号窗口是后台支援窗口，由后台人员接受支援请求时开启。",
+            f"Window {window.number} is a reserve window: it opens when a back-office clerk accepts an alert.",
+            "not_a_tidal_window",
+        )
     opening = request.method == "POST"
     body = await body_of(request, TidalOpen) if opening else await body_of(request, Empty, False)
     service = service_code(store, body.service) if isinstance(body, TidalOpen) else None

@@ -146,6 +146,13 @@ async def sign_in(
             else "This account signs in at no window (guide desk, back office or supervisor).",
             "wrong_window",
         )
+    place = hall.window(window) if window is not None else None
+    if place is not None and place.reserve:  # opened only by a back-office clerk accepting an alert
+        raise Forbidden(
+            f"{window} 号窗口是后台支援窗口，请在后台页面接受支援请求后开启。",
+            f"Window {window} is a reserve window: it opens from the back office, when a clerk accepts an alert.",
+            "wrong_window",
+        )
     if window is not None and clerk.windows and window not in clerk.windows:
         allowed = ", ".join(str(n) for n in clerk.windows)
         raise Forbidden(

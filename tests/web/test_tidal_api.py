@@ -21,7 +21,7 @@ from starlette.testclient import TestClient
 
 from queue_server.core import records, tidal_records
 from queue_server.server.app import create_app
-from queue_server.store import keys, tidal_desk
+from queue_server.store import keys, reserve_desk, tidal_desk
 from queue_server.store.hall_store import HallStore, Scripts
 from queue_server.store.tidal_controller import TidalController
 from tests.conftest import StoppedClock
@@ -189,3 +189,38 @@ def test_back_office_staff_accept_an_alert_and_sign_out_to_hand_it_back(
     (released,) = [e for e in stream if e["type"] == "reserve_released"]
     assert (released["window"], released["clerk"], released["cause"]) == (15, "孙悦", "signed_out")
     assert [e["window"] for e in stream if e["type"] == "reserve_accepted"] == [15]
+
+
+def test_a_reserve_window_opens_only_from_the_back_office(
+    client: TestClient, redis_url: str, config_dir: Path, clock: StoppedClock
+) -> None:
+    # floater's account may sign in at any window, but not at a reserve window nobody opened from the back office
+    refused = sign_in(client, "floater", 16)
+    assert (refused.status_code, refused.json()["error"]) == (403, "wrong_window")
+    assert "后台支援窗口" in refused.json()["message"]
+    # nor does a supervisor switch one by hand: it would be open with nobody at it
+    by_hand = client.post("/api/halls/demo/windows/16/tidal", json={"service": "C"}, headers=ADMIN)
+    assert (by_hand.status_code, by_hand.json()["error"]) == (409, "not_a_tidal_window")
+
+
+def test_a_reserve_window_handed_back_calls_nobody_more(
+    client: TestClient, redis_url: str, config_dir: Path, clock: StoppedClock
+) -> None:
+    async def raise_alert(store: HallStore) -> Any:
+        return await tidal_desk.raise_alert(store, TEN, 15, "B", "拥堵预警 / congestion warning")
+
+    alert = in_store(redis_url, config_dir, raise_alert)
+    accepted = client.post(f"/api/halls/demo/alerts/{alert['id']}/accept", headers=desk_sign_in(client, "b01"))
+    token = {"Authorization": f"Bearer {accepted.json()['token']}"}
+    take(client, "B")
+    assert client.post("/api/halls/demo/windows/15/call-next", headers=token).json()["ticket"]["service"] == "B"
+    take(client, "B")
+
+    async def hand_back(store: HallStore) -> bool:  # the line went calm while the clerk was serving
+        return await reserve_desk.release(store, TEN, 15, "calm", "无人等候 / nobody waiting")
+
+    assert in_store(redis_url, config_dir, hand_back) is False  # waits for the visitor at the window
+    # the clerk finishes that visitor, and may neither resume nor call anyone else: the window is closing
+    assert client.post("/api/halls/demo/windows/15/complete", headers=token).status_code == 200
+    again = client.post("/api/halls/demo/windows/15/call-next", headers=token)
+    assert (again.status_code, again.json()["error"]) == (409, "window_paused")

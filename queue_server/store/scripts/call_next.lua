@@ -10,6 +10,8 @@ roll_over()
 local n, services, policy = tostring(A.window), A.services, A.policy
 local w = load_window(n)
 if w.state == 'paused' then return answer_error('window_paused') end
+-- A reserve window with its back-office clerk still there but handed back serves nobody more (it is closing).
+if w.reserve and not w.tidal then return answer_error('window_paused') end
 -- A tidal window switched to a congested category (潮汐窗口) serves that category first, and its own only while
 -- nobody waits in it: a clerk sent to help is never idle in front of their own line. A reserve window (后台力量)
 -- has no line of its own: its back-office clerk came for the one category.
