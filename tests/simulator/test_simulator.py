@@ -318,3 +318,32 @@ def test_a_hall_open_at_all_times_has_no_day_to_simulate(
     )
     assert main(["simulate", "--profile", str(path), "--config", str(config_dir)]) == 2
     assert "has no [[sessions]]" in capsys.readouterr().err
+
+
+def test_reserve_staff_open_a_window_for_a_line_no_tidal_window_can_clear(
+    capsys: pytest.CaptureFixture[str], config_dir: Path, redis_url: str, tmp_path: Path
+) -> None:
+    # A Monday morning rush on real estate (C, 12 minutes a visitor) that only windows 7 to 10 may take.
+    path = tmp_path / "estate.toml"
+    path.write_text(
+        '[profile]\nhall = "demo"\ndate = 2026-11-23\n[handling]\nC = 12\nA = 4\n'
+        "[arrivals]\nhours = [9, 10]\nC = [40, 30]\nA = [10, 10]\n",
+        encoding="utf-8",
+    )
+    args: list[str | Path] = ["--profile", path, "--config", config_dir, "--redis-url", redis_url, "--seed", "3"]
+    report = simulate(capsys, *args, "--reserve")
+    static, tidal = report["policies"]["static"], report["policies"]["tidal"]
+    assert report["trial"]["reserve"] is True
+    assert static["staff_minutes"]["reserve"] == 0  # the same clerks; the back office stays in the back office
+    assert tidal["staff_minutes"]["reserve"] > 0  # counted apart, from accepting the alert to going back
+    called = [s for s in tidal["tidal_switches"] if s["kind"] == "reserve"]
+    assert called and {s["service"] for s in called} == {"C"}
+    opened = {w["number"]: w for w in tidal["windows"] if w["number"] in (15, 16) and w["served"]}
+    assert opened and all(w["tidal_served"] == w["served"] for w in opened.values())  # only the line they came for
+    # b02 is the one back-office clerk who can serve C: one reserve window at a time
+    assert len(opened) == 1
+
+    plain = simulate(capsys, *args, "--policy", "tidal")  # without --reserve: no reserve windows at all
+    assert plain["trial"] is None
+    assert [w["number"] for w in plain["policies"]["tidal"]["windows"] if w["number"] > 14] == []
+    assert plain["policies"]["tidal"]["staff_minutes"]["reserve"] == 0
