@@ -34,6 +34,7 @@ from queue_server.core.hall import (
     Seasonal,
     Service,
     Session,
+    StaffingTarget,
     TidalPolicy,
     Window,
 )
@@ -128,6 +129,7 @@ def _clerk(fault: _Faults, i: int, entry: schema.ClerkEntry, numbers: list[int],
         entry.display_name.strip(),
         entry.role,
         tuple(entry.skills),
+        entry.hours_per_week,
     )
 
 
@@ -293,6 +295,10 @@ def parse_hall(source: str, data: Mapping[str, Any]) -> Hall:
         access=_access(fault, file.access),
         ratings=_ratings(fault, file.ratings),
         reserve=reserve,
+        # 服务目标: the types above keep both in range, so the target never refuses them
+        staffing=StaffingTarget(file.staffing.target_share, file.staffing.target_minutes)
+        if file.staffing
+        else StaffingTarget(),
     )
 
 

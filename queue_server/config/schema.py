@@ -135,6 +135,8 @@ class ClerkEntry(Table, kw_only=True):
     ] = "clerk"
     # The categories this clerk can serve (业务技能); unset: any. A tidal switch never sends a clerk elsewhere.
     skills: Annotated[list[str], Meta(extra={"what": "a list of category codes"})] = []
+    # 合同工时: the most hours a week the rota (queue_server.rota) may give the clerk
+    hours_per_week: Annotated[int, whole(1, 80, "a whole number of hours")] = 40
 
 
 class SessionEntry(Table, kw_only=True):
@@ -275,6 +277,15 @@ class ReserveTable(Table, kw_only=True):
     arrive_minutes: Annotated[float, minutes(0, 120)] = 5.0
 
 
+class StaffingTable(Table, kw_only=True):
+    """服务目标: the staffing plan asks for enough windows that target_share of visitors wait at most target_minutes."""
+
+    target_share: Annotated[
+        float, Meta(ge=0.01, le=0.99, extra={"what": "a share", "fault": "expected a share from 0.01 to 0.99"})
+    ] = 0.8
+    target_minutes: Annotated[float, minutes(0, 240)] = 15.0
+
+
 class HallFile(Table, kw_only=True):
     """One hall file (``config/*.toml``): one 政务服务中心."""
 
@@ -289,3 +300,4 @@ class HallFile(Table, kw_only=True):
     access: Annotated[AccessTable, Meta(extra={"what": "an [access] table"})] | None = None
     ratings: Annotated[RatingsTable, Meta(extra={"what": "a [ratings] table"})] | None = None
     reserve: Annotated[ReserveTable, Meta(extra={"what": "a [reserve] table"})] | None = None
+    staffing: Annotated[StaffingTable, Meta(extra={"what": "a [staffing] table"})] | None = None

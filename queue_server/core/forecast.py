@@ -85,3 +85,9 @@ def _demand(seasons: Iterable[Seasonal], code: str, today: date, past: date) -> 
         if plan.service == code and plan.covers(today) and not plan.covers(past):
             return plan.demand
     return 1.0
+
+
+def seasonal_demand(seasons: Iterable[Seasonal], code: str, today: date, past: date) -> float:
+    """The factor a seasonal plan puts on a past day's count of ``code`` when forecasting ``today`` (the day's
+    forecast, :mod:`queue_server.core.day_forecast`, weighs its basis days the same way as :func:`next_hour`)."""
+    return _demand(seasons, code, today, past)

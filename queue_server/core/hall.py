@@ -165,6 +165,7 @@ class Clerk:
     # staff (后台力量) called forward to open a reserve window; "supervisor": a 值班长
     role: Role = "clerk"
     skills: tuple[str, ...] = ()  # the categories the clerk can serve; empty: any
+    hours_per_week: int = 40  # 合同工时: the most a week's rota gives the clerk (queue_server.rota)
 
     def can_serve(self, service: str) -> bool:
         return not self.skills or service in self.skills
@@ -186,6 +187,22 @@ class RatingPolicy:
             raise ValueError("within_minutes must be at least 1")
         if not 0 <= self.verify_days <= self.revisit_days <= self.close_days:
             raise ValueError("verify_days, revisit_days and close_days must not go down")
+
+
+@dataclass(frozen=True)
+class StaffingTarget:
+    """The hall's ``[staffing]`` table (服务目标, queue_server.core.staffing_plan): the staffing plan asks for enough
+    windows that ``share`` of the visitors are called within ``minutes`` of taking a ticket."""
+
+    share: float = 0.8
+    minutes: float = 15.0
+
+    def __post_init__(self) -> None:
+        # no finite number of windows calls everyone at once: a share of 1 has no answer
+        if not 0 < self.share < 1:
+            raise ValueError("target_share must be above 0 and below 1")
+        if self.minutes < 0:
+            raise ValueError("target_minutes must not be negative")
 
 
 @dataclass(frozen=True)
@@ -224,6 +241,7 @@ class Hall:
     access: Access = field(default_factory=lambda: Access())  # trusted devices and the limits of anonymous clients
     ratings: RatingPolicy = field(default_factory=RatingPolicy)  # 好差评: every hall rates, with defaults if unset
     reserve: Reserve | None = None  # 后台力量; None: the hall calls no back-office staff forward
+    staffing: StaffingTarget = field(default_factory=StaffingTarget)  # the staffing plan's service target
 
     def service(self, code: str) -> Service | None:
         return next((s for s in self.services if s.code == code), None)

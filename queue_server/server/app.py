@@ -35,8 +35,11 @@ from queue_server.web import (
     openapi,
     pages,
     ratings_api,
+    rota_api,
+    rota_page,
     sign_in_api,
     staff_api,
+    staffing_api,
     supervise_api,
     supervise_page,
     tidal_api,
@@ -124,6 +127,8 @@ def create_app(
     routes += [*stats_api.routes, *stats_page.routes, *staff_api.routes]
     routes += [*supervise_api.routes, *supervise_page.routes]  # 值班长控制台 and 后台
     routes += tidal_api.routes  # suggested switches, back-office alerts
+    routes += staffing_api.routes  # the day's forecast and staffing plan
+    routes += [*rota_api.routes, *rota_page.routes]  # 排班 and 休假
     if test_hooks:
         routes += clock_hook.routes
     routes += [*openapi.routes, *api.window_actions]

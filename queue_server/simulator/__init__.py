@@ -10,4 +10,5 @@ same Lua scripts and the same tidal controller as the live server, once with eve
 - :mod:`.report` turns the stored tickets into the report (text side by side, or JSON).
 - :mod:`.seeds` sums several seeds up (``--seeds``): the mean, the worst seed for tidal, a line per seed.
 - :mod:`.command` is the ``simulate`` subcommand.
+- :mod:`.plan_check` runs a day staffed as the staffing plan says (benchmarks/staffing_check.py, docs/staffing.md).
 """

@@ -178,3 +178,13 @@ def sign_in_wait(hall: str, who: str) -> str:
     """Set while ``who`` must wait before trying to sign in again; its TTL is the wait."""
     digest = hashlib.sha256(who.encode()).hexdigest()[:32]
     return f"{_hall(hall)}:sign-in:wait:{digest}"
+
+
+def rota(hall: str, month: str) -> str:
+    """The hall's rota (排班) of one month (``2026-12``) as JSON: who holds which post (queue_server.rota)."""
+    return f"{_hall(hall)}:rota:{month}"
+
+
+def time_off(hall: str) -> str:
+    """Hash request id → a clerk's time-off request (休假) as JSON, approved or not."""
+    return f"{_hall(hall)}:time-off"

@@ -81,6 +81,10 @@ PAGE_ASSETS: dict[str, tuple[list[str], list[str]]] = {
         ["/static/queue_server/desk-session.css", "/static/queue_server/supervise.css"],
         ["/static/queue_server/feed.js", "/static/queue_server/desk-session.js", "/static/queue_server/supervise.js"],
     ),
+    "/rota/demo": (
+        ["/static/queue_server/desk-session.css", "/static/queue_server/rota.css"],
+        ["/static/queue_server/desk-session.js", "/static/queue_server/rota.js"],
+    ),
     "/backoffice/demo": (
         ["/static/queue_server/desk-session.css", "/static/queue_server/backoffice.css"],
         ["/static/queue_server/feed.js", "/static/queue_server/desk-session.js", "/static/queue_server/backoffice.js"],

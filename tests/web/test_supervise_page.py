@@ -38,8 +38,8 @@ def suggest_config(tmp_path: Path) -> Path:
     folder.mkdir()
     (folder / "allday.toml").write_text((ROOT / "config" / "allday.toml").read_text(encoding="utf-8"), "utf-8")
     demo = (ROOT / "config" / "demo.toml").read_text(encoding="utf-8")
-    assert demo.count("\n[tidal]\n") == 1
-    demo = demo.replace("\n[tidal]\n", '\n[tidal]\nmode = "suggest"\n')
+    demo, found = re.subn(r'(?m)^mode = "auto"', 'mode = "suggest"', demo)
+    assert found == 1
     # The thresholds this test walks through, whatever the shipped hall is tuned to: congested at a predicted 15
     # minutes held for 3, and one tidal window per category, so the next help for a line is the back office.
     for key, value in TIDAL.items():
