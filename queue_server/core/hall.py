@@ -219,6 +219,17 @@ class Access:
 
 
 @dataclass(frozen=True)
+class DayDuty:
+    """Who is on duty on one day, by the month's kept rota (排班, :mod:`queue_server.rota`): the windows each
+    session staffs (its posts that have a clerk), the windows each rostered clerk holds a post at, and the
+    back-office clerks (后台力量) on duty. A session the rota does not name keeps the hall file's windows."""
+
+    sessions: Mapping[str, tuple[int, ...]]  # session name -> the windows staffed
+    clerks: Mapping[str, tuple[int, ...]]  # username -> the windows of their posts that day
+    reserve: tuple[str, ...] | None = None  # back-office clerks on duty; None: the hall file's [reserve] clerks
+
+
+@dataclass(frozen=True)
 class Hall:
     id: str
     name: str
@@ -242,6 +253,9 @@ class Hall:
     ratings: RatingPolicy = field(default_factory=RatingPolicy)  # 好差评: every hall rates, with defaults if unset
     reserve: Reserve | None = None  # 后台力量; None: the hall calls no back-office staff forward
     staffing: StaffingTarget = field(default_factory=StaffingTarget)  # the staffing plan's service target
+    # Who is on duty, for the days a kept rota covers (loaded from Redis by the store around today); a day not
+    # here runs on the hall file's sessions and reserve.
+    duty: Mapping[date, DayDuty] = field(default_factory=dict)
 
     def service(self, code: str) -> Service | None:
         return next((s for s in self.services if s.code == code), None)
@@ -252,6 +266,21 @@ class Hall:
     @functools.cached_property
     def _windows_by_number(self) -> dict[int, Window]:
         return {w.number: w for w in self.windows}
+
+    def windows_of(self, session: Session, day: date | None = None) -> tuple[int, ...]:
+        """The windows ``session`` staffs on ``day``: the rota's, where a kept rota names the session that day;
+        else the hall file's (the session's windows, or every window but the reserve's)."""
+        duty = self.duty.get(day) if day is not None else None
+        if duty is not None and session.name in duty.sessions:
+            return duty.sessions[session.name]
+        return session.windows or tuple(w.number for w in self.windows if not w.reserve)
+
+    def reserve_clerks(self, day: date | None = None) -> tuple[str, ...]:
+        """The back-office clerks who may be called forward on ``day``: the rota's, else the hall file's."""
+        duty = self.duty.get(day) if day is not None else None
+        if duty is not None and duty.reserve is not None:
+            return duty.reserve
+        return self.reserve.clerks if self.reserve is not None else ()
 
     def clerk(self, username: str) -> Clerk | None:
         return next((c for c in self.clerks if c.username == username), None)

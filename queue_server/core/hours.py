@@ -67,10 +67,18 @@ class Opening:
         }
 
 
-def staffed_windows(session: Session, hall: Hall, service: str) -> int:
-    """How many of the session's staffed windows serve ``service``."""
-    numbers = session.windows or tuple(w.number for w in hall.windows if not w.reserve)
+def staffed_windows(session: Session, hall: Hall, service: str, day: date | None = None) -> int:
+    """How many of the session's staffed windows serve ``service``: by the hall file, or, given ``day``, by the
+    rota kept for that day (:meth:`Hall.windows_of`)."""
+    numbers = hall.windows_of(session, day)
     return sum(1 for n in numbers if (w := hall.window(n)) is not None and service in w.services)
+
+
+def serving_now(session: Session, hall: Hall, service: str, now: datetime) -> int:
+    """The windows serving ``service`` for the cut-off at ``now``: the day's rota where one is kept. Never fewer
+    than one: the hall file promises the category open (its published hours), so somebody serves it, a tidal
+    window or a back-office clerk, even where the rota left its posts uncovered."""
+    return max(1, staffed_windows(session, hall, service, now.astimezone(hall.timezone).date()))
 
 
 def serves(session: Session, hall: Hall, service: str) -> bool:
@@ -162,8 +170,9 @@ def issuing_cutoff(
 
 def windows_staffed(now: datetime, hall: Hall) -> set[int]:
     """The windows some running session staffs at ``now`` (all of them for a hall without sessions). A window
-    nobody staffs serves no one, however idle it looks: no tidal switch may count on it. A reserve window (后台力量)
-    is staffed by no session: only a reserve clerk who answers an alert opens it."""
+    nobody staffs serves no one, however idle it looks: no tidal switch may count on it. Where a rota is kept for
+    the day, a session staffs the windows of its posts that have a clerk (:meth:`Hall.windows_of`). A reserve
+    window (后台力量) is staffed by no session: only a reserve clerk who answers an alert opens it."""
     _check_aware(now)
     if not hall.sessions:
         return {w.number for w in hall.windows}
@@ -172,7 +181,7 @@ def windows_staffed(now: datetime, hall: Hall) -> set[int]:
     staffed: set[int] = set()
     for s in hall.sessions:
         if s.runs_on(local.date(), kind) and s.start <= local.time() < s.end:
-            staffed.update(s.windows or (w.number for w in hall.windows if not w.reserve))
+            staffed.update(hall.windows_of(s, local.date()))
     return staffed
 
 
@@ -195,7 +204,7 @@ def max_waiting(now: datetime, hall: Hall, service: str) -> int | None:
         return -1
     last = stretch.last
     remaining = (stretch.end + timedelta(minutes=last.extension_minutes) - now).total_seconds() / 60
-    served_in_time = remaining * staffed_windows(last, hall, service) / category.minutes
+    served_in_time = remaining * serving_now(last, hall, service, now) / category.minutes
     # waiting + 1 < served_in_time  <=>  waiting <= ceil(served_in_time) - 2
     return math.ceil(served_in_time) - 2
 
@@ -213,7 +222,7 @@ def opening(now: datetime, hall: Hall, service: str, waiting: int = 0) -> Openin
     if stretch is None:
         return Opening(open=False, issuing=False, next_opening=upcoming)
     last = stretch.last
-    windows = staffed_windows(last, hall, service)
+    windows = serving_now(last, hall, service, now)
     until = issuing_cutoff(stretch.end, last.extension_minutes, waiting, windows, category.minutes)
     return Opening(
         open=True,

@@ -66,7 +66,7 @@ class ReserveClerk(TypedDict):
     username: str
     name: str
     skills: list[Code]  # empty: any category
-    state: Literal["back_office", "called", "at_window"]
+    state: Literal["back_office", "called", "at_window", "off_duty"]  # off_duty: not on the day's rota
     window: int | None
     service: Code | None
     arrive_by: Moment | None

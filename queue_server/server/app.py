@@ -19,7 +19,8 @@ from queue_server.core.hall import Hall
 from queue_server.feed.hub import EventHub
 from queue_server.runtime.clock import Clock
 from queue_server.runtime.supervisor import cancel_and_wait, supervise
-from queue_server.server.tasks import keep_bookings, keep_business_day, keep_hours, run_controller
+from queue_server.server.tasks import keep_bookings, keep_business_day, keep_duty, keep_hours, run_controller
+from queue_server.store import rota_store
 from queue_server.store.bookings import Bookings
 from queue_server.store.hall_store import HallStore, Scripts
 from queue_server.store.redis_keeper import RedisState
@@ -91,12 +92,17 @@ def create_app(
         limiter = MovingWindowRateLimiter(limits_storage)
         ctx = Context(dict(halls), stores, redis, clock, admin_token or None, hub, limiter, redis_state=redis_state)
         tasks: list[asyncio.Task[None]] = []
+        for store in stores.values():  # who is on duty today, by the kept rota, before the first request
+            await rota_store.load_duty(store, clock.now())
         if background:
             for hall_id, store in stores.items():
                 keeper = functools.partial(keep_business_day, store, clock)
                 name = f"business day keeper of {hall_id}"
                 tasks.append(asyncio.create_task(supervise(name, keeper), name=name))
                 if store.hall.sessions:
+                    name = f"duty keeper of {hall_id}"
+                    keeper = functools.partial(keep_duty, store, clock)
+                    tasks.append(asyncio.create_task(supervise(name, keeper), name=name))
                     name = f"hours keeper of {hall_id}"
                     keeper = functools.partial(keep_hours, store, clock)
                     tasks.append(asyncio.create_task(supervise(name, keeper), name=name))

@@ -1,5 +1,6 @@
-"""The server's timers: the business-day rollover, session starts and ends, the tidal controller's ticks and
-the release of no-show bookings. Each runs forever under :func:`queue_server.runtime.supervisor.supervise`."""
+"""The server's timers: the business-day rollover, session starts and ends, who is on duty by the rota, the tidal
+controller's ticks and the release of no-show bookings. Each runs forever under
+:func:`queue_server.runtime.supervisor.supervise`."""
 
 from __future__ import annotations
 
@@ -9,6 +10,7 @@ from datetime import date, timedelta
 from queue_server.core.business_day import next_rollover
 from queue_server.core.hours import next_change
 from queue_server.runtime.clock import Clock
+from queue_server.store import rota_store
 from queue_server.store.bookings import MISS_EVERY_SECONDS, Bookings
 from queue_server.store.hall_store import HallStore
 from queue_server.store.ratings import Ratings
@@ -53,6 +55,14 @@ async def keep_hours(store: HallStore, clock: Clock) -> None:
         now = clock.now()
         if now >= change:
             await store.announce_hours(now, change)
+
+
+async def keep_duty(store: HallStore, clock: Clock) -> None:
+    """Every minute: who is on duty from yesterday to tomorrow, by the kept rotas (排班), so a rota another
+    process keeps, and the turn of the day, reach this one's sign-ins, cut-offs and tidal controller."""
+    while True:
+        await rota_store.load_duty(store, clock.now())
+        await clock.sleep(rota_store.DUTY_EVERY_SECONDS)
 
 
 async def keep_bookings(bookings: Bookings, clock: Clock, every: float = MISS_EVERY_SECONDS) -> None:

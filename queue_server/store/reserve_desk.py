@@ -16,7 +16,7 @@ from __future__ import annotations
 
 import json
 import secrets
-from datetime import datetime, timedelta
+from datetime import date, datetime, timedelta
 from typing import Any, cast
 
 from queue_server.core.errors import Forbidden, from_script
@@ -54,11 +54,18 @@ def reserve_only() -> Forbidden:
     )
 
 
-def reserve_clerk(hall: Hall, username: str) -> Clerk:
-    """The hall's back-office clerk of that name, or ``reserve_only``."""
+def reserve_clerk(hall: Hall, username: str, day: date | None = None) -> Clerk:
+    """The hall's back-office clerk of that name, on duty on ``day`` (by the day's rota, else the hall file), or
+    ``reserve_only`` (``off_duty`` when the rota has them off that day)."""
     clerk = hall.clerk(username)
     if clerk is None or clerk.role != "reserve" or hall.reserve is None or username not in hall.reserve.clerks:
         raise reserve_only()
+    if username not in hall.reserve_clerks(day):
+        raise Forbidden(
+            "今天的排班表上您不在后台值班，不能接受支援请求。",
+            "Today's rota does not have you on back-office duty, so you cannot accept an alert.",
+            "off_duty",
+        )
     return clerk
 
 
@@ -68,7 +75,7 @@ async def accept(store: HallStore, now: datetime, alert_id: str, username: str) 
     (the clerk cannot serve its category), ``alert_taken`` (a colleague was first), ``reserve_busy`` (the clerk
     sits at another reserve window). The clerk who took it asking again gets a fresh token for the same window."""
     hall = store.hall
-    clerk = reserve_clerk(hall, username)
+    clerk = reserve_clerk(hall, username, now.astimezone(hall.timezone).date())
     found = await stored_alert(store, alert_id)
     if found is None:
         raise from_script("unknown_alert")
@@ -135,7 +142,7 @@ async def release(
 
 async def reserve_staff(store: HallStore, now: datetime) -> list[ReserveClerk]:
     """Each back-office clerk of the hall: in the back office, called (on the way, until ``arrive_by``) or at a
-    window, with the window and the category they serve there."""
+    window, with the window and the category they serve there; ``off_duty`` when the day's rota has them off."""
     hall = store.hall
     if hall.reserve is None:
         return []
@@ -145,6 +152,7 @@ async def reserve_staff(store: HallStore, now: datetime) -> list[ReserveClerk]:
         if record.get("reserve")
     }
     staff: list[ReserveClerk] = []
+    on_duty = hall.reserve_clerks(now.astimezone(hall.timezone).date())
     for username in hall.reserve.clerks:
         clerk = hall.clerk(username)
         if clerk is None:
@@ -163,5 +171,7 @@ async def reserve_staff(store: HallStore, now: datetime) -> list[ReserveClerk]:
             on_way = now < datetime.fromisoformat(seat["arrive_by"])
             row["window"], row["service"], row["arrive_by"] = n, seat["service"], seat["arrive_by"]
             row["state"] = "called" if on_way else "at_window"
+        elif username not in on_duty:
+            row["state"] = "off_duty"
         staff.append(row)
     return staff

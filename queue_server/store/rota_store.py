@@ -15,14 +15,16 @@ import asyncio
 import json
 import secrets
 from collections.abc import Mapping
+from dataclasses import replace
 from datetime import date, datetime, timedelta
 from typing import Any, cast
 
 from redis.asyncio import Redis
 
 from queue_server.core.day_forecast import basis_days, forecast_day
-from queue_server.core.hall import Session
+from queue_server.core.hall import DayDuty, Session
 from queue_server.core.staffing_plan import StaffingPlan, staffing_plan
+from queue_server.rota import duty
 from queue_server.rota.needs import Month, TimeOff, month_days, month_of, worked_minutes
 from queue_server.rota.rules import MAX_DAYS_IN_A_ROW
 from queue_server.rota.solver import Solution, solve
@@ -30,6 +32,7 @@ from queue_server.store import keys
 from queue_server.store.day_outlook import booked_by_hour, history_of, measured_minutes
 from queue_server.store.hall_store import HallStore
 
+DUTY_EVERY_SECONDS = 60  # how soon another process's rota edit reaches this one
 PLAN_DAYS_AHEAD = 62  # a staffing plan further ahead would rest on weeks that old (docs/staffing.md)
 
 
@@ -39,21 +42,42 @@ async def stored(redis: Redis, hall: str, month: str) -> dict[str, Any] | None:
 
 
 async def save(
-    redis: Redis, hall: str, facts: Month, assignments: Mapping[str, str], made: Mapping[str, Any]
+    store: HallStore, facts: Month, assignments: Mapping[str, str], made: Mapping[str, Any], now: datetime
 ) -> dict[str, Any]:
-    """Keep ``assignments`` as the month's rota, with how it was ``made`` (source, at, by, solver)."""
+    """Keep ``assignments`` as the month's rota, with how it was ``made`` (source, at, by, solver); this process
+    goes by it at once (others within :data:`DUTY_EVERY_SECONDS`)."""
     worked = worked_minutes(facts, assignments)
+    duties = duty.day_duties(facts, assignments)
     record = {
         "month": f"{facts.days[0]:%Y-%m}",
         **made,
         "assignments": dict(sorted(assignments.items())),
         "worked": {name: {d.isoformat(): m for d, m in sorted(days.items())} for name, days in sorted(worked.items())},
+        "duty": {d.isoformat(): duty.as_json(found) for d, found in sorted(duties.items())},
     }
-    await redis.set(keys.rota(hall, record["month"]), json.dumps(record, ensure_ascii=False))
+    await store.redis.set(keys.rota(store.hall.id, record["month"]), json.dumps(record, ensure_ascii=False))
+    await load_duty(store, now)
     return record
 
 
-async def generate(redis: Redis, hall: str, facts: Month, now: datetime, by: str) -> tuple[dict[str, Any], Solution]:
+async def load_duty(store: HallStore, now: datetime) -> None:
+    """Give the store's hall who is on duty from yesterday to tomorrow (:attr:`Hall.duty`), by the kept rotas:
+    each process does this on start, every :data:`DUTY_EVERY_SECONDS` and after it keeps a rota itself."""
+    hall = store.hall
+    today = now.astimezone(hall.timezone).date()
+    days = [today + timedelta(days=n) for n in (-1, 0, 1)]
+    found: dict[date, DayDuty] = {}
+    for month in sorted({f"{d:%Y-%m}" for d in days}):
+        record = await stored(store.redis, hall.id, month)
+        for text, raw in ((record or {}).get("duty") or {}).items():
+            day = date.fromisoformat(text)
+            if day in days:
+                found[day] = duty.from_json(raw)
+    if found != hall.duty:
+        store.hall = replace(hall, duty=found)
+
+
+async def generate(store: HallStore, facts: Month, now: datetime, by: str) -> tuple[dict[str, Any], Solution]:
     """Solve the month (in a thread) and keep its rota."""
     solution = await asyncio.to_thread(solve, facts)
     made = {
@@ -62,7 +86,7 @@ async def generate(redis: Redis, hall: str, facts: Month, now: datetime, by: str
         "by": by,
         "solver": {"status": solution.status, "seconds": round(solution.seconds, 2)},
     }
-    return await save(redis, hall, facts, solution.assignments, made), solution
+    return await save(store, facts, solution.assignments, made, now), solution
 
 
 async def time_off_requests(redis: Redis, hall: str) -> list[dict[str, Any]]:

@@ -102,6 +102,7 @@ class TidalController:
         records = await reserve_desk.window_records(store)
         out = {a["window"]: a for a in await tidal_desk.alerts(store) if a["state"] == "open"}
         seated = {str(r["reserve"]["clerk"]) for r in records.values() if r.get("reserve")}
+        on_duty = hall.reserve_clerks(now.astimezone(hall.timezone).date())
         windows, regular = [], {s.code: 0 for s in hall.services}
         done: list[Action] = []
         for w in snapshot["windows"]:
@@ -113,7 +114,7 @@ class TidalController:
                     # handed back while a visitor was at it: that visitor is done, the clerk goes back now
                     await reserve_desk.release(store, now, w["number"], "calm", RELEASED)
                     seat = None
-                windows.append(reserve_window(hall, config, w, seat, out.get(w["number"]), seated))
+                windows.append(reserve_window(hall, config, w, seat, out.get(w["number"]), seated, on_duty))
                 continue
             if w["number"] not in staffed and not w["ticket"]:
                 w = {**w, "state": "paused"}
@@ -213,6 +214,7 @@ def reserve_window(
     seat: dict[str, Any] | None,
     alert: Alert | None,
     seated: Collection[str] = (),
+    on_duty: Collection[str] | None = None,
 ) -> TidalWindow:
     """A reserve window for the decision: as it is while a reserve clerk sits there (paused once handed back),
     ``called`` while an alert for it is out, else ``closed``."""
@@ -224,9 +226,10 @@ def reserve_window(
         if seat.get("releasing"):
             return TidalWindow(w["number"], home, "paused", qualified=may, reserve=True)
         return tidal_window(w, may, reserve=True)
-    # Before anyone sits there, any reserve clerk still in the back office (``seated``: at another reserve window)
-    # may come: the window takes what one of them can serve, and nothing when all are out already.
-    staff = [hall.clerk(name) for name in (hall.reserve.clerks if hall.reserve else ()) if name not in seated]
+    # Before anyone sits there, any reserve clerk on duty (``on_duty``: by the day's rota, else the hall file) and
+    # still in the back office (``seated``: at another reserve window) may come: the window takes what one of them
+    # can serve, and nothing when all are out already.
+    staff = [hall.clerk(name) for name in (hall.reserve_clerks() if on_duty is None else on_duty) if name not in seated]
     skills = [c.skills for c in staff if c is not None]
     if not skills:
         may = frozenset()

@@ -18,7 +18,7 @@ from redis.asyncio import Redis
 from starlette.requests import HTTPConnection
 
 from queue_server.core.errors import Forbidden, TooManyRequests, Unauthorized
-from queue_server.core.hall import Hall, Role
+from queue_server.core.hall import Clerk, Hall, Role
 from queue_server.core.passwords import verify_password
 from queue_server.core.records import SignedIn
 from queue_server.store import keys
@@ -160,6 +160,8 @@ async def sign_in(
             f"{clerk.name} may sign in at windows {allowed} only.",
             "wrong_window",
         )
+    if window is not None:
+        on_rota(hall, clerk, window, now)
     token = secrets.token_urlsafe(32)
     session = {
         "username": clerk.username,
@@ -176,6 +178,28 @@ async def sign_in(
         "window": window,
         "role": clerk.role,
     }
+
+
+def on_rota(hall: Hall, clerk: Clerk, window: int, now: datetime) -> None:
+    """Where a rota is kept for the day, a clerk signs in only at a window of their posts that day (a change of
+    plan is a hand edit of the rota, which the supervisor makes first); a day without one goes by the hall file."""
+    duty = hall.duty.get(now.astimezone(hall.timezone).date())
+    if duty is None or clerk.role != "clerk":
+        return
+    posts = duty.clerks.get(clerk.username, ())
+    if window in posts:
+        return
+    if posts:
+        listed = "、".join(str(n) for n in posts)
+        zh = f"今天的排班表安排{clerk.name}在 {listed} 号窗口，不在 {window} 号窗口。如需调整，请值班长先修改排班。"
+        en = (
+            f"Today's rota has {clerk.name} at window {', '.join(str(n) for n in posts)}, not {window}. "
+            "A supervisor changes the rota first."
+        )
+    else:
+        zh = f"今天的排班表上没有{clerk.name}的岗位。如需上岗，请值班长先修改排班。"
+        en = f"Today's rota has no post for {clerk.name}. A supervisor changes the rota first."
+    raise Forbidden(zh, en, "not_on_rota")
 
 
 async def sign_out(redis: Redis, hall: Hall, header: str | None) -> Principal:

@@ -90,7 +90,7 @@ async def _current(request: Request, store: HallStore, facts: Month, who: Princi
     record = await rota_store.stored(store.redis, store.hall.id, month)
     if record is not None:
         return record, False
-    record, _ = await rota_store.generate(store.redis, store.hall.id, facts, context(request).clock.now(), who.name)
+    record, _ = await rota_store.generate(store, facts, context(request).clock.now(), who.name)
     return record, True
 
 
@@ -140,7 +140,7 @@ async def generate(request: Request) -> JSONResponse:
     store = hall_store(request)
     who = await auth.supervisor(request, store.hall, "生成排班", "make the rota")
     facts = await _facts(request, store)
-    record, _ = await rota_store.generate(store.redis, store.hall.id, facts, context(request).clock.now(), who.name)
+    record, _ = await rota_store.generate(store, facts, context(request).clock.now(), who.name)
     return JSONResponse(rota_answer(facts, record, True), headers={"Cache-Control": "no-store"})
 
 
@@ -170,8 +170,9 @@ async def _edit(request: Request, store: HallStore, facts: Month, who: Principal
             "rota_violation",
             details={"violations": [v.as_dict() for v in added]},
         )
-    made = {"source": "edited", "at": context(request).clock.now().isoformat(), "by": who.name, "solver": None}
-    saved = await rota_store.save(store.redis, store.hall.id, facts, changed, made)
+    now = context(request).clock.now()
+    made = {"source": "edited", "at": now.isoformat(), "by": who.name, "solver": None}
+    saved = await rota_store.save(store, facts, changed, made, now)
     return JSONResponse(rota_answer(facts, saved, False), headers={"Cache-Control": "no-store"})
 
 

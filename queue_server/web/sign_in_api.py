@@ -29,6 +29,7 @@ SIGNED_OUT = "后台人员签退，窗口关闭 / the back-office clerk signed o
     errors=(
         "bad_credentials",
         "wrong_window",
+        "not_on_rota",
         "too_many_sign_ins",
     ),
 )

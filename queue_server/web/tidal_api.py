@@ -108,7 +108,7 @@ async def list_alerts(request: Request) -> JSONResponse:
     "names the clerk on its screen (clerk_changed) and a reserve_accepted event says by when they will be seated. "
     "The answer is a token for that window, as a sign-in's, for the web caller pad at `caller`. The clerk who "
     "accepted it asking again gets a fresh token; anyone else: 409 alert_taken.",
-    errors=("unknown_alert", "alert_taken", "reserve_busy", "reserve_only", "missing_skill"),
+    errors=("unknown_alert", "alert_taken", "reserve_busy", "reserve_only", "off_duty", "missing_skill"),
 )
 async def accept(request: Request) -> JSONResponse:
     store = hall_store(request)

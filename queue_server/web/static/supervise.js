@@ -54,7 +54,7 @@
           `Accepted by ${a.clerk_name || a.clerk}` + (a.arrive_by ? `, seated by ${hhmm(a.arrive_by)}` : ""),
         onTheWay: (name, p) => `${name} on the way, by ${hhmm(p.arrive_by)}`,
         person: (p) => `${p.name} (${p.username})`,
-        staff: { back_office: "in the back office", called: "called forward", at_window: "at a window" },
+        staff: { back_office: "in the back office", called: "called forward", at_window: "at a window", off_duty: "off duty (rota)" },
         staffWhere: (p) => [p.window && `window ${p.window}`, p.service && `${p.service} ${serviceName(p.service)}`],
         offline: "Connection lost; reconnecting…",
       }
@@ -90,7 +90,7 @@
         alertAccepted: (a) => `${a.clerk_name || a.clerk} 已接受` + (a.arrive_by ? `，预计 ${hhmm(a.arrive_by)} 到岗` : ""),
         onTheWay: (name, p) => `${name} 赶来中，预计 ${hhmm(p.arrive_by)} 到岗`,
         person: (p) => `${p.name}（${p.username}）`,
-        staff: { back_office: "在后台", called: "已应召", at_window: "在窗口" },
+        staff: { back_office: "在后台", called: "已应召", at_window: "在窗口", off_duty: "今日未排班" },
         staffWhere: (p) => [p.window && `${p.window} 号窗口`, p.service && `${p.service} ${serviceName(p.service)}`],
         offline: "连接中断，正在重连…",
       };
