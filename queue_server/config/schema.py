@@ -275,6 +275,8 @@ class ReserveTable(Table, kw_only=True):
     windows: Annotated[list[Any], Meta(min_length=1, extra={"what": "a list of window numbers"})]
     clerks: Annotated[list[str], Meta(min_length=1, extra={"what": "a list of usernames of [[clerks]]"})]
     arrive_minutes: Annotated[float, minutes(0, 120)] = 5.0
+    # back-office clerks the rota puts on duty in each session (at most one per reserve window); 0: not rostered
+    on_duty: Annotated[int, Meta(ge=0, le=20)] = 1
 
 
 class StaffingTable(Table, kw_only=True):

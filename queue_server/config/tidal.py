@@ -81,4 +81,6 @@ def parse_reserve(fault: Fault, table: ReserveTable, windows: list[Window], cler
             raise fault("reserve.clerks", f'unknown clerk {name!r} (declare it in [[clerks]] with role = "reserve")')
         if roles[name] != "reserve":
             raise fault("reserve.clerks", f'clerk {name!r} needs role = "reserve" to be called forward')
-    return Reserve(tuple(table.windows), tuple(table.clerks), float(table.arrive_minutes))
+    if table.on_duty > len(table.windows):
+        raise fault("reserve.on_duty", f"{table.on_duty} on duty, but only {len(table.windows)} reserve windows")
+    return Reserve(tuple(table.windows), tuple(table.clerks), float(table.arrive_minutes), table.on_duty)

@@ -89,6 +89,7 @@ class Reserve:
     windows: tuple[int, ...]
     clerks: tuple[str, ...]
     arrive_minutes: float = 5.0
+    on_duty: int = 1  # back-office clerks the rota (排班) puts on duty each session; 0: all of them, unrostered
 
 
 @dataclass(frozen=True)

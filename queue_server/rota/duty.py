@@ -3,7 +3,8 @@ staffs, who may sign in where, which back-office clerks may be called forward).
 
 A session staffs the windows of its posts that have a clerk: a post left open is a window nobody sits at, so
 the tidal controller does not count on it and the cut-off does not count it. A clerk may sign in at the windows
-of their posts that day. Pure.
+of their posts that day. Where the hall rosters its back office, the back-office clerks on duty on a day are
+those holding a back-office post that day (others are off, and may not answer an alert). Pure.
 """
 
 from __future__ import annotations
@@ -20,7 +21,13 @@ def day_duties(month: Month, assignments: Mapping[str, str]) -> dict[date, DayDu
     """The :class:`DayDuty` of each day of the month that has posts."""
     sessions: dict[date, dict[str, set[int]]] = {}
     clerks: dict[date, dict[str, set[int]]] = {}
+    rostered = any(post.back_office for post in month.posts)
+    back_office: dict[date, set[str]] = {}
     for post in month.posts:
+        if post.back_office:
+            if (username := assignments.get(post.key)) is not None:
+                back_office.setdefault(post.day, set()).add(username)
+            continue
         day_sessions = sessions.setdefault(post.day, {})
         for name in post.sessions:
             day_sessions.setdefault(name, set())
@@ -34,6 +41,7 @@ def day_duties(month: Month, assignments: Mapping[str, str]) -> dict[date, DayDu
         day: DayDuty(
             {name: tuple(sorted(found)) for name, found in named.items()},
             {name: tuple(sorted(found)) for name, found in clerks.get(day, {}).items()},
+            tuple(sorted(back_office.get(day, ()))) if rostered else None,
         )
         for day, named in sessions.items()
     }

@@ -10,8 +10,12 @@ that serve the category are posts too.
 
 The kind of duty decides what is spread fairly: a post on a holiday (法定节假日) is holiday duty, on a weekend
 (a rest day that is no holiday) weekend duty, on a working day from 17:00 on evening duty (晚间延时, 夜间专场), and
-anything else regular. Only ``role = "clerk"`` accounts are rostered: the guide desk, the back office (called
-forward by alerts) and the supervisors are not. Pure.
+anything else regular.
+
+The back office (后台力量) is rostered too, where the hall has one: each session has ``[reserve] on_duty``
+back-office posts (at the first reserve windows, where the clerk would come forward to), which only the hall's
+``[reserve] clerks`` take, and which they alone share fairly among themselves (:func:`pool`). The guide desk and
+the supervisors are not rostered. Pure.
 """
 
 from __future__ import annotations
@@ -29,6 +33,7 @@ if TYPE_CHECKING:
     from queue_server.core.hall import Calendar, Clerk, Hall, Session, Window
 
 DutyKind = Literal["regular", "evening", "weekend", "holiday"]
+Pool = Literal["windows", "back_office"]  # who share duty fairly among themselves
 FAIR_KINDS: tuple[DutyKind, ...] = ("evening", "weekend", "holiday")  # spread within one of the mean
 EVENING_FROM = time(17, 0)  # a working-day post that starts here or later is evening duty
 
@@ -52,6 +57,7 @@ class Post:
     sessions_en: tuple[str, ...]
     services: tuple[str, ...]  # the categories served there, in the window's order
     kind: DutyKind
+    back_office: bool = False  # 后台值班: on call in the back office, to come forward to ``window`` when called
 
     @property
     def key(self) -> str:
@@ -74,9 +80,18 @@ class Post:
         """Whether one clerk could not hold both: the same day, at times that overlap."""
         return self.day == other.day and self.start < other.end and other.start < self.end
 
+    @property
+    def pool(self) -> Pool:
+        return "back_office" if self.back_office else "windows"
+
     def describe(self) -> tuple[str, str]:
-        """The post in words, Chinese and English: 「12月3日 工作日上午 1号窗口（09:00–12:00）」."""
+        """The post in words, Chinese and English: 「12月3日 工作日上午 1号窗口（09:00–12:00）」, or 「… 后台值班」."""
         span = f"{self.start:%H:%M}–{self.end:%H:%M}"
+        if self.back_office:
+            return (
+                f"{self.day.month}月{self.day.day}日 {self.name} 后台值班（{span}）",
+                f"{self.day:%d %b} {self.name_en}, back office ({span})",
+            )
         return (
             f"{self.day.month}月{self.day.day}日 {self.name} {self.window}号窗口（{span}）",
             f"{self.day:%d %b} {self.name_en}, window {self.window} ({span})",
@@ -107,13 +122,22 @@ def duty_kind(day: date, start: time, hall_calendar: Calendar) -> DutyKind:
 
 
 def rostered(hall: Hall) -> tuple[Clerk, ...]:
-    """The accounts the rota places at windows: the clerks (role "clerk")."""
-    return tuple(c for c in hall.clerks if c.role == "clerk")
+    """The accounts the rota places: the clerks (role "clerk") at windows, and the back-office clerks of a hall
+    that rosters its back office (``[reserve] on_duty``)."""
+    back_office = hall.reserve.clerks if hall.reserve is not None and hall.reserve.on_duty else ()
+    return tuple(c for c in hall.clerks if c.role == "clerk" or c.username in back_office)
+
+
+def pool(clerk: Clerk) -> Pool:
+    return "back_office" if clerk.role == "reserve" else "windows"
 
 
 def qualified(clerk: Clerk, post: Post) -> bool:
-    """Whether ``clerk`` may take ``post``: a clerk bound to windows (``windows = [...]``, the only ones they may
-    sign in at) takes a post at one of them; any other clerk one whose categories their skills cover."""
+    """Whether ``clerk`` may take ``post``: a back-office post is for a back-office clerk, and only that; a clerk
+    bound to windows (``windows = [...]``, the only ones they may sign in at) takes a post at one of them; any other
+    clerk one whose categories their skills cover."""
+    if post.back_office or clerk.role == "reserve":
+        return post.back_office and clerk.role == "reserve"
     if clerk.role != "clerk":
         return False
     if clerk.windows:
@@ -137,7 +161,7 @@ def _posts_of_day(hall: Hall, day: date, plan: StaffingPlan | None) -> list[Post
         if not session.runs_on(day, kind):
             continue
         wanted = plan.clerks(day, session) if plan is not None else None
-        for window, services in _staffed(hall, session, wanted):
+        for window, services in _staffed(hall, session, wanted) + _back_office(hall, session):
             parts.append((window, session.start, session.end, session, services))
     parts.sort(key=lambda p: (p[0].number, p[1], p[2]))
     merged: list[Post] = []
@@ -154,6 +178,7 @@ def _posts_of_day(hall: Hall, day: date, plan: StaffingPlan | None) -> list[Post
                 (*last.sessions_en, session.name_en),
                 tuple(c for c in window.services if c in served),
                 last.kind,
+                last.back_office,
             )
             continue
         merged.append(
@@ -166,9 +191,18 @@ def _posts_of_day(hall: Hall, day: date, plan: StaffingPlan | None) -> list[Post
                 (session.name_en,),
                 services,
                 duty_kind(day, start, hall.calendar),
+                window.reserve,
             )
         )
     return merged
+
+
+def _back_office(hall: Hall, session: Session) -> list[tuple[Window, tuple[str, ...]]]:
+    """The session's back-office posts: ``[reserve] on_duty`` of the reserve windows, serving what they may."""
+    if hall.reserve is None:
+        return []
+    found = [(w, _serves(w, session)) for n in hall.reserve.windows[: hall.reserve.on_duty] if (w := hall.window(n))]
+    return [(w, services) for w, services in found if services]
 
 
 def _staffed(hall: Hall, session: Session, wanted: Mapping[str, int] | None) -> list[tuple[Window, tuple[str, ...]]]:

@@ -10,8 +10,8 @@
 - **hours**: no more hours in a week (Monday to Sunday) than the clerk's contract (``hours_per_week``);
 - **fairness**: evening, weekend and holiday duties (each kind apart, counted in days) within one of the mean.
   The mean is over the clerks who could take that kind of duty this month (a post of that kind they are
-  qualified for, on a day they are not on leave); a clerk with fewer such days than the mean less one is held
-  to taking all of them instead.
+  qualified for, on a day they are not on leave), the window clerks and the back office apart (each shares its
+  own posts); a clerk with fewer such days than the mean less one is held to taking all of them instead.
 
 :func:`check` answers every breach as a :class:`Violation`, in Chinese and English, naming the clerk, the day and
 the post. Pure.
@@ -22,10 +22,20 @@ from __future__ import annotations
 from collections.abc import Mapping
 from dataclasses import dataclass
 from datetime import date, timedelta
-from typing import TYPE_CHECKING, Literal
+from typing import TYPE_CHECKING, Literal, get_args
 
 from queue_server.core.holidays import day_kind
-from queue_server.rota.needs import FAIR_KINDS, KIND_NAMES, DutyKind, Month, qualified, week_of, worked_minutes
+from queue_server.rota.needs import (
+    FAIR_KINDS,
+    KIND_NAMES,
+    DutyKind,
+    Month,
+    Pool,
+    pool,
+    qualified,
+    week_of,
+    worked_minutes,
+)
 
 if TYPE_CHECKING:
     from queue_server.core.hall import Clerk
@@ -85,12 +95,14 @@ class Violation:
 
 @dataclass(frozen=True)
 class Share:
-    """One clerk's duties of one kind in the month, and the band the rule allows them."""
+    """One clerk's duties of one kind in the month, and the band the rule allows them around ``mean``, the mean of
+    the clerks they share duty with (:func:`queue_server.rota.needs.pool`)."""
 
     count: int
     days: int  # days of that kind the clerk could take a duty on
     low: float
     high: float
+    mean: float
 
     @property
     def fair(self) -> bool:
@@ -100,7 +112,7 @@ class Share:
 @dataclass(frozen=True)
 class Fairness:
     kind: DutyKind
-    mean: float
+    mean: float  # the window clerks'; the back office's is on each of its shares
     shares: Mapping[str, Share]  # by username, the clerks who could take that kind of duty only
 
 
@@ -148,22 +160,18 @@ def fairness(month: Month, assignments: Mapping[str, str]) -> dict[DutyKind, Fai
     tables: dict[DutyKind, Fairness] = {}
     for kind in FAIR_KINDS:
         days = duty_days(month, assignments, kind)
-        possible = {c.username: chances(month, c, kind) for c in month.clerks}
-        eligible = [name for name, n in possible.items() if n > 0]
-        if not eligible:
-            tables[kind] = Fairness(kind, 0.0, {})
-            continue
-        mean = sum(len(days.get(name, ())) for name in eligible) / len(eligible)
-        shares = {
-            name: Share(
-                len(days.get(name, ())),
-                possible[name],
-                min(mean - FAIRNESS_BAND, possible[name]),
-                mean + FAIRNESS_BAND,
-            )
-            for name in eligible
-        }
-        tables[kind] = Fairness(kind, mean, shares)
+        shares: dict[str, Share] = {}
+        means: dict[Pool, float] = {}
+        for group in get_args(Pool):
+            possible = {c.username: chances(month, c, kind) for c in month.clerks if pool(c) == group}
+            eligible = [name for name, n in possible.items() if n > 0]
+            if not eligible:
+                continue
+            mean = means[group] = sum(len(days.get(name, ())) for name in eligible) / len(eligible)
+            for name in eligible:
+                low = min(mean - FAIRNESS_BAND, possible[name])
+                shares[name] = Share(len(days.get(name, ())), possible[name], low, mean + FAIRNESS_BAND, mean)
+        tables[kind] = Fairness(kind, means.get("windows", 0.0), shares)
     return tables
 
 
@@ -353,10 +361,10 @@ def _unfair(month: Month, assignments: Mapping[str, str], clerks: Mapping[str, C
             found.append(
                 Violation(
                     "fairness",
-                    f"{who(clerk, username)} 本月{zh_kind}值班 {share.count} 天，平均 {table.mean:.1f} 天，"
+                    f"{who(clerk, username)} 本月{zh_kind}值班 {share.count} 天，平均 {share.mean:.1f} 天，"
                     f"应在 {band} 天之间。",
                     f"{who_en(clerk, username)} has {share.count} {en_kind} duties this month; the mean is "
-                    f"{table.mean:.1f}, so {band}.",
+                    f"{share.mean:.1f}, so {band}.",
                     username,
                     kind=kind,
                 )

@@ -19,6 +19,7 @@ from __future__ import annotations
 
 import math
 import time as clock
+from collections import Counter
 from collections.abc import Mapping
 from dataclasses import dataclass
 from datetime import date, timedelta
@@ -26,7 +27,7 @@ from datetime import date, timedelta
 from ortools.sat.python import cp_model
 
 from queue_server.core.holidays import day_kind
-from queue_server.rota.needs import FAIR_KINDS, DutyKind, Month, Post, qualified, week_of
+from queue_server.rota.needs import FAIR_KINDS, DutyKind, Month, Post, pool, qualified, week_of
 from queue_server.rota.rules import EPSILON, FAIRNESS_BAND, MAX_DAYS_IN_A_ROW, chances
 
 TIME_LIMIT_S = 8.0  # the demo December must be made in under 10 s on two cores
@@ -200,14 +201,18 @@ class _Built:
                 model.add_max_equality(flag, [var for _, var in held])
                 flags.append(flag)
             counts[clerk.username] = cp_model.LinearExpr.sum(flags)
-        n = len(counts)
-        if n < 2:
-            return []
-        # The mean once every post is covered (each clerk takes one post of a kind a day): fixed bounds propagate
-        # far better than a mean that moves with every choice. rules.check judges the rota with the real mean.
-        mean = sum(1 for p in self.month.posts if p.kind == kind) / n
+        # The mean once every post is covered (each clerk takes one post of a kind a day), the window clerks and
+        # the back office apart: fixed bounds propagate far better than a mean that moves with every choice.
+        # rules.check judges the rota with the real mean.
+        groups = {c.username: pool(c) for c in self.month.clerks}
+        sizes = Counter(groups[name] for name in counts)
+        posts = Counter(p.pool for p in self.month.posts if p.kind == kind)
         penalties: list[cp_model.LinearExprT] = []
         for username, count in counts.items():
+            group = groups[username]
+            if sizes[group] < 2:
+                continue
+            mean = posts[group] / sizes[group]
             slack = could[username] + 1
             over = model.new_int_var(0, slack, f"over:{kind}:{username}")
             under = model.new_int_var(0, slack, f"under:{kind}:{username}")

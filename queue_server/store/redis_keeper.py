@@ -130,12 +130,12 @@ class RedisKeeper:
                 return
             process, failures = restarted, failures + self._attempts
             self._up_since = time.monotonic()
+            # Said before it is known to be up, so whoever waits for that finds it said.
+            log.info("embedded Redis is back after %.1f s", self._up_since - died)
             with self._changed:
-                down_for = self._up_since - died
                 self._down_since = None
                 self._restarts += 1
                 self._changed.notify_all()
-            log.info("embedded Redis is back after %.1f s", down_for)
 
     def _restart(self, failures: int) -> subprocess.Popen[bytes] | None:
         """Start Redis again, backing off while it fails; None when the server stops meanwhile."""

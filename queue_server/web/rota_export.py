@@ -51,7 +51,7 @@ def rota_csv(facts: Month, assignments: Mapping[str, str]) -> str:
                 post.name,
                 f"{post.start:%H:%M}",
                 f"{post.end:%H:%M}",
-                post.window,
+                f"后台 back office ({post.window})" if post.back_office else post.window,
                 " ".join(post.services),
                 KIND_NAMES[post.kind][0],
                 username or UNCOVERED,
@@ -125,11 +125,19 @@ def rota_ics(hall: Hall, facts: Month, assignments: Mapping[str, str], username:
             f"DTSTAMP:{_stamp(now)}",
             f"DTSTART:{_stamp(start)}",
             f"DTEND:{_stamp(end)}",
-            f"SUMMARY:{escape(f'{first.window}号窗口 {sessions} / Window {first.window}, {sessions_en}')}",
-            f"LOCATION:{escape(f'{hall.name}（{hall.name_en}）{first.window}号窗口')}",
+            f"SUMMARY:{escape(_where(first) + f' {sessions} / ' + _where_en(first) + f', {sessions_en}')}",
+            f"LOCATION:{escape(f'{hall.name}（{hall.name_en}）' + _where(first))}",
             f"DESCRIPTION:{escape(f'业务 services: {services}; 类别 {KIND_NAMES[first.kind][0]} {first.kind}')}",
             "TRANSP:OPAQUE",
             "END:VEVENT",
         ]
     lines.append("END:VCALENDAR")
     return "".join(fold(line) + "\r\n" for line in lines)
+
+
+def _where(post: Post) -> str:
+    return "后台值班" if post.back_office else f"{post.window}号窗口"
+
+
+def _where_en(post: Post) -> str:
+    return "Back office" if post.back_office else f"Window {post.window}"

@@ -87,6 +87,7 @@ def rota_answer(facts: Month, record: Mapping[str, Any], generated_now: bool) ->
                 "key": p.key,
                 "date": p.day.isoformat(),
                 "window": p.window,
+                "back_office": p.back_office,  # 后台值班: on call, to come forward to the window when called
                 "start": f"{p.start:%H:%M}",
                 "end": f"{p.end:%H:%M}",
                 "session": p.name,

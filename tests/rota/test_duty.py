@@ -77,3 +77,25 @@ def test_the_cut_off_counts_the_windows_the_rota_staffs(demo: Hall) -> None:
         cut_offs.append(found.issuing_until)
     assert cut_offs[0] > cut_offs[1] > cut_offs[2]
     assert cut_offs[2] == at(13, 22)  # (30 + 1) visitors x 8 min on one window before 17:00 + 30 min extension
+
+
+def test_the_back_office_on_duty_is_who_holds_its_posts_that_day(demo: Hall) -> None:
+    """The demo rosters one back-office clerk a session (at reserve window 15): on Thursday b01 holds the morning,
+    b02 the afternoon; on Friday nobody holds one, so nobody may be called forward; a hall file without the back
+    office rostered (on_duty = 0) keeps every reserve clerk on call."""
+    month = month_of(demo, 2026, 12)
+    back = [p for p in month.posts if p.day == DAY and p.back_office]
+    assert {p.window for p in back} == {15} and back[0].name == "工作日上午"
+    assert back[0].describe()[0] == "12月3日 工作日上午 后台值班（09:00–12:00）"
+    rota = {**thursday_rota(demo), back[0].key: "b01", back[-1].key: "b02"}
+    duties = day_duties(month, rota)
+    assert duties[DAY].reserve == ("b01", "b02")
+    assert 15 not in duties[DAY].sessions["工作日上午"]  # the back office staffs no session's window
+    assert duties[date(2026, 12, 4)].reserve == ()
+    rostered = replace(demo, duty={DAY: duties[DAY], date(2026, 12, 4): duties[date(2026, 12, 4)]})
+    assert rostered.reserve_clerks(DAY) == ("b01", "b02") and rostered.reserve_clerks(date(2026, 12, 4)) == ()
+    assert rostered.reserve_clerks(date(2026, 12, 5)) == ("b01", "b02", "b03")  # no rota that day: the hall file
+    assert demo.reserve is not None
+    unrostered = replace(demo, reserve=replace(demo.reserve, on_duty=0))
+    assert not any(p.back_office for p in month_of(unrostered, 2026, 12).posts)
+    assert day_duties(month_of(unrostered, 2026, 12), thursday_rota(demo))[DAY].reserve is None

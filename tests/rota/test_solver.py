@@ -10,6 +10,8 @@ from datetime import date, time
 from pathlib import Path
 from zoneinfo import ZoneInfo
 
+import pytest
+
 from queue_server.config.loader import load_halls
 from queue_server.core.hall import Clerk, Hall, Service, Session, Window
 from queue_server.rota.needs import TimeOff, month_of
@@ -31,8 +33,11 @@ def test_the_demo_december_keeps_every_rule() -> None:
         TimeOff("w01", date(2026, 12, 24), date(2026, 12, 31), approved=False),  # asked, not approved: no bearing
     ]
     december = month_of(demo, 2026, 12, time_off)
-    kinds = Counter(p.kind for p in december.posts)
+    kinds = Counter(p.kind for p in december.posts if not p.back_office)
     assert kinds == {"regular": 759, "evening": 111, "weekend": 49}  # 13 evenings × 7, 10 ID nights × 2, 8 × 6 + 1
+    # the back office: one clerk a session, every session of every day (23 evening sessions, 8 weekend, 69 regular)
+    back = Counter(p.kind for p in december.posts if p.back_office)
+    assert back == {"regular": 69, "evening": 23, "weekend": 8}
     assert any("赶场日专场" in p.sessions for p in december.posts if p.day == date(2026, 12, 13))
     solution = solve(december)
     load = os.getloadavg()[0] / (os.cpu_count() or 1)
@@ -42,6 +47,10 @@ def test_the_demo_december_keeps_every_rule() -> None:
     assert all(solution.assignments.get(p.key) != "w05" for p in december.posts if p.day == date(2026, 12, 8))
     tables = fairness(december, solution.assignments)
     assert all(share.fair for table in tables.values() for share in table.shares.values())
+    # the back office shares its own duty: b01, b02 and b03 split its 23 evenings, apart from the window clerks
+    evening = tables["evening"].shares
+    assert evening["b01"].mean == pytest.approx(23 / 3) and evening["w01"].mean == pytest.approx(7.4)
+    assert all(solution.assignments[p.key] in ("b01", "b02", "b03") for p in december.posts if p.back_office)
 
 
 def test_a_month_that_cannot_be_covered_says_what_is_short_and_why() -> None:

@@ -17,7 +17,7 @@ from redis.asyncio import Redis
 
 from queue_server.config.loader import load_halls
 from queue_server.core.errors import Conflict, Forbidden, NotFound
-from queue_server.core.hall import Hall, Seasonal, TidalPolicy
+from queue_server.core.hall import DayDuty, Hall, Seasonal, TidalPolicy
 from queue_server.core.tidal import Action
 from queue_server.store import keys, tidal_desk
 from queue_server.store.hall_store import HallStore, Scripts
@@ -206,7 +206,7 @@ async def test_the_controller_calls_the_back_office_and_a_clerk_opens_the_window
     assert (raised["id"], raised["window"], raised["service"]) == (alert["id"], 15, "B")
     assert (await window(store, 15, LUNCH + minutes(4)))["switched_to"] is None
     staff = {s["username"]: s["state"] for s in await tidal_desk.reserve_staff(store, LUNCH + minutes(4))}
-    assert staff == {"b01": "back_office", "b02": "back_office"}
+    assert staff == {"b01": "back_office", "b02": "back_office", "b03": "back_office"}
 
     accepted = await tidal_desk.accept(store, LUNCH + minutes(5), alert["id"], "b01")
     assert (accepted["window"], accepted["role"], accepted["caller"]) == (15, "reserve", "/caller/demo?window=15")
@@ -230,6 +230,7 @@ async def test_the_controller_calls_the_back_office_and_a_clerk_opens_the_window
     assert [(s["username"], s["state"], s["window"]) for s in on_way] == [
         ("b01", "called", 15),
         ("b02", "back_office", None),
+        ("b03", "back_office", None),
     ]
     seated = await tidal_desk.reserve_staff(store, LUNCH + minutes(10))
     assert seated[0]["state"] == "at_window"
@@ -312,3 +313,26 @@ async def test_the_line_goes_calm_and_the_clerk_goes_back_after_the_visitor(stor
     staff = await tidal_desk.reserve_staff(store, at + minutes(17))
     assert staff[0]["state"] == "back_office"
     assert [e["type"] for e in await events(redis, "tidal_closed", "paused")] == ["tidal_closed", "paused"]
+
+
+async def test_only_the_back_office_clerks_on_duty_by_the_rota_are_called_and_may_accept(store: HallStore) -> None:
+    """The day's rota has b02 alone on back-office duty: the alert is for what b02 can serve, b01 is shown off
+    duty and refused, b02 accepts. With nobody on duty, no alert is raised at all."""
+    today = LUNCH.date()
+    store.hall = replace(store.hall, duty={today: DayDuty({}, {}, ("b02",))})
+    alert = await alert_at_lunch(store)  # social insurance (B): b02's skills cover it
+    staff = {s["username"]: s["state"] for s in await tidal_desk.reserve_staff(store, LUNCH + minutes(4))}
+    assert staff == {"b01": "off_duty", "b02": "back_office", "b03": "off_duty"}
+    with pytest.raises(Forbidden) as refused:
+        await tidal_desk.accept(store, LUNCH + minutes(5), alert["id"], "b01")
+    assert refused.value.code == "off_duty" and "排班表" in refused.value.message
+    assert (await tidal_desk.accept(store, LUNCH + minutes(5), alert["id"], "b02"))["window"] == 15
+
+
+async def test_no_alert_when_the_rota_has_nobody_in_the_back_office(store: HallStore) -> None:
+    store.hall = replace(store.hall, duty={LUNCH.date(): DayDuty({}, {}, ())})
+    await crowd(store, LUNCH, "B")
+    controller = TidalController(store, store.hall.tidal_policy, store.hall.seasons)
+    await controller.tick(LUNCH)
+    assert [a.kind for a in await controller.tick(LUNCH + minutes(4))] == []
+    assert await tidal_desk.alerts(store) == []

@@ -58,11 +58,13 @@ def token(client: TestClient, username: str, window: int | None = None) -> dict[
 def test_the_december_rota_is_made_once_and_keeps_every_rule(client: TestClient, december: dict[str, Any]) -> None:
     assert december["generated_now"] is True and december["source"] == "generated"
     assert december["ok"] is True and december["violations"] == [] and december["uncovered"] == []
-    assert len(december["posts"]) == 919 and all(p["clerk"] for p in december["posts"])
+    assert len(december["posts"]) == 919 + 100 and all(p["clerk"] for p in december["posts"])
+    back_office = [p for p in december["posts"] if p["back_office"]]  # one back-office clerk each session
+    assert len(back_office) == 100 and {p["clerk"] for p in back_office} == {"b01", "b02", "b03"}
     assert december["solver"]["status"] in ("optimal", "feasible") and december["solver"]["seconds"] < 60
     evening = next(f for f in december["fairness"] if f["kind"] == "evening")
     assert evening["mean"] == pytest.approx(7.4) and all(c["fair"] for c in evening["clerks"].values())
-    night = [p for p in december["posts"] if p["session"] == "身份证夜间专场"]
+    night = [p for p in december["posts"] if p["session"] == "身份证夜间专场" and not p["back_office"]]
     assert len(night) == 20 and {p["window"] for p in night} == {1, 2} and {p["kind"] for p in night} == {"evening"}
     again = client.get(ROTA, headers=ADMIN).json()
     assert again["generated_now"] is False
@@ -139,12 +141,12 @@ def test_the_month_as_csv(client: TestClient, december: dict[str, Any]) -> None:
     text = answer.content.decode("utf-8")
     assert text.startswith("\ufeff日期 date,星期 weekday,时段 session")
     rows = list(csv.reader(io.StringIO(text.lstrip("\ufeff"))))
-    assert len(rows) == 1 + 919
+    assert len(rows) == 1 + 919 + 100
     first = rows[1]
     assert first[:6] == ["2026-12-01", "二", "工作日上午", "09:00", "12:00", "1"]
     assert first[8] in {c["username"] for c in december["clerks"]} and first[9]
     market = [r for r in rows if "赶场日专场" in r[2]]
-    assert {r[5] for r in market} == {"4", "6", "13"} and {r[7] for r in market} == {"周末"}
+    assert {r[5] for r in market} == {"4", "6", "13", "后台 back office (15)"} and {r[7] for r in market} == {"周末"}
     assert not any(cell.startswith(("=", "+", "-", "@")) for row in rows for cell in row)
 
 

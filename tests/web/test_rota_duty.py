@@ -79,30 +79,41 @@ def test_a_clerk_the_rota_has_off_is_told_so(client: TestClient, december: dict[
     assert "今天的排班表上没有" in refused.json()["message"]
 
 
-def test_a_hand_edit_moves_a_clerk_at_once(client: TestClient, december: dict[str, Any]) -> None:
-    """Two 综合岗 clerks with the same hours on Thursday at different windows swap: each may then sign in at the
-    other's window, and no longer at their own."""
-    posts = [p for p in december["posts"] if p["date"] == DAY and p["clerk"] and p["clerk"].startswith("z")]
-    shapes: dict[str, list[tuple[str, str, str]]] = {}
-    for p in posts:
-        shapes.setdefault(p["clerk"], []).append((p["start"], p["end"], p["kind"]))
-    a, b = next(
-        (a, b)
-        for a in sorted(shapes)
-        for b in sorted(shapes)
-        if a < b
-        and sorted(shapes[a]) == sorted(shapes[b])
-        and {p["window"] for p in posts if p["clerk"] == a}.isdisjoint({p["window"] for p in posts if p["clerk"] == b})
-    )
+def test_a_hand_edit_moves_a_clerk_at_once(redis_url: str, client: TestClient, december: dict[str, Any]) -> None:
+    """Two clerks bound to no window, with the same hours on a day at different windows, swap: each may then sign
+    in at the other's window, and no longer at their own."""
+    unbound = {c["username"] for c in december["clerks"] if not c["windows"] and not c["username"].startswith("b")}
+    day, a, b = next(found for found in (_swappable(december, day, unbound) for day in _days(december)) if found)
+    posts = [p for p in december["posts"] if p["date"] == day and p["clerk"] in (a, b)]
     a_window = min(p["window"] for p in posts if p["clerk"] == a)
     b_window = min(p["window"] for p in posts if p["clerk"] == b)
-    swap = {p["key"]: (b if p["clerk"] == a else a) for p in posts if p["clerk"] in (a, b)}
-    edited = client.put(ROTA, headers=ADMIN, json={"date": DAY, "assignments": swap})
+    swap = {p["key"]: (b if p["clerk"] == a else a) for p in posts}
+    edited = client.put(ROTA, headers=ADMIN, json={"date": day, "assignments": swap})
     assert edited.status_code == 200, edited.text
-    assert sign_in(client, a, b_window).status_code == 200
-    assert sign_in(client, b, a_window).status_code == 200
-    own = sign_in(client, a, a_window)
-    assert (own.status_code, own.json()["error"]) == (403, "not_on_rota")
+    with server(redis_url, datetime.fromisoformat(f"{day}T08:45:00+08:00")) as that_day:
+        assert sign_in(that_day, a, b_window).status_code == 200
+        assert sign_in(that_day, b, a_window).status_code == 200
+        own = sign_in(that_day, a, a_window)
+        assert (own.status_code, own.json()["error"]) == (403, "not_on_rota")
+
+
+def _days(december: dict[str, Any]) -> list[str]:
+    return sorted({p["date"] for p in december["posts"]})
+
+
+def _swappable(december: dict[str, Any], day: str, unbound: set[str]) -> tuple[str, str, str] | None:
+    """Two of ``unbound`` who hold posts of the same hours and kinds on ``day``, at different windows."""
+    posts = [p for p in december["posts"] if p["date"] == day and p["clerk"] in unbound]
+    shapes: dict[str, list[tuple[str, str, str]]] = {}
+    windows: dict[str, set[int]] = {}
+    for p in posts:
+        shapes.setdefault(p["clerk"], []).append((p["start"], p["end"], p["kind"]))
+        windows.setdefault(p["clerk"], set()).add(p["window"])
+    for a in sorted(shapes):
+        for b in sorted(shapes):
+            if a < b and sorted(shapes[a]) == sorted(shapes[b]) and windows[a].isdisjoint(windows[b]):
+                return day, a, b
+    return None
 
 
 def test_another_process_goes_by_the_kept_rota_from_its_start(

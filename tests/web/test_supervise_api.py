@@ -215,7 +215,7 @@ def test_the_console_shows_alerts_suggestions_and_the_back_office_staff(
     view = console(client)
     assert (view["alerts"], view["suggestions"]) == ([], [])
     assert [(p["username"], p["name"], p["state"]) for p in view["reserve_staff"]] == [
-        ("b01", "后台一", "back_office"), ("b02", "后台二", "back_office"),
+        ("b01", "后台一", "back_office"), ("b02", "后台二", "back_office"), ("b03", "后台三", "back_office"),
     ]  # fmt: skip
     alert = in_store(redis_url, config_dir, lambda s: tidal_desk.raise_alert(s, MONDAY, 15, "B", reason))
     switch = Action("open", 13, "B", "congested", reason)

@@ -22,6 +22,7 @@
         again: "Go to the window",
         mine: "You accepted it",
         notMine: "Not one of your categories",
+        offDuty: "Not on back-office duty today (rota)",
         accepted: (a) => `Accepted by ${a.clerk_name || a.clerk}`,
         goTo: (n) => `Please go to window ${n}`,
         detail: (a) =>
@@ -34,6 +35,7 @@
         again: "前往窗口",
         mine: "您已接受",
         notMine: "不在您的业务技能内",
+        offDuty: "今日排班未安排您后台值班",
         accepted: (a) => `已由 ${a.clerk_name || a.clerk} 接受`,
         goTo: (n) => `请到${n}号窗口`,
         detail: (a) =>
@@ -92,7 +94,9 @@
       li.append(text);
       if (a.state === "accepted") li.append(el("span", "taken", mine ? TEXT.mine : TEXT.accepted(a)));
       // Accepting again (one's own alert) gives a fresh token for the same window: for a page that lost it.
-      if (a.state === "open" && !mayServe(a.service)) li.append(el("span", "taken", TEXT.notMine));
+      // The day's rota has this clerk off (off_duty): the server would refuse, so the page says why instead.
+      if (a.state === "open" && me && me.state === "off_duty") li.append(el("span", "taken", TEXT.offDuty));
+      else if (a.state === "open" && !mayServe(a.service)) li.append(el("span", "taken", TEXT.notMine));
       else if (a.state === "open" || mine) {
         const button = el("button", "primary accept", a.state === "open" ? TEXT.accept : TEXT.again);
         button.type = "button";

@@ -25,6 +25,8 @@
         clerk: "Clerk",
         hours: "Hours",
         off: "off",
+        backOffice: "BO",
+        backOfficeLong: "back office",
         shortItem: (s) => `${s.date} ${s.session_en} ${s.start}–${s.end}, windows ${s.windows.join(", ")}: ${s.reason_en}`,
         editorTitle: (name, day) => `${name} · ${day}`,
         holder: (p, name) => (name ? `now: ${name}` : "now: nobody"),
@@ -45,6 +47,8 @@
         clerk: "工作人员",
         hours: "工时",
         off: "休",
+        backOffice: "后台",
+        backOfficeLong: "后台值班",
         shortItem: (s) => `${s.date} ${s.session} ${s.start}–${s.end}（${s.windows.join("、")}号窗口）${s.reason}`,
         editorTitle: (name, day) => `${name} · ${day}`,
         holder: (p, name) => (name ? `现为 ${name}` : "现无人"),
@@ -119,10 +123,10 @@
     // one line a window: from its first start to its last end that day (a lunch break between is implied)
     const out = new Map();
     for (const p of posts.slice().sort((a, b) => a.start.localeCompare(b.start))) {
-      const line = out.get(p.window) || { window: p.window, start: p.start, end: p.end, kinds: new Set(), posts: [] };
+      const line = out.get(p.window) || { window: p.window, back: p.back_office, start: p.start, end: p.end, kinds: new Set(), posts: [] };
       line.end = p.end > line.end ? p.end : line.end;
       line.kinds.add(p.kind);
-      line.posts.push(`${p.window}号 ${p.start}–${p.end} ${en ? p.session_en : p.session}`);
+      line.posts.push(`${p.back_office ? TEXT.backOfficeLong : `${p.window}号`} ${p.start}–${p.end} ${en ? p.session_en : p.session}`);
       out.set(p.window, line);
     }
     return [...out.values()].sort((a, b) => a.start.localeCompare(b.start));
@@ -167,7 +171,7 @@
           const kind = ["holiday", "weekend", "evening"].find((k) => line.kinds.has(k)) || "";
           const duty = el("span", `duty ${kind}`);
           duty.title = line.posts.join("\n");
-          duty.append(el("b", null, String(line.window)), `${hm(line.start)}–${hm(line.end)}`);
+          duty.append(el("b", null, line.back ? TEXT.backOffice : String(line.window)), `${hm(line.start)}–${hm(line.end)}`);
           td.append(duty);
         }
         td.addEventListener("click", () => openEditor(c.username, d.date));
@@ -210,7 +214,8 @@
         box.type = "checkbox";
         box.value = p.key;
         box.checked = p.clerk === username;
-        const text = el("span", null, `${p.window}号窗口 ${p.start}–${p.end} ${en ? p.session_en : p.session} `);
+        const where = p.back_office ? TEXT.backOfficeLong : `${p.window}号窗口`;
+        const text = el("span", null, `${where} ${p.start}–${p.end} ${en ? p.session_en : p.session} `);
         text.append(el("small", null, TEXT.holder(p, p.clerk && clerkName(p.clerk))));
         label.append(box, text);
         const item = el("li");
