@@ -30,6 +30,7 @@ from queue_server.core.hall import (
     Calendar,
     Clerk,
     Hall,
+    LieuPolicy,
     RatingPolicy,
     Seasonal,
     Service,
@@ -221,6 +222,18 @@ def _ratings(fault: _Faults, table: schema.RatingsTable | None) -> RatingPolicy:
         raise fault("ratings", str(e)) from None
 
 
+def _lieu(fault: _Faults, table: schema.LieuTable | None) -> LieuPolicy:
+    """The ``[lieu]`` table (调休台账); the schema checks the limit's range and the month's form."""
+    if table is None:
+        return LieuPolicy()
+    since = None
+    if table.since is not None:
+        since = date(int(table.since[:4]), int(table.since[5:]), 1)
+        if since.year < 2000:
+            raise fault("lieu.since", f"expected a month from 2000-01 on, not {table.since!r}")
+    return LieuPolicy(warn_minutes=table.warn_minutes, since=since)
+
+
 def parse_hall(source: str, data: Mapping[str, Any]) -> Hall:
     """Build a :class:`Hall` from one parsed TOML document; ``source`` names it in errors."""
     fault = _Faults(source)
@@ -299,6 +312,7 @@ def parse_hall(source: str, data: Mapping[str, Any]) -> Hall:
         staffing=StaffingTarget(file.staffing.target_share, file.staffing.target_minutes)
         if file.staffing
         else StaffingTarget(),
+        lieu=_lieu(fault, file.lieu),
     )
 
 

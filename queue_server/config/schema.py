@@ -288,6 +288,22 @@ class StaffingTable(Table, kw_only=True):
     target_minutes: Annotated[float, minutes(0, 240)] = 15.0
 
 
+class LieuTable(Table, kw_only=True):
+    """调休台账: a clerk's balance past warn_minutes (either way) is flagged; the ledger counts from the month since."""
+
+    warn_minutes: Annotated[int, whole(1, 100_000, "a whole number of minutes")] = 2400
+    since: (
+        Annotated[
+            str,
+            Meta(
+                pattern=r"^[0-9]{4}-(0[1-9]|1[0-2])$",
+                extra={"what": 'a month like "2026-01"', "fault": 'expected a month like "2026-01"'},
+            ),
+        ]
+        | None
+    ) = None
+
+
 class HallFile(Table, kw_only=True):
     """One hall file (``config/*.toml``): one 政务服务中心."""
 
@@ -303,3 +319,4 @@ class HallFile(Table, kw_only=True):
     ratings: Annotated[RatingsTable, Meta(extra={"what": "a [ratings] table"})] | None = None
     reserve: Annotated[ReserveTable, Meta(extra={"what": "a [reserve] table"})] | None = None
     staffing: Annotated[StaffingTable, Meta(extra={"what": "a [staffing] table"})] | None = None
+    lieu: Annotated[LieuTable, Meta(extra={"what": "a [lieu] table"})] | None = None

@@ -207,6 +207,16 @@ class StaffingTarget:
 
 
 @dataclass(frozen=True)
+class LieuPolicy:
+    """The hall's ``[lieu]`` table (调休台账, queue_server.core.lieu_ledger): a clerk's running balance past
+    ``warn_minutes`` either way is flagged; the ledger counts from the month of ``since`` (its first day), or, when
+    unset, from 12 months before the current month."""
+
+    warn_minutes: int = 2400  # five 8-hour days
+    since: date | None = None
+
+
+@dataclass(frozen=True)
 class Access:
     """Who is a trusted device (a kiosk, a guide desk), and how often anonymous clients may take tickets."""
 
@@ -254,6 +264,7 @@ class Hall:
     ratings: RatingPolicy = field(default_factory=RatingPolicy)  # 好差评: every hall rates, with defaults if unset
     reserve: Reserve | None = None  # 后台力量; None: the hall calls no back-office staff forward
     staffing: StaffingTarget = field(default_factory=StaffingTarget)  # the staffing plan's service target
+    lieu: LieuPolicy = field(default_factory=LieuPolicy)  # 调休: the time-off-in-lieu ledger's limit and start
     # Who is on duty, for the days a kept rota covers (loaded from Redis by the store around today); a day not
     # here runs on the hall file's sessions and reserve.
     duty: Mapping[date, DayDuty] = field(default_factory=dict)

@@ -12,8 +12,8 @@ rest days. This module turns the day's tickets into those minutes, per clerk:
 - **time off** (调休) earned: all of it, minute for minute.
 
 A visit belongs to the stretch it was called in, or, when called after a stretch ended (the line served after
-closing), to the stretch before. A hall without sessions is always open and has no overtime. Pure: the
-tickets come in as stored (``clerk``, ``called_at``, ``finished_at``, ``business_day``).
+closing), to the stretch before. A hall without sessions is always open and has no overtime. Only served visits
+count. Pure: the tickets come in as stored (``clerk``, ``called_at``, ``finished_at``, ``business_day``, ``state``).
 """
 
 from __future__ import annotations
@@ -75,7 +75,9 @@ def overtime(hall: Hall, tickets: Iterable[Mapping[str, Any]]) -> dict[str, Cler
     visits: dict[tuple[str, str], list[tuple[datetime, datetime]]] = defaultdict(list)
     for t in tickets:
         clerk, called, finished = t.get("clerk"), t.get("called_at"), t.get("finished_at")
-        if clerk and called and finished and t.get("business_day"):
+        # Served visits only: a skipped visitor who never came back is closed at the rollover (its finished_at is
+        # the day's end, not work done), and so is a visit still open then.
+        if clerk and called and finished and t.get("business_day") and t.get("state", "served") == "served":
             visits[(str(clerk), str(t["business_day"]))].append(
                 (datetime.fromisoformat(called), datetime.fromisoformat(finished))
             )

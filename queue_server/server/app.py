@@ -33,9 +33,13 @@ from queue_server.web import (
     client_pages,
     clock_hook,
     guide_desk,
+    lieu_api,
+    lieu_page,
     openapi,
     pages,
     ratings_api,
+    recognition_api,
+    recognition_page,
     rota_api,
     rota_page,
     sign_in_api,
@@ -135,6 +139,8 @@ def create_app(
     routes += tidal_api.routes  # suggested switches, back-office alerts
     routes += staffing_api.routes  # the day's forecast and staffing plan
     routes += [*rota_api.routes, *rota_page.routes]  # 排班 and 休假
+    routes += [*recognition_api.routes, *recognition_page.routes]  # 服务明星评选参考
+    routes += [*lieu_api.routes, *lieu_page.routes]  # 调休台账
     if test_hooks:
         routes += clock_hook.routes
     routes += [*openapi.routes, *api.window_actions]

@@ -10,10 +10,11 @@ from datetime import date, timedelta
 from queue_server.core.business_day import next_rollover
 from queue_server.core.hours import next_change
 from queue_server.runtime.clock import Clock
-from queue_server.store import rota_store
+from queue_server.store import lieu_store, rota_store
 from queue_server.store.bookings import MISS_EVERY_SECONDS, Bookings
 from queue_server.store.hall_store import HallStore
 from queue_server.store.ratings import Ratings
+from queue_server.store.recognition_store import keep_clerk_days
 from queue_server.store.tidal_controller import TICK_SECONDS, TidalController
 
 log = logging.getLogger("tidequeue.tasks")
@@ -30,6 +31,8 @@ async def keep_business_day(store: HallStore, clock: Clock) -> None:
     while True:
         now = clock.now()
         await store.roll_over(now)
+        await keep_clerk_days(store, now)  # each clerk's tally of the days pruned, for the quarter's report
+        await lieu_store.keep_last_month(store, now)  # 调休 earned last month, kept before its tickets go
         pruned = await store.prune(now)
         if pruned:
             log.info("%s: forgot %d finished tickets older than the retention period", hall.id, pruned)

@@ -112,6 +112,12 @@ def rated_by_day(hall: str) -> str:
     return f"{_hall(hall)}:ratings:by_day"
 
 
+def clerk_days(hall: str) -> str:
+    """Hash business day → JSON of each clerk's tally that day (served, handling, no-shows, holiday minutes), kept
+    when the day's tickets are pruned so a quarter's recognition report still counts them (store.recognition_store)."""
+    return f"{_hall(hall)}:clerk-days"
+
+
 def rating_cases(hall: str) -> str:
     """Hash case id ("2026-11-23-A003") → the follow-up case a 差评 opened, with its steps and deadlines."""
     return f"{_hall(hall)}:ratings:cases"
@@ -188,3 +194,14 @@ def rota(hall: str, month: str) -> str:
 def time_off(hall: str) -> str:
     """Hash request id → a clerk's time-off request (休假) as JSON, approved or not."""
     return f"{_hall(hall)}:time-off"
+
+
+def lieu_taken(hall: str) -> str:
+    """Hash entry id → time off in lieu (调休) a supervisor entered as taken: clerk, date, minutes, note."""
+    return f"{_hall(hall)}:lieu:taken"
+
+
+def lieu_earned(hall: str) -> str:
+    """Hash month (``2026-11``) → JSON of each clerk's minutes of time off in lieu earned in that month, kept once
+    the month has ended (its tickets never change again, and are pruned after two months)."""
+    return f"{_hall(hall)}:lieu:earned"

@@ -42,14 +42,15 @@ def _row(rating: Mapping[str, Any]) -> list[str]:
         "bad": "是" if isinstance(level, int) and is_bad(level) else "",
         "reasons": "、".join(_REASON_ZH.get(code, code) for code in rating.get("reasons") or []),
     }
-    return [_cell(values.get(name)) for name, _ in COLUMNS]
+    return [safe_cell(values.get(name)) for name, _ in COLUMNS]
 
 
 # A cell starting with one of these is a formula to a spreadsheet: a visitor's comment must stay text.
 FORMULA_STARTS = ("=", "+", "-", "@", "\t", "\r")
 
 
-def _cell(value: object) -> str:
+def safe_cell(value: object) -> str:
+    """A value as CSV text that no spreadsheet reads as a formula (the 调休 ledger's CSV uses it too)."""
     text = "" if value is None else str(value)
     return "'" + text if text.startswith(FORMULA_STARTS) else text
 

@@ -15,7 +15,7 @@ Thin: check the caller and the month, read through :mod:`queue_server.store.rota
 
 from __future__ import annotations
 
-from typing import Annotated, Any
+from typing import Annotated, Any, Literal
 
 from msgspec import Meta
 from starlette.requests import Request
@@ -57,13 +57,16 @@ class RotaEdit(Body, kw_only=True):
 
 class TimeOffRequest(Body, kw_only=True):
     """休假: ``username`` away from ``first`` to ``last`` (YYYY-MM-DD, both included). A supervisor may record it
-    approved at once; a clerk asks for their own, which a supervisor then approves."""
+    approved at once; a clerk asks for their own, which a supervisor then approves. ``kind``: ``leave`` (休假) or
+    ``lieu`` (调休: once approved, each working day takes a contracted day from the clerk's time-off-in-lieu
+    balance)."""
 
     username: Username
     first: Annotated[str, Meta(max_length=10, examples=["2026-12-14"])]
     last: Annotated[str, Meta(max_length=10, examples=["2026-12-15"])]
     approved: bool = False
     note: Annotated[str, Meta(max_length=200, examples=["年休假"])] = ""
+    kind: Literal["leave", "lieu"] = "leave"
 
 
 def _month(request: Request) -> tuple[int, int]:
@@ -288,6 +291,7 @@ async def _request_time_off(request: Request, store: HallStore, who: Principal) 
         "last": body.last,
         "approved": body.approved,
         "note": body.note,
+        "kind": body.kind,
         "by": who.name,
         "at": context(request).clock.now().isoformat(),
     }

@@ -50,6 +50,8 @@ def test_the_days_stretches_merge_lunch_and_evening(demo: Hall) -> None:
     ]
 
 
+ROLLOVER = "2026-11-25T03:00:00+08:00"
+
 CASES = [
     # (visits, expected minutes per clerk: (after hours, rest days, holidays))
     ([visit("w01", "2026-11-24", "16:50", "17:25")], {"w01": (25, 0, 0)}),  # Tuesday: 25 minutes past 17:00
@@ -71,6 +73,17 @@ CASES = [
     ([visit("w04", "2026-10-02", "10:00", "10:30")], {"w04": (0, 0, 180)}),  # National Day: a holiday
     ([visit("w05", "2026-02-14", "16:50", "17:30")], {"w05": (30, 0, 0)}),  # 调休 Saturday is a working day
     ([{**visit("w01", "2026-11-24", "16:50", "17:25"), "clerk": None}], {}),  # a supervisor's call: nobody's
+    # a visitor w01 called and skipped, who never came back, is closed at the next day's rollover: no overtime
+    (
+        [
+            {
+                **visit("w01", "2026-11-24", "16:30", "16:32"),
+                "finished_at": "2026-11-25T03:00:00+08:00",
+                "state": "expired",
+            }
+        ],
+        {},
+    ),
 ]
 
 

@@ -85,6 +85,14 @@ PAGE_ASSETS: dict[str, tuple[list[str], list[str]]] = {
         ["/static/queue_server/desk-session.css", "/static/queue_server/rota.css"],
         ["/static/queue_server/desk-session.js", "/static/queue_server/rota.js"],
     ),
+    "/lieu/demo": (
+        ["/static/queue_server/desk-session.css", "/static/queue_server/lieu.css"],
+        ["/static/queue_server/desk-session.js", "/static/queue_server/lieu.js"],
+    ),
+    "/recognition/demo": (
+        ["/static/queue_server/desk-session.css", "/static/queue_server/recognition.css"],
+        ["/static/queue_server/desk-session.js", "/static/queue_server/recognition.js"],
+    ),
     "/backoffice/demo": (
         ["/static/queue_server/desk-session.css", "/static/queue_server/backoffice.css"],
         ["/static/queue_server/feed.js", "/static/queue_server/desk-session.js", "/static/queue_server/backoffice.js"],

@@ -193,7 +193,7 @@ def test_the_console_follows_the_hall_and_a_suggested_switch_is_approved(
     expect(alert).to_contain_text(f"C 不动产 · {other} 号窗口")
     expect(alert).to_contain_text("等待后台人员接受")
     expect(alert).to_contain_text("不动产无窗口可调")
-    expect(console.page.locator("#reserve-staff li")).to_have_count(2)
+    expect(console.page.locator("#reserve-staff li")).to_have_count(3)
     expect(console.page.locator("#f-waiting")).to_have_text("16")
     console.page.screenshot(path=artifacts / "supervise-zh.png")
 
