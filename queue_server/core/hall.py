@@ -210,7 +210,7 @@ class StaffingTarget:
 class LieuPolicy:
     """The hall's ``[lieu]`` table (调休台账, queue_server.core.lieu_ledger): a clerk's running balance past
     ``warn_minutes`` either way is flagged; the ledger counts from the month of ``since`` (its first day), or, when
-    unset, from 12 months before the current month."""
+    unset, from the first month it holds anything of (queue_server.store.lieu_store.ledger_start)."""
 
     warn_minutes: int = 2400  # five 8-hour days
     since: date | None = None
@@ -231,13 +231,14 @@ class Access:
 
 @dataclass(frozen=True)
 class DayDuty:
-    """Who is on duty on one day, by the month's kept rota (排班, :mod:`queue_server.rota`): the windows each
-    session staffs (its posts that have a clerk), the windows each rostered clerk holds a post at, and the
-    back-office clerks (后台力量) on duty. A session the rota does not name keeps the hall file's windows."""
+    """Who is on duty on one day, by the month's published rota (排班, :mod:`queue_server.rota.duty`): the windows
+    each session staffs (its posts that have a clerk), the windows each rostered clerk holds a post at, and the
+    back-office clerks (后台力量) on duty in each session. A session the rota does not name keeps the hall file's
+    windows, and one whose back-office posts nobody holds the hall file's reserve clerks."""
 
     sessions: Mapping[str, tuple[int, ...]]  # session name -> the windows staffed
     clerks: Mapping[str, tuple[int, ...]]  # username -> the windows of their posts that day
-    reserve: tuple[str, ...] | None = None  # back-office clerks on duty; None: the hall file's [reserve] clerks
+    reserve: Mapping[str, tuple[str, ...]] | None = None  # session name -> back-office clerks; None: not rostered
 
 
 @dataclass(frozen=True)
@@ -286,13 +287,6 @@ class Hall:
         if duty is not None and session.name in duty.sessions:
             return duty.sessions[session.name]
         return session.windows or tuple(w.number for w in self.windows if not w.reserve)
-
-    def reserve_clerks(self, day: date | None = None) -> tuple[str, ...]:
-        """The back-office clerks who may be called forward on ``day``: the rota's, else the hall file's."""
-        duty = self.duty.get(day) if day is not None else None
-        if duty is not None and duty.reserve is not None:
-            return duty.reserve
-        return self.reserve.clerks if self.reserve is not None else ()
 
     def clerk(self, username: str) -> Clerk | None:
         return next((c for c in self.clerks if c.username == username), None)

@@ -185,6 +185,28 @@ def windows_staffed(now: datetime, hall: Hall) -> set[int]:
     return staffed
 
 
+def reserve_on_duty(now: datetime, hall: Hall) -> tuple[str, ...]:
+    """The back-office clerks (后台力量) who may be called forward at ``now``: those the day's published rota has on
+    back-office duty in the sessions running now (between sessions and during the extension: in the last one to
+    have started; before the day's first: in any of the day's); a session it does not roster, and a day without a
+    rota, have the hall file's. In the hall file's order."""
+    every = hall.reserve.clerks if hall.reserve is not None else ()
+    local = now.astimezone(hall.timezone)
+    duty = hall.duty.get(local.date())
+    if duty is None or duty.reserve is None:
+        return every
+    kind = day_kind(local.date(), hall.calendar)
+    today = [s for s in hall.sessions if s.runs_on(local.date(), kind)]
+    running = [s for s in today if s.start <= local.time() < s.end]
+    if not running:
+        started = [s for s in today if s.start <= local.time()]
+        running = [max(started, key=lambda s: (s.start, s.end))] if started else today
+    found: set[str] = set()
+    for session in running:
+        found.update(duty.reserve.get(session.name, every))
+    return tuple(name for name in every if name in found)
+
+
 def max_waiting(now: datetime, hall: Hall, service: str) -> int | None:
     """How many visitors may already wait in ``service`` for a newcomer still to be served today.
 

@@ -61,10 +61,11 @@ class RecognitionTotals(ServiceFigures):
 
 
 class RotaMonth(TypedDict):
-    """Whether a month of the quarter has a kept rota: duty days count only months that have one."""
+    """Whether a month of the quarter has a published rota (a draft decided nothing): duty days count only months
+    that have one."""
 
     month: Annotated[str, Meta(examples=["2026-10"])]
-    kept: bool
+    kept: bool  # a published rota is kept
     source: Literal["generated", "edited"] | None
 
 

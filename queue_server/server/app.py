@@ -45,6 +45,7 @@ from queue_server.web import (
     sign_in_api,
     staff_api,
     staffing_api,
+    staffing_page,
     supervise_api,
     supervise_page,
     tidal_api,
@@ -138,6 +139,7 @@ def create_app(
     routes += [*supervise_api.routes, *supervise_page.routes]  # 值班长控制台 and 后台
     routes += tidal_api.routes  # suggested switches, back-office alerts
     routes += staffing_api.routes  # the day's forecast and staffing plan
+    routes += staffing_page.routes  # the same, as a page for supervisors
     routes += [*rota_api.routes, *rota_page.routes]  # 排班 and 休假
     routes += [*recognition_api.routes, *recognition_page.routes]  # 服务明星评选参考
     routes += [*lieu_api.routes, *lieu_page.routes]  # 调休台账

@@ -31,8 +31,12 @@ async def keep_business_day(store: HallStore, clock: Clock) -> None:
     while True:
         now = clock.now()
         await store.roll_over(now)
-        await keep_clerk_days(store, now)  # each clerk's tally of the days pruned, for the quarter's report
-        await lieu_store.keep_last_month(store, now)  # 调休 earned last month, kept before its tickets go
+        # What outlives the tickets is kept before they go; a failure there must not stop the pruning for good.
+        for keep in (keep_clerk_days, lieu_store.keep_last_month):  # the quarter's tallies, last month's 调休
+            try:
+                await keep(store, now)
+            except Exception:
+                log.exception("%s: %s failed; pruning goes on", hall.id, keep.__name__)
         pruned = await store.prune(now)
         if pruned:
             log.info("%s: forgot %d finished tickets older than the retention period", hall.id, pruned)

@@ -34,6 +34,7 @@ from queue_server.core.lieu_ledger import (
 from queue_server.core.overtime import overtime
 from queue_server.store import keys, rota_store
 from queue_server.store.hall_store import KEEP_DAYS, HallStore
+from queue_server.store.tickets import day_of_number
 
 
 async def taken_entries(redis: Redis, hall: str) -> list[dict[str, Any]]:
@@ -67,12 +68,18 @@ async def rota_lieu_days(store: HallStore) -> list[tuple[dict[str, Any], list[Ta
     return found
 
 
+async def requested_on(store: HallStore, username: str, day: str) -> bool:
+    """Whether an approved 调休 request of the rota already takes ``day`` (YYYY-MM-DD) for the clerk."""
+    return any(
+        d.username == username and d.day.isoformat() == day for _, days in await rota_lieu_days(store) for d in days
+    )
+
+
 async def _oldest_ticket_day(store: HallStore) -> date | None:
     oldest = cast(list[tuple[str, float]], await store.redis.zrange(keys.by_day(store.hall.id), 0, 0, withscores=True))
     if not oldest:
         return None
-    number = int(oldest[0][1])
-    return date(number // 10000, number // 100 % 100, number % 100)
+    return day_of_number(int(oldest[0][1]))
 
 
 async def earned_by_month(
@@ -120,10 +127,19 @@ class MonthLedger:
     unrecorded: list[str]
 
 
+async def ledger_start(store: HallStore) -> date | None:
+    """Without ``[lieu] since``: the first day of the first month the ledger holds anything of (earned figures kept,
+    or a day taken), a start that does not move as months pass; None while it holds nothing."""
+    kept = cast(list[str], await store.redis.hkeys(keys.lieu_earned(store.hall.id)))
+    taken = [e["date"][:7] for e in await taken_entries(store.redis, store.hall.id)]
+    first = min([*kept, *taken], default=None)
+    return first_day(first) if first else None
+
+
 async def month_ledger(store: HallStore, month: str, now: datetime) -> MonthLedger:
     hall = store.hall
     today = business_day(now, hall.timezone, hall.rollover)
-    months = ledger_months(month, month_of(today), hall.lieu.since)
+    months = ledger_months(month, month_of(today), hall.lieu.since or await ledger_start(store))
     earned, unrecorded = await earned_by_month(store, months, today)
     entries = await taken_entries(store.redis, hall.id)
     requests = await rota_lieu_days(store)

@@ -24,14 +24,10 @@ from queue_server.rota.needs import duty_kind
 from queue_server.store import keys, rota_store
 from queue_server.store.hall_store import KEEP_DAYS, HallStore
 from queue_server.store.ratings import KEEP_RATING_DAYS, Ratings
-from queue_server.store.tickets import day_number
+from queue_server.store.tickets import day_number, day_of_number
 
 KEEP_TALLY_DAYS = KEEP_RATING_DAYS  # a whole year's figures can be read after it ends, as with the ratings
 POST_KEY = re.compile(r"^([0-9]{4}-[0-9]{2}-[0-9]{2}) ([0-9]{2}):([0-9]{2}) #[0-9]+$")  # rota.needs.post_key
-
-
-def _day_of(number: int) -> date:
-    return date(number // 10000, number // 100 % 100, number % 100)
 
 
 def _encoded(tallies: Mapping[str, ClerkDay]) -> str:
@@ -52,7 +48,7 @@ async def keep_clerk_days(store: HallStore, now: datetime, keep_days: int = KEEP
         list[tuple[str, float]], await redis.zrangebyscore(index, low, before, start=0, num=1, withscores=True)
     ):
         number = int(found[0][1])
-        day = _day_of(number)
+        day = day_of_number(number)
         if not await redis.hexists(tallies, day.isoformat()):
             tickets = await store.tickets_of_days(day, day)
             tally = day_tallies(hall, tickets).get(day.isoformat(), {})
@@ -97,11 +93,13 @@ def duty_dates(hall: Hall, assignments: Mapping[str, str]) -> dict[str, dict[str
 
 
 async def quarter_duties(store: HallStore, quarter: Quarter) -> tuple[dict[str, dict[str, set[str]]], list[RotaMonth]]:
-    """The duty dates of the quarter's kept rotas, and which months have one."""
+    """The duty dates of the quarter's published rotas, and which months have one (a draft decided nothing)."""
     duties: dict[str, dict[str, set[str]]] = {}
     months: list[RotaMonth] = []
     for month in quarter.months:
         record = await rota_store.stored(store.redis, store.hall.id, month)
+        if record is not None and not record.get("published"):
+            record = None
         source = record.get("source") if record else None
         months.append(
             {

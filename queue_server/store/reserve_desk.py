@@ -16,11 +16,12 @@ from __future__ import annotations
 
 import json
 import secrets
-from datetime import date, datetime, timedelta
+from datetime import datetime, timedelta
 from typing import Any, cast
 
 from queue_server.core.errors import Forbidden, from_script
 from queue_server.core.hall import Clerk, Hall
+from queue_server.core.hours import reserve_on_duty
 from queue_server.core.tidal_records import Alert, ReserveAccepted, ReserveClerk
 from queue_server.store import keys
 from queue_server.store.hall_store import HallStore
@@ -54,16 +55,16 @@ def reserve_only() -> Forbidden:
     )
 
 
-def reserve_clerk(hall: Hall, username: str, day: date | None = None) -> Clerk:
-    """The hall's back-office clerk of that name, on duty on ``day`` (by the day's rota, else the hall file), or
-    ``reserve_only`` (``off_duty`` when the rota has them off that day)."""
+def reserve_clerk(hall: Hall, username: str, now: datetime | None = None) -> Clerk:
+    """The hall's back-office clerk of that name, on duty at ``now`` (by the day's rota, else the hall file), or
+    ``reserve_only`` (``off_duty`` when the rota has them off then)."""
     clerk = hall.clerk(username)
     if clerk is None or clerk.role != "reserve" or hall.reserve is None or username not in hall.reserve.clerks:
         raise reserve_only()
-    if username not in hall.reserve_clerks(day):
+    if now is not None and username not in reserve_on_duty(now, hall):
         raise Forbidden(
-            "今天的排班表上您不在后台值班，不能接受支援请求。",
-            "Today's rota does not have you on back-office duty, so you cannot accept an alert.",
+            "排班表上您此时不在后台值班，不能接受支援请求。",
+            "The rota does not have you on back-office duty now, so you cannot accept an alert.",
             "off_duty",
         )
     return clerk
@@ -75,7 +76,7 @@ async def accept(store: HallStore, now: datetime, alert_id: str, username: str) 
     (the clerk cannot serve its category), ``alert_taken`` (a colleague was first), ``reserve_busy`` (the clerk
     sits at another reserve window). The clerk who took it asking again gets a fresh token for the same window."""
     hall = store.hall
-    clerk = reserve_clerk(hall, username, now.astimezone(hall.timezone).date())
+    clerk = reserve_clerk(hall, username, now)
     found = await stored_alert(store, alert_id)
     if found is None:
         raise from_script("unknown_alert")
@@ -152,7 +153,7 @@ async def reserve_staff(store: HallStore, now: datetime) -> list[ReserveClerk]:
         if record.get("reserve")
     }
     staff: list[ReserveClerk] = []
-    on_duty = hall.reserve_clerks(now.astimezone(hall.timezone).date())
+    on_duty = reserve_on_duty(now, hall)
     for username in hall.reserve.clerks:
         clerk = hall.clerk(username)
         if clerk is None:

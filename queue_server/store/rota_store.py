@@ -20,8 +20,10 @@ from datetime import date, datetime, timedelta
 from typing import Any, cast
 
 from redis.asyncio import Redis
+from redis.exceptions import WatchError
 
 from queue_server.core.day_forecast import basis_days, forecast_day
+from queue_server.core.errors import Conflict
 from queue_server.core.hall import DayDuty, Session
 from queue_server.core.staffing_plan import StaffingPlan, staffing_plan
 from queue_server.rota import duty
@@ -41,40 +43,96 @@ async def stored(redis: Redis, hall: str, month: str) -> dict[str, Any] | None:
     return cast(dict[str, Any], json.loads(raw)) if raw else None
 
 
+def rota_changed() -> Conflict:
+    return Conflict(
+        "排班刚被他人修改，请刷新后再改。",
+        "The rota was changed by someone else meanwhile: reload it and make the change again.",
+        "rota_changed",
+    )
+
+
 async def save(
-    store: HallStore, facts: Month, assignments: Mapping[str, str], made: Mapping[str, Any], now: datetime
+    store: HallStore,
+    facts: Month,
+    assignments: Mapping[str, str],
+    made: Mapping[str, Any],
+    now: datetime,
+    over: Mapping[str, Any] | None = None,
 ) -> dict[str, Any]:
-    """Keep ``assignments`` as the month's rota, with how it was ``made`` (source, at, by, solver); this process
-    goes by it at once (others within :data:`DUTY_EVERY_SECONDS`)."""
+    """Keep ``assignments`` as the month's rota, with how it was ``made`` (source, at, by, solver), in place of
+    ``over`` (the rota it was made from: ``rota_changed`` if another was kept meanwhile; None: whatever is kept).
+    A published rota stays published: this process goes by it at once, the others within
+    :data:`DUTY_EVERY_SECONDS`."""
+    key = keys.rota(store.hall.id, f"{facts.days[0]:%Y-%m}")
     worked = worked_minutes(facts, assignments)
-    duties = duty.day_duties(facts, assignments)
-    record = {
-        "month": f"{facts.days[0]:%Y-%m}",
-        **made,
-        "assignments": dict(sorted(assignments.items())),
-        "worked": {name: {d.isoformat(): m for d, m in sorted(days.items())} for name, days in sorted(worked.items())},
-        "duty": {d.isoformat(): duty.as_json(found) for d, found in sorted(duties.items())},
-    }
-    await store.redis.set(keys.rota(store.hall.id, record["month"]), json.dumps(record, ensure_ascii=False))
+    async with store.redis.pipeline(transaction=True) as pipe:
+        try:
+            await pipe.watch(key)
+            raw = await pipe.get(key)
+            kept = json.loads(raw) if raw else {}
+            if over is not None and kept.get("version", 0) != over.get("version", 0):
+                raise rota_changed()
+            record = {
+                "month": f"{facts.days[0]:%Y-%m}",
+                **made,
+                "version": kept.get("version", 0) + 1,
+                "published": kept.get("published"),  # who published it, and when; None: a draft
+                "assignments": dict(sorted(assignments.items())),
+                "worked": {
+                    name: {d.isoformat(): m for d, m in sorted(days.items())} for name, days in sorted(worked.items())
+                },
+                "duty": {d.isoformat(): day for d, day in sorted(duty.held_posts(facts, assignments).items())},
+            }
+            pipe.multi()  # type: ignore[no-untyped-call]  # redis-py leaves it untyped
+            pipe.set(key, json.dumps(record, ensure_ascii=False))
+            await pipe.execute()
+        except WatchError:
+            raise rota_changed() from None
     await load_duty(store, now)
     return record
 
 
+async def publish(store: HallStore, month: str, by: str | None, now: datetime) -> dict[str, Any] | None:
+    """Publish the month's kept rota (``by`` None: withdraw it, back to a draft): from then on it decides who is
+    on duty. None when no rota is kept."""
+    key = keys.rota(store.hall.id, month)
+    async with store.redis.pipeline(transaction=True) as pipe:
+        try:
+            await pipe.watch(key)
+            raw = await pipe.get(key)
+            if raw is None:
+                return None
+            record = json.loads(raw)
+            record["published"] = {"by": by, "at": now.isoformat()} if by is not None else None
+            record["version"] = record.get("version", 0) + 1
+            pipe.multi()  # type: ignore[no-untyped-call]  # redis-py leaves it untyped
+            pipe.set(key, json.dumps(record, ensure_ascii=False))
+            await pipe.execute()
+        except WatchError:
+            raise rota_changed() from None
+    await load_duty(store, now)
+    return cast(dict[str, Any], record)
+
+
 async def load_duty(store: HallStore, now: datetime) -> None:
-    """Give the store's hall who is on duty from yesterday to tomorrow (:attr:`Hall.duty`), by the kept rotas:
-    each process does this on start, every :data:`DUTY_EVERY_SECONDS` and after it keeps a rota itself."""
+    """Give the store's hall who is on duty from yesterday to tomorrow (:attr:`Hall.duty`), by the published
+    rotas, against the hall file and the approved time off as they are now: each process does this on start,
+    every :data:`DUTY_EVERY_SECONDS`, at a sign-in, and after it keeps or publishes a rota itself."""
     hall = store.hall
     today = now.astimezone(hall.timezone).date()
     days = [today + timedelta(days=n) for n in (-1, 0, 1)]
     found: dict[date, DayDuty] = {}
+    away = time_off_of([r for r in await time_off_requests(store.redis, hall.id) if r.get("approved")])
     for month in sorted({f"{d:%Y-%m}" for d in days}):
         record = await stored(store.redis, hall.id, month)
-        for text, raw in ((record or {}).get("duty") or {}).items():
+        if not record or not record.get("published"):
+            continue
+        for text, kept in (record.get("duty") or {}).items():
             day = date.fromisoformat(text)
-            if day in days:
-                found[day] = duty.from_json(raw)
-    if found != hall.duty:
-        store.hall = replace(hall, duty=found)
+            if day in days and "held" in kept:
+                found[day] = duty.day_duty(kept, hall, {t.username for t in away if t.covers(day)})
+    if found != store.hall.duty:
+        store.hall = replace(store.hall, duty=found)
 
 
 async def generate(store: HallStore, facts: Month, now: datetime, by: str) -> tuple[dict[str, Any], Solution]:

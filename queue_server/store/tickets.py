@@ -38,6 +38,11 @@ def day_number(day: date) -> int:
     return day.year * 10000 + day.month * 100 + day.day
 
 
+def day_of_number(number: int) -> date:
+    """The business day a day index score stands for: 20261123 → 2026-11-23."""
+    return date(number // 10000, number // 100 % 100, number % 100)
+
+
 def finished(raw: str) -> bool:
     """Whether a stored ticket (its JSON) is done with: served, skipped for good, or expired."""
     return bool(json.loads(raw)["state"] in FINAL_STATES)

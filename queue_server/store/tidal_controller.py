@@ -30,7 +30,7 @@ from queue_server.core.business_day import business_day
 from queue_server.core.errors import Conflict
 from queue_server.core.forecast import History, next_hour
 from queue_server.core.hall import Hall, Seasonal, TidalPolicy, Window
-from queue_server.core.hours import windows_staffed
+from queue_server.core.hours import reserve_on_duty, windows_staffed
 from queue_server.core.records import WindowView
 from queue_server.core.tidal import Action, Line, TidalWindow, decide
 from queue_server.core.tidal_records import Alert
@@ -102,7 +102,7 @@ class TidalController:
         records = await reserve_desk.window_records(store)
         out = {a["window"]: a for a in await tidal_desk.alerts(store) if a["state"] == "open"}
         seated = {str(r["reserve"]["clerk"]) for r in records.values() if r.get("reserve")}
-        on_duty = hall.reserve_clerks(now.astimezone(hall.timezone).date())
+        on_duty = reserve_on_duty(now, hall)
         windows, regular = [], {s.code: 0 for s in hall.services}
         done: list[Action] = []
         for w in snapshot["windows"]:
@@ -229,7 +229,8 @@ def reserve_window(
     # Before anyone sits there, any reserve clerk on duty (``on_duty``: by the day's rota, else the hall file) and
     # still in the back office (``seated``: at another reserve window) may come: the window takes what one of them
     # can serve, and nothing when all are out already.
-    staff = [hall.clerk(name) for name in (hall.reserve_clerks() if on_duty is None else on_duty) if name not in seated]
+    every = hall.reserve.clerks if hall.reserve is not None else ()
+    staff = [hall.clerk(name) for name in (every if on_duty is None else on_duty) if name not in seated]
     skills = [c.skills for c in staff if c is not None]
     if not skills:
         may = frozenset()

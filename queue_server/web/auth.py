@@ -189,16 +189,20 @@ def on_rota(hall: Hall, clerk: Clerk, window: int, now: datetime) -> None:
     posts = duty.clerks.get(clerk.username, ())
     if window in posts:
         return
+    name = clerk.display_name or clerk.name  # the person (an account's name may be its window's: 「1号窗口」)
     if posts:
         listed = "、".join(str(n) for n in posts)
-        zh = f"今天的排班表安排{clerk.name}在 {listed} 号窗口，不在 {window} 号窗口。如需调整，请值班长先修改排班。"
+        zh = (
+            f"今天的排班表安排{name}（{clerk.username}）在 {listed} 号窗口，不在 {window} 号窗口。"
+            "如需调整，请值班长先修改排班。"
+        )
         en = (
-            f"Today's rota has {clerk.name} at window {', '.join(str(n) for n in posts)}, not {window}. "
+            f"Today's rota has {name} ({clerk.username}) at window {', '.join(str(n) for n in posts)}, not {window}. "
             "A supervisor changes the rota first."
         )
     else:
-        zh = f"今天的排班表上没有{clerk.name}的岗位。如需上岗，请值班长先修改排班。"
-        en = f"Today's rota has no post for {clerk.name}. A supervisor changes the rota first."
+        zh = f"今天的排班表上没有{name}（{clerk.username}）的岗位。如需上岗，请值班长先修改排班。"
+        en = f"Today's rota has no post for {name} ({clerk.username}). A supervisor changes the rota first."
     raise Forbidden(zh, en, "not_on_rota")
 
 

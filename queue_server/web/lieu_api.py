@@ -125,6 +125,11 @@ async def take(request: Request) -> JSONResponse:
         fault = ("日期应写作 YYYY-MM-DD", "the date is written YYYY-MM-DD")
     elif not 1 <= body.minutes <= MOST_MINUTES:
         fault = (f"时长应为 1 到 {MOST_MINUTES} 分钟", f"the minutes are 1 to {MOST_MINUTES}")
+    elif await lieu_store.requested_on(store, body.username, body.date):
+        fault = (
+            f"{body.date} 已有批准的调休申请（排班中），不要重复登记",
+            f"an approved 调休 request of the rota covers {body.date} already: it would count twice",
+        )
     else:
         fault = None
     if fault is not None:

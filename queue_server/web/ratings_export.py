@@ -50,7 +50,7 @@ FORMULA_STARTS = ("=", "+", "-", "@", "\t", "\r")
 
 
 def safe_cell(value: object) -> str:
-    """A value as CSV text that no spreadsheet reads as a formula (the 调休 ledger's CSV uses it too)."""
+    """A value as CSV text that no spreadsheet reads as a formula (every CSV of tidequeue uses it)."""
     text = "" if value is None else str(value)
     return "'" + text if text.startswith(FORMULA_STARTS) else text
 

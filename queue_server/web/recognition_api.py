@@ -19,7 +19,7 @@ from queue_server.web import auth
 from queue_server.web.context import hall_store
 from queue_server.web.openapi import documented
 from queue_server.web.ratings_export import BOM
-from queue_server.web.rota_export import _cell as spreadsheet_cell
+from queue_server.web.ratings_export import safe_cell as spreadsheet_cell
 
 QUARTER_QUERY = {"quarter": "YYYY-Qn (e.g. 2026-Q4)"}
 ERRORS = ("invalid_quarter",)

@@ -1,7 +1,8 @@
 """The month's rota (排班) and the clerks' time off (休假) over HTTP (docs/rota.md).
 
-- ``GET /api/halls/{hall}/rota?month=YYYY-MM``: the kept rota, or one made now and kept when the month has none
-  (``generated_now``); ``POST …/rota/generate?month=`` makes it again.
+- ``GET /api/halls/{hall}/rota?month=YYYY-MM``: the kept rota, or one made now and kept as a draft when the month
+  has none (``generated_now``); ``POST …/rota/generate?month=`` makes it again. ``POST …/rota/publish?month=``
+  publishes it (``DELETE``: back to a draft): only a published rota decides who is on duty.
 - ``PUT …/rota?month=``: a supervisor's hand edit, the whole month's assignments or one day's changes, checked
   against the rules: an edit that breaks a rule the rota kept is refused (``422 rota_violation``, each breach
   listed in Chinese and English) and nothing is saved.
@@ -33,6 +34,7 @@ from queue_server.web import auth
 from queue_server.web.auth import Principal
 from queue_server.web.bodies import Body, body_of, calendar_day
 from queue_server.web.context import context, hall_store
+from queue_server.web.lieu_view import EARNING_ROLES
 from queue_server.web.openapi import documented
 from queue_server.web.rota_export import rota_csv, rota_ics
 from queue_server.web.rota_view import RotaAnswer, TimeOffList, rota_answer
@@ -115,7 +117,7 @@ ROTA_ERRORS = ("invalid_month",)
     answers={200: RotaAnswer},
     caller="supervisor",
     query=MONTH_QUERY,
-    errors=(*ROTA_ERRORS, "rota_violation"),
+    errors=(*ROTA_ERRORS, "rota_violation", "rota_changed"),
     description="An edit that would break a rule the rota kept (an uncovered post, a clerk not qualified, two posts "
     "at once, a seventh day in a row, duty the day after weekend duty, approved time off, the week's contracted "
     "hours, a fair share) is refused with 422 rota_violation, listing each breach in `violations`; nothing is "
@@ -175,7 +177,7 @@ async def _edit(request: Request, store: HallStore, facts: Month, who: Principal
         )
     now = context(request).clock.now()
     made = {"source": "edited", "at": now.isoformat(), "by": who.name, "solver": None}
-    saved = await rota_store.save(store, facts, changed, made, now)
+    saved = await rota_store.save(store, facts, changed, made, now, over=record)
     return JSONResponse(rota_answer(facts, saved, False), headers={"Cache-Control": "no-store"})
 
 
@@ -273,7 +275,8 @@ async def _request_time_off(request: Request, store: HallStore, who: Principal) 
             "supervisors_only",
         )
     first, last = calendar_day(body.first), calendar_day(body.last)
-    if all(c.username != body.username for c in rostered(store.hall)):
+    # anyone who serves at windows, the back office too, even where the rota does not place it (on_duty = 0)
+    if (clerk := store.hall.clerk(body.username)) is None or clerk.role not in EARNING_ROLES:
         fault = (f"排班中没有 {body.username!r}", f"no clerk {body.username!r} in the rota")
     elif first is None or last is None:
         fault = ("日期应写作 YYYY-MM-DD", "dates are written YYYY-MM-DD")
@@ -313,12 +316,46 @@ async def approve_time_off(request: Request) -> JSONResponse:
     found = await rota_store.approve_time_off(store.redis, store.hall.id, request_id, who.name, now)
     if found is None:
         raise NotFound("没有这条休假申请。", "No such time-off request.", "unknown_time_off")
+    await rota_store.load_duty(store, now)  # leave from today on: the clerk's posts are held by nobody now
     return JSONResponse(found)
+
+
+@documented(
+    "post",
+    "排班: publish the month's rota (DELETE: withdraw it, back to a draft); only a published rota decides who is "
+    "on duty",
+    answers={200: RotaAnswer},
+    caller="supervisor",
+    query=MONTH_QUERY,
+    errors=(*ROTA_ERRORS, "no_rota", "rota_changed"),
+    description="Once published, the rota decides which windows each session staffs, who may sign in at which "
+    "window, and which back-office clerks may be called forward, on its days; every server process goes by it "
+    "within a minute. A hand edit of a published rota takes effect the same way.",
+)
+@documented(
+    "delete",
+    "排班: withdraw the month's published rota, back to a draft: its days go by the hall file again",
+    answers={200: RotaAnswer},
+    caller="supervisor",
+    query=MONTH_QUERY,
+    errors=(*ROTA_ERRORS, "no_rota", "rota_changed"),
+)
+async def publish(request: Request) -> JSONResponse:
+    store = hall_store(request)
+    who = await auth.supervisor(request, store.hall, "发布排班", "publish the rota")
+    facts = await _facts(request, store)
+    month = f"{facts.days[0]:%Y-%m}"
+    by = who.name if request.method == "POST" else None
+    record = await rota_store.publish(store, month, by, context(request).clock.now())
+    if record is None:
+        raise NotFound(f"{month} 还没有排班，请先生成。", f"No rota is kept for {month}: make one first.", "no_rota")
+    return JSONResponse(rota_answer(facts, record, False), headers={"Cache-Control": "no-store"})
 
 
 routes = [
     Route("/api/halls/{hall}/rota", rota, methods=["GET", "PUT"]),
     Route("/api/halls/{hall}/rota/generate", generate, methods=["POST"]),
+    Route("/api/halls/{hall}/rota/publish", publish, methods=["POST", "DELETE"]),
     Route("/api/halls/{hall}/rota.csv", rota_csv_file),
     Route("/api/halls/{hall}/rota/{username}.ics", rota_calendar),
     Route("/api/halls/{hall}/time-off", time_off, methods=["GET", "POST"]),

@@ -21,7 +21,7 @@ from datetime import UTC, datetime
 
 from queue_server.core.hall import Hall
 from queue_server.rota.needs import KIND_NAMES, Month, Post
-from queue_server.web.ratings_export import BOM, FORMULA_STARTS
+from queue_server.web.ratings_export import BOM, safe_cell
 
 COLUMNS = (
     "日期 date", "星期 weekday", "时段 session", "开始 start", "结束 end", "窗口 window", "业务 services",
@@ -29,11 +29,6 @@ COLUMNS = (
 )  # fmt: skip
 WEEKDAYS = ("一", "二", "三", "四", "五", "六", "日")
 UNCOVERED = "缺岗 uncovered"
-
-
-def _cell(value: object) -> str:
-    text = "" if value is None else str(value)
-    return "'" + text if text.startswith(FORMULA_STARTS) else text
 
 
 def rota_csv(facts: Month, assignments: Mapping[str, str]) -> str:
@@ -44,7 +39,7 @@ def rota_csv(facts: Month, assignments: Mapping[str, str]) -> str:
         username = assignments.get(post.key)
         clerk = facts.hall.clerk(username) if username else None
         writer.writerow(
-            _cell(v)
+            safe_cell(v)
             for v in (
                 post.day.isoformat(),
                 WEEKDAYS[post.day.weekday()],

@@ -18,11 +18,14 @@ from queue_server.rota.solver import assignments_of
 class RotaAnswer(TypedDict):
     """A month's rota (排班): the posts and who holds each, the rules check, what is uncovered and why, fair-duty
     counts and weekly hours per clerk. ``generated_now``: no rota was kept for the month, so this one was made
-    (and kept) for this request."""
+    (and kept, as a draft) for this request. ``published``: who published it and when; None while it is a draft,
+    which decides nothing (docs/rota.md). ``version`` goes up with every change kept."""
 
     hall: str
     month: str
     generated_now: bool
+    published: dict[str, str] | None
+    version: int
     source: str
     at: str
     by: str
@@ -56,6 +59,10 @@ def rota_answer(facts: Month, record: Mapping[str, Any], generated_now: bool) ->
         "hall": hall.id,
         "month": f"{facts.days[0]:%Y-%m}",
         "generated_now": generated_now,
+        "published": (
+            {**record["published"], "at": _local(record["published"]["at"], facts)} if record.get("published") else None
+        ),
+        "version": int(record.get("version", 0)),
         "source": str(record.get("source", "generated")),
         "at": _local(str(record.get("at", "")), facts),
         "by": str(record.get("by", "")),
@@ -106,10 +113,11 @@ def rota_answer(facts: Month, record: Mapping[str, Any], generated_now: bool) ->
                 "kind": kind,
                 "name": KIND_NAMES[kind][0],
                 "name_en": KIND_NAMES[kind][1],
-                "mean": round(table.mean, 2),
+                "mean": round(table.mean, 2),  # the window clerks'; each clerk's own pool's is theirs
                 "clerks": {
                     name: {
                         "count": s.count,
+                        "mean": round(s.mean, 2),
                         "days": s.days,
                         "low": round(max(s.low, 0), 2),
                         "high": round(s.high, 2),

@@ -11,7 +11,7 @@ from starlette.routing import Route
 
 from queue_server.core.errors import Conflict, UnknownWindow
 from queue_server.core.records import SignedIn, SignedOut, WhoAmI
-from queue_server.store import reserve_desk
+from queue_server.store import reserve_desk, rota_store
 from queue_server.web import auth
 from queue_server.web.api import window_of
 from queue_server.web.bodies import SignIn, body_of
@@ -41,6 +41,8 @@ async def sign_in(request: Request) -> JSONResponse:
         raise UnknownWindow(f"本大厅没有 {number} 号窗口。", f"No window {number} in this hall.")
     ctx = context(request)
     address = request.client.host if request.client else ""
+    # The rota as published now: an edit another process made a moment ago lets its clerk in at once.
+    await rota_store.load_duty(store, ctx.clock.now())
     signed_in = await auth.sign_in(ctx.redis, store.hall, username, password, number, ctx.clock.now(), address)
     # The window screen names who serves there now (its display name), with a clerk_changed event.
     clerk = store.hall.clerk(signed_in["clerk"]["username"])

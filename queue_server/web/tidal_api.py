@@ -9,7 +9,7 @@ from starlette.responses import JSONResponse
 from starlette.routing import Route
 
 from queue_server.core.tidal_records import AlertList, ReserveAccepted, SuggestionAnswer, SuggestionList
-from queue_server.store import tidal_desk
+from queue_server.store import rota_store, tidal_desk
 from queue_server.store.reserve_desk import reserve_only
 from queue_server.web import auth
 from queue_server.web.bodies import Empty, body_of
@@ -116,9 +116,9 @@ async def accept(request: Request) -> JSONResponse:
     if who.role != "reserve":
         raise reserve_only()
     await body_of(request, Empty, False)
-    answer: ReserveAccepted = await tidal_desk.accept(
-        store, context(request).clock.now(), request.path_params["id"], who.name
-    )
+    now = context(request).clock.now()
+    await rota_store.load_duty(store, now)  # the rota as published now, should another process just have edited it
+    answer: ReserveAccepted = await tidal_desk.accept(store, now, request.path_params["id"], who.name)
     return JSONResponse(answer, headers=NO_STORE)
 
 

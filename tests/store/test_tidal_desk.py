@@ -316,10 +316,10 @@ async def test_the_line_goes_calm_and_the_clerk_goes_back_after_the_visitor(stor
 
 
 async def test_only_the_back_office_clerks_on_duty_by_the_rota_are_called_and_may_accept(store: HallStore) -> None:
-    """The day's rota has b02 alone on back-office duty: the alert is for what b02 can serve, b01 is shown off
-    duty and refused, b02 accepts. With nobody on duty, no alert is raised at all."""
+    """The day's rota has b02 alone on back-office duty at lunch: the alert is for what b02 can serve, b01 is shown
+    off duty and refused, b02 accepts."""
     today = LUNCH.date()
-    store.hall = replace(store.hall, duty={today: DayDuty({}, {}, ("b02",))})
+    store.hall = replace(store.hall, duty={today: DayDuty({}, {}, {"午间不间断": ("b02",)})})
     alert = await alert_at_lunch(store)  # social insurance (B): b02's skills cover it
     staff = {s["username"]: s["state"] for s in await tidal_desk.reserve_staff(store, LUNCH + minutes(4))}
     assert staff == {"b01": "off_duty", "b02": "back_office", "b03": "off_duty"}
@@ -329,8 +329,10 @@ async def test_only_the_back_office_clerks_on_duty_by_the_rota_are_called_and_ma
     assert (await tidal_desk.accept(store, LUNCH + minutes(5), alert["id"], "b02"))["window"] == 15
 
 
-async def test_no_alert_when_the_rota_has_nobody_in_the_back_office(store: HallStore) -> None:
-    store.hall = replace(store.hall, duty={LUNCH.date(): DayDuty({}, {}, ())})
+async def test_no_alert_for_what_the_back_office_on_duty_cannot_serve(store: HallStore) -> None:
+    """b03 alone on duty at lunch (ID cards, marriage and licences: no social insurance): a social-insurance crowd
+    raises no alert, since nobody who could answer it is on duty."""
+    store.hall = replace(store.hall, duty={LUNCH.date(): DayDuty({}, {}, {"午间不间断": ("b03",)})})
     await crowd(store, LUNCH, "B")
     controller = TidalController(store, store.hall.tidal_policy, store.hall.seasons)
     await controller.tick(LUNCH)

@@ -82,8 +82,16 @@ PAGE_ASSETS: dict[str, tuple[list[str], list[str]]] = {
         ["/static/queue_server/feed.js", "/static/queue_server/desk-session.js", "/static/queue_server/supervise.js"],
     ),
     "/rota/demo": (
-        ["/static/queue_server/desk-session.css", "/static/queue_server/rota.css"],
-        ["/static/queue_server/desk-session.js", "/static/queue_server/rota.js"],
+        [
+            "/static/queue_server/desk-session.css",
+            "/static/queue_server/rota.css",
+            "/static/queue_server/rota_time_off.css",
+        ],
+        [
+            "/static/queue_server/desk-session.js",
+            "/static/queue_server/rota_time_off.js",
+            "/static/queue_server/rota.js",
+        ],
     ),
     "/lieu/demo": (
         ["/static/queue_server/desk-session.css", "/static/queue_server/lieu.css"],
@@ -92,6 +100,10 @@ PAGE_ASSETS: dict[str, tuple[list[str], list[str]]] = {
     "/recognition/demo": (
         ["/static/queue_server/desk-session.css", "/static/queue_server/recognition.css"],
         ["/static/queue_server/desk-session.js", "/static/queue_server/recognition.js"],
+    ),
+    "/staffing/demo": (
+        ["/static/queue_server/desk-session.css", "/static/queue_server/staffing.css"],
+        ["/static/queue_server/desk-session.js", "/static/queue_server/staffing.js"],
     ),
     "/backoffice/demo": (
         ["/static/queue_server/desk-session.css", "/static/queue_server/backoffice.css"],

@@ -183,6 +183,12 @@ def test_an_approved_lieu_request_of_the_rota_takes_a_working_day_each(client: T
         ("2026-12-11", 480, asked.json()["id"], "supervisor"),
     ]
     assert december["warnings"] == 2
+    # the supervisor enters Thursday by hand too: refused, it would count twice
+    twice = client.post(
+        "/api/halls/demo/lieu/taken", headers=ADMIN, json={"username": "w04", "date": "2026-12-10", "minutes": 480}
+    )
+    assert (twice.status_code, twice.json()["error"]) == (422, "invalid_lieu_entry")
+    assert "已有批准的调休申请" in twice.json()["message"] and ledger(client, "2026-12") == december
 
 
 @pytest.mark.parametrize(
@@ -215,13 +221,14 @@ def test_who_may_read_and_what_month(client: TestClient, served: None) -> None:
     refused = client.get("/api/halls/demo/lieu?month=2026-12", headers=token(client, "w04", 4))
     assert (refused.status_code, refused.json()["error"]) == (403, "supervisors_only")
     assert "查看调休台账" in refused.json()["message"]
+    before = ledger(client, "2026-12")
     entering = client.post(
         "/api/halls/demo/lieu/taken",
         headers=token(client, "w04", 4),
         json={"username": "w04", "date": "2026-12-03", "minutes": 600},
     )
     assert (entering.status_code, entering.json()["error"]) == (403, "supervisors_only")
-    assert ledger(client, "2026-12") == ledger(client, "2026-12")
+    assert ledger(client, "2026-12") == before  # the clerk's own entry was not saved
     boss = client.get("/api/halls/demo/lieu?month=2026-12", headers=token(client, "boss"))
     assert boss.status_code == 200 and line(boss.json(), "w04")["balance_minutes"] == -670
     for month in ("2026-13", "December", "", "1999-12", "2028-01"):

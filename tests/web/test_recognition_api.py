@@ -102,6 +102,7 @@ def quarter(client: TestClient, clock: StoppedClock) -> dict[str, Any]:
     assert client.post(f"{HALL}/windows/3/call-next", headers=w03).status_code == 200
     assert client.post(f"{HALL}/windows/3/skip", headers=w03).status_code == 200
     made = client.post(f"{HALL}/rota/generate?month=2026-10", headers=ADMIN)
+    assert client.post(f"{HALL}/rota/publish?month=2026-10", headers=ADMIN).status_code == 200
     assert made.status_code == 200, made.text
     rota: dict[str, Any] = made.json()
     return rota

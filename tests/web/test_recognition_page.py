@@ -47,10 +47,11 @@ def sign_in(server: ServerProcess, username: str, window: int) -> str:
 
 
 @pytest.fixture
-def morning(live_server: ServerProcess) -> dict[str, Any]:
+def morning(live_server: ServerProcess) -> Iterator[dict[str, Any]]:
     """王芳 (w01) serves three ID-card visitors (6, 8 and 10 minutes; rated 5, 5, 4), 张伟 (w03) one exit-entry visitor
-    (12 minutes, rated 2: a 差评), 刘洋 (w04) one social-insurance visitor; then the month's rota is made. Returns the
-    quarter and the month as the server sees them."""
+    (12 minutes, rated 2: a 差评), 刘洋 (w04) one social-insurance visitor; then the month's rota is made and
+    published (withdrawn afterwards, since the server is shared and a published rota decides who signs in).
+    Yields the quarter and the month as the server sees them."""
     w01, w03, w04 = sign_in(live_server, "w01", 1), sign_in(live_server, "w03", 3), sign_in(live_server, "w04", 4)
     for minutes, level in ((6, 5), (8, 5), (10, 4)):
         serve(live_server, w01, 1, "A", minutes, level)
@@ -60,7 +61,10 @@ def morning(live_server: ServerProcess) -> dict[str, Any]:
     month = f"{now:%Y-%m}"
     made = httpx2.post(f"{live_server.url}/api/halls/demo/rota/generate?month={month}", headers=ADMIN, timeout=MADE_S)
     assert made.status_code == 200, made.text
-    return {"now": now, "quarter": f"{now.year}-Q{(now.month - 1) // 3 + 1}", "month": month, "rota": made.json()}
+    publish = f"{live_server.url}/api/halls/demo/rota/publish?month={month}"
+    assert httpx2.post(publish, headers=ADMIN).status_code == 200
+    yield {"now": now, "quarter": f"{now.year}-Q{(now.month - 1) // 3 + 1}", "month": month, "rota": made.json()}
+    assert httpx2.delete(publish, headers=ADMIN).status_code == 200
 
 
 @pytest.fixture
@@ -117,7 +121,7 @@ def test_a_supervisor_reads_the_quarter_by_clerk(
     busiest = max(evenings, key=lambda name: len(evenings[name]))
     cell = page.locator(f'#clerks tr[data-clerk="{busiest}"] td[data-key="evening_duty_days"]')
     expect(cell).to_have_text(str(len(evenings[busiest])))
-    expect(page.locator("#rota-note")).to_contain_text("尚无排班")
+    expect(page.locator("#rota-note")).to_contain_text("尚无已发布的排班")
     expect(page.locator("#rota-note")).not_to_contain_text(morning["month"])
 
     # By name, as Chinese sorts names (by pinyin); a click on 办结 sorts by it, most first, again the other way.

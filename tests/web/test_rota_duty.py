@@ -1,10 +1,12 @@
-"""The kept rota decides who signs in where, against a real Redis: on a day the rota covers, a clerk signs in only
-at a window of their posts that day (and is told where the rota has them), a clerk the rota has off is told so,
-a hand edit moves them at once, another server process on the same Redis goes by the same rota from its start,
-and a day the rota does not cover goes by the hall file."""
+"""The published rota decides who signs in where, against a real Redis: a draft decides nothing; once published, on
+a day the rota covers, a clerk signs in only at a window of their posts that day (and is told where the rota has
+them), a clerk the rota has off is told so, a hand edit moves them at once, another server process on the same
+Redis goes by the same rota, a day the rota does not cover goes by the hall file, and a withdrawn rota decides
+nothing again."""
 
 from __future__ import annotations
 
+import asyncio
 from collections.abc import Iterator
 from datetime import datetime
 from pathlib import Path
@@ -12,17 +14,23 @@ from typing import Any
 
 import pytest
 from redis import Redis
+from redis.asyncio import Redis as AsyncRedis
 from starlette.testclient import TestClient
 
 from queue_server.config.loader import load_halls
+from queue_server.core.errors import Conflict
+from queue_server.rota.needs import month_of
 from queue_server.runtime.clock import Clock
 from queue_server.server.app import create_app
+from queue_server.store import rota_store
+from queue_server.store.hall_store import HallStore, Scripts
 from tests.conftest import SHANGHAI
 
 ADMIN = {"Authorization": "Bearer supervisor-secret"}
 ROTA = "/api/halls/demo/rota?month=2026-12"
 DAY = "2026-12-03"
 CONFIG = Path(__file__).resolve().parent.parent.parent / "config"
+DEMO = load_halls(CONFIG)["demo"]
 THURSDAY = datetime(2026, 12, 3, 8, 45, tzinfo=SHANGHAI)  # before the doors open: clerks sign in
 
 
@@ -40,9 +48,19 @@ def client(redis_url: str) -> Iterator[TestClient]:
 
 @pytest.fixture(scope="module")
 def december(client: TestClient) -> dict[str, Any]:
+    """December made (a draft, which binds nobody: a clerk it has off signs in at their window), then published."""
     answer = client.get(ROTA, headers=ADMIN)
     assert answer.status_code == 200 and answer.json()["ok"], answer.text
-    body: dict[str, Any] = answer.json()
+    draft: dict[str, Any] = answer.json()
+    assert draft["generated_now"] and draft["published"] is None
+    resting = next(f"w{n:02d}" for n in range(1, 15) if f"w{n:02d}" not in thursday_windows(draft))
+    signed = sign_in(client, resting, int(resting[1:]))
+    assert signed.status_code == 200, signed.text
+    client.post("/api/halls/demo/sign-out", headers={"Authorization": f"Bearer {signed.json()['token']}"})
+    published = client.post("/api/halls/demo/rota/publish?month=2026-12", headers=ADMIN)
+    assert published.status_code == 200, published.text
+    body: dict[str, Any] = published.json()
+    assert body["published"]["by"] and body["version"] == draft["version"] + 1
     return body
 
 
@@ -76,25 +94,57 @@ def test_a_clerk_the_rota_has_off_is_told_so(client: TestClient, december: dict[
     resting = next(f"w{n:02d}" for n in range(1, 15) if f"w{n:02d}" not in held)
     refused = sign_in(client, resting, int(resting[1:]))  # their own window, which the hall file allows
     assert (refused.status_code, refused.json()["error"]) == (403, "not_on_rota")
-    assert "今天的排班表上没有" in refused.json()["message"]
+    person = DEMO.clerk(resting)
+    assert (
+        person is not None
+        and f"今天的排班表上没有{person.display_name}（{resting}）的岗位" in refused.json()["message"]
+    )
 
 
 def test_a_hand_edit_moves_a_clerk_at_once(redis_url: str, client: TestClient, december: dict[str, Any]) -> None:
-    """Two clerks bound to no window, with the same hours on a day at different windows, swap: each may then sign
-    in at the other's window, and no longer at their own."""
+    """Two clerks bound to no window, with the same hours on a day at different windows, swap (through a server
+    whose clock is on that day): each may then sign in at the other's window, and no longer at their own."""
     unbound = {c["username"] for c in december["clerks"] if not c["windows"] and not c["username"].startswith("b")}
     day, a, b = next(found for found in (_swappable(december, day, unbound) for day in _days(december)) if found)
     posts = [p for p in december["posts"] if p["date"] == day and p["clerk"] in (a, b)]
     a_window = min(p["window"] for p in posts if p["clerk"] == a)
     b_window = min(p["window"] for p in posts if p["clerk"] == b)
     swap = {p["key"]: (b if p["clerk"] == a else a) for p in posts}
-    edited = client.put(ROTA, headers=ADMIN, json={"date": day, "assignments": swap})
-    assert edited.status_code == 200, edited.text
     with server(redis_url, datetime.fromisoformat(f"{day}T08:45:00+08:00")) as that_day:
-        assert sign_in(that_day, a, b_window).status_code == 200
-        assert sign_in(that_day, b, a_window).status_code == 200
+        assert sign_in(that_day, b, b_window).status_code == 200  # b at their window, before the edit
+        edited = that_day.put(ROTA, headers=ADMIN, json={"date": day, "assignments": swap})
+        assert edited.status_code == 200, edited.text
+        assert edited.json()["published"] == december["published"]  # an edit keeps it published
+        assert sign_in(that_day, a, b_window).status_code == 200  # taking over from b there
         own = sign_in(that_day, a, a_window)
         assert (own.status_code, own.json()["error"]) == (403, "not_on_rota")
+        assert str(b_window) in own.json()["message"]  # told where the rota has them now
+
+
+def test_an_edit_made_from_a_rota_changed_meanwhile_is_refused(redis_url: str, december: dict[str, Any]) -> None:
+    """Two supervisors edit from the same kept rota: the first is kept, the second is told to reload, and the
+    first one's rota stays."""
+    assert asyncio.run(_two_saves(redis_url)) == ("edited by the first", "rota_changed")
+
+
+async def _two_saves(redis_url: str) -> tuple[str, str]:
+    redis = AsyncRedis.from_url(redis_url, decode_responses=True)
+    try:
+        store = HallStore(redis, Scripts(redis), DEMO)
+        facts = month_of(DEMO, 2026, 12)
+        seen = await rota_store.stored(redis, "demo", "2026-12")
+        assert seen is not None
+        for by in ("the first", "the second"):
+            made = {"source": "edited", "at": THURSDAY.isoformat(), "by": by, "solver": None}
+            try:
+                await rota_store.save(store, facts, seen["assignments"], made, THURSDAY, over=seen)
+            except Conflict as refused:
+                kept = await rota_store.stored(redis, "demo", "2026-12")
+                assert kept is not None
+                return f"edited by {kept['by']}", refused.code
+        return "both kept", ""
+    finally:
+        await redis.aclose()
 
 
 def _days(december: dict[str, Any]) -> list[str]:
@@ -126,3 +176,12 @@ def test_another_process_goes_by_the_kept_rota_from_its_start(
     # November has no kept rota: the hall file decides, and a window's own clerk signs in there
     with server(redis_url, datetime(2026, 11, 26, 8, 45, tzinfo=SHANGHAI)) as november:
         assert sign_in(november, resting, int(resting[1:])).status_code == 200
+
+
+def test_a_withdrawn_rota_decides_nothing(client: TestClient, december: dict[str, Any]) -> None:
+    resting = next(f"w{n:02d}" for n in range(1, 15) if f"w{n:02d}" not in thursday_windows(december))
+    withdrawn = client.delete("/api/halls/demo/rota/publish?month=2026-12", headers=ADMIN)
+    assert withdrawn.status_code == 200 and withdrawn.json()["published"] is None
+    assert sign_in(client, resting, int(resting[1:])).status_code == 200
+    missing = client.post("/api/halls/demo/rota/publish?month=2027-01", headers=ADMIN)
+    assert (missing.status_code, missing.json()["error"]) == (404, "no_rota")

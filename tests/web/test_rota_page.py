@@ -4,8 +4,10 @@ monitor's 1920×1080, on a 1280×800 tablet and in English."""
 
 from __future__ import annotations
 
+import re
 from collections.abc import Iterator
 from pathlib import Path
+from zoneinfo import ZoneInfo
 
 import pytest
 from playwright.sync_api import Browser, Page, ViewportSize, expect
@@ -98,3 +100,23 @@ def test_the_tablet_and_english(browser: Browser, live_server: ServerProcess, ar
     expect(page.locator('#grid thead th[data-date="2027-01-31"]')).to_be_visible()
     page.screenshot(path=str(artifacts / "rota-en-tablet.png"))
     context.close()
+
+
+def test_a_draft_is_published_and_withdrawn(page: Page, live_server: ServerProcess) -> None:
+    """The month is a draft (it decides nothing) until the supervisor publishes it; withdrawing asks first."""
+    sign_in(page, live_server)
+    expect(page.locator("#status")).to_have_text("全部岗位有人值守，符合全部排班规则。", timeout=MADE_S * 1000)
+    expect(page.locator("#published")).to_have_text("草稿：发布前不决定谁上岗。")
+    expect(page.locator("#withdraw")).to_be_hidden()
+    page.click("#publish")
+    # published by the supervisor, at the hall's time by the server's clock
+    hour = f"{live_server.move_clock(0).astimezone(ZoneInfo('Asia/Shanghai')):%Y-%m-%d %H}:"
+    expect(page.locator("#published")).to_have_text(re.compile(rf"^已由 boss 于 {hour}\d\d 发布"))
+    expect(page.locator("#publish")).to_be_hidden()
+    page.once("dialog", lambda dialog: dialog.dismiss())  # asked, and the supervisor thinks again
+    page.click("#withdraw")
+    expect(page.locator("#published")).to_contain_text("已由 boss 于")
+    page.once("dialog", lambda dialog: dialog.accept())
+    page.click("#withdraw")
+    expect(page.locator("#published")).to_have_text("草稿：发布前不决定谁上岗。")
+    expect(page.locator("#publish")).to_be_visible()

@@ -13,6 +13,8 @@
  *   TideDesk.ServerClock()  -> {see(iso), now()}: the server's time (which --clock may set apart from this
  *     machine's), learned from the times the server sends, so "3 minutes ago" counts on the server's clock.
  *   TideDesk.minutesText(ms, en)  "刚刚" / "3 分钟前" / "1 小时 5 分钟前" (just now / 3 min ago / 1 h 5 min ago)
+ *   TideDesk.el(tag, className, text)  a new element with that class and text (either may be null), for the desk
+ *     pages that draw their tables and lists
  */
 (function () {
   "use strict";
@@ -163,5 +165,12 @@
     return h ? `${h} 小时 ${m} 分钟前` : `${m} 分钟前`;
   }
 
-  window.TideDesk = { session, ServerClock, minutesText };
+  function el(tag, className, text) {
+    const node = document.createElement(tag);
+    if (className) node.className = className;
+    if (text !== undefined && text !== null) node.textContent = text;
+    return node;
+  }
+
+  window.TideDesk = { session, ServerClock, minutesText, el };
 })();

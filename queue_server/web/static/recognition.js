@@ -14,7 +14,7 @@
     ? {
         loading: "Loading the quarter…",
         period: (r) => `${r.quarter}: ${r.first} to ${r.last} · ${r.totals.served} visitors served`,
-        noRota: (months) => `No rota is kept for ${months.join(", ")}: the duty days count the other months only.`,
+        noRota: (months) => `No rota is published for ${months.join(", ")}: the duty days count the other months only.`,
         total: "Hall total",
         clerk: "Clerk",
         days: (dates) => dates.join(", "),
@@ -24,7 +24,7 @@
     : {
         loading: "正在读取本季度数据…",
         period: (r) => `${r.quarter}：${r.first} 至 ${r.last} · 共办结 ${r.totals.served} 人次`,
-        noRota: (months) => `${months.join("、")} 尚无排班：值班天数只计有排班的月份。`,
+        noRota: (months) => `${months.join("、")} 尚无已发布的排班：值班天数只计有排班的月份。`,
         total: "全厅合计",
         clerk: "工作人员",
         days: (dates) => dates.join("、"),

@@ -2,7 +2,8 @@
 // clerks × days, each cell the clerk's duties that day (window and hours, one line a shift), with each clerk's
 // evening, weekend and holiday counts against the fair band, the sessions nobody could cover and the rules the rota
 // breaks. A cell opens an editor listing that day's posts the clerk may take; saving sends the day's change
-// (PUT …/rota) and shows the server's answer: saved, or each rule it would break (nothing saved).
+// (PUT …/rota) and shows the server's answer: saved, or each rule it would break (nothing saved). Below the grid, the
+// month's time-off requests and a form to record one (rota_time_off.js, which this page makes and feeds).
 "use strict";
 
 (function () {
@@ -10,6 +11,7 @@
   const config = JSON.parse($("rota-config").textContent);
   const en = config.lang === "en";
   const { newKey } = window.TideApi;
+  const { el } = window.TideDesk;
 
   const WEEKDAYS = en ? ["Mo", "Tu", "We", "Th", "Fr", "Sa", "Su"] : ["一", "二", "三", "四", "五", "六", "日"];
   const TEXT = en
@@ -35,6 +37,9 @@
         noPosts: "No post of this day that this clerk may take.",
         band: (c) => `fair band ${c.low}–${c.high}`,
         failed: "Could not reach the server; try again.",
+        draft: "Draft: it decides nothing until published.",
+        published: (p) => `Published by ${p.by} · ${p.at.slice(0, 16).replace("T", " ")}: it decides who is on duty.`,
+        confirmWithdraw: "Withdraw the published rota? Its days go by the hall file again.",
       }
     : {
         loading: "正在读取排班…（本月尚无排班时将现在生成，需要几秒钟）",
@@ -56,15 +61,11 @@
         refused: "未保存，违反排班规则：",
         noPosts: "当天没有该人员可以值守的岗位。",
         band: (c) => `均衡范围 ${c.low}–${c.high}`,
+        draft: "草稿：发布前不决定谁上岗。",
+        published: (p) => `已由 ${p.by} 于 ${p.at.slice(0, 16).replace("T", " ")} 发布：按此排班上岗。`,
+        confirmWithdraw: "撤回已发布的排班？撤回后这些日子按大厅配置上岗。",
         failed: "无法连接服务器，请重试。",
       };
-
-  function el(tag, className, text) {
-    const node = document.createElement(tag);
-    if (className) node.className = className;
-    if (text !== undefined && text !== null) node.textContent = text;
-    return node;
-  }
 
   let data = null;
   let editing = null; // {username, date}
@@ -107,6 +108,11 @@
     status.dataset.ok = String(data.ok);
     status.textContent = data.ok ? TEXT.ok : TEXT.breaks(data.violations.length);
     $("made").textContent = (data.source === "edited" ? TEXT.edited(data) : TEXT.generated(data)) + TEXT.at(data.at);
+    // Only a published rota decides who signs in where (docs/rota.md): say which this is, and offer the other.
+    $("published").textContent = data.published ? TEXT.published(data.published) : TEXT.draft;
+    $("published").dataset.published = String(Boolean(data.published));
+    $("publish").hidden = Boolean(data.published);
+    $("withdraw").hidden = !data.published;
     renderList("uncovered", data.uncovered.map(TEXT.shortItem));
     const shown = data.violations.filter((v) => v.rule !== "coverage"); // the uncovered list says those better
     renderList("violations", shown.map((v) => (en ? v.message_en : v.message)));
@@ -271,6 +277,18 @@
     try {
       data = await desk.call(path, regenerate ? { method: "POST", key: newKey("rota") } : {});
       render();
+      timeOff.load(data.clerks, regenerate);
+    } catch (err) {
+      if (err.status === 401) desk.leave(desk.errorText(err));
+      else $("status").textContent = desk.errorText(err);
+    }
+  }
+
+  async function publish(withdraw) {
+    if (withdraw && !window.confirm(TEXT.confirmWithdraw)) return;
+    try {
+      data = await desk.call(`/rota/publish?month=${config.month}`, { method: withdraw ? "DELETE" : "POST" });
+      render();
     } catch (err) {
       if (err.status === 401) desk.leave(desk.errorText(err));
       else $("status").textContent = desk.errorText(err);
@@ -294,16 +312,28 @@
     data = null;
     $("grid").replaceChildren();
     $("made").textContent = "";
+    $("published").textContent = "";
+    $("publish").hidden = $("withdraw").hidden = true;
     $("uncovered-card").hidden = true;
     $("violations-card").hidden = true;
+    timeOff.clear();
   }
 
   $("month-back").addEventListener("click", () => move(-1));
   $("month-next").addEventListener("click", () => move(1));
   $("generate").addEventListener("click", () => load(true));
   $("export-csv").addEventListener("click", exportCsv);
+  $("publish").addEventListener("click", () => publish(false));
+  $("withdraw").addEventListener("click", () => publish(true));
   $("editor-form").addEventListener("submit", saveCell);
   $("editor-close").addEventListener("click", () => $("editor").close());
+  const timeOff = window.TideRotaTimeOff.panel({
+    config,
+    desk: () => desk,
+    clerkName,
+    reload: () => load(false), // approved days off show in the grid, with the rules the rota now breaks
+    regenerate: () => load(true),
+  });
   showMonth();
 
   const desk = window.TideDesk.session({
