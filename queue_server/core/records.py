@@ -1,6 +1,7 @@
 """The records that travel between the store, the web edge and the clients, declared once.
 
-A ticket, a window as screens see it, the hall snapshot, an event, a booking, and the answers of the HTTP API.
+A ticket, a window as screens see it, the hall snapshot, an event, and the answers of the HTTP API (the bookings'
+in :mod:`queue_server.core.booking_records`, the tidal desk's in :mod:`queue_server.core.tidal_records`).
 The Lua scripts write them as JSON and the code passes them on as plain dicts; these TypedDicts say what each
 holds, so the type checker follows them from the store to the web edge, and the OpenAPI document
 (``/openapi.json``) is generated from the same types, so the description cannot drift. A field that a record holds
@@ -248,28 +249,6 @@ class Event(TypedDict):
     arrive_by: NotRequired[Moment]  # reserve_accepted: when the back-office clerk will be seated
 
 
-class Booking(TypedDict):
-    """A booking (预约) of one slot; its code is what the visitor keeps."""
-
-    code: str
-    service: Code
-    date: Day
-    slot: Annotated[str, Meta(examples=["09:30"])]
-    slot_end: str
-    name: Annotated[str, Meta(description="In full only to whoever made the booking; masked elsewhere")]
-    phone: Annotated[str, Meta(description="The last four digits")]
-    state: Literal["booked", "checked_in", "cancelled", "no_show"]
-    booked_at: Moment
-    check_in_opens: Moment
-    check_in_closes: Moment
-    checked_in_at: Moment | None
-    ticket_id: str | None
-    ticket_number: NotRequired[str | None]  # once checked in, on the booking's status
-    cancelled_at: NotRequired[Moment]
-    missed_at: NotRequired[Moment]
-    replayed: NotRequired[bool]
-
-
 class Pong(TypedDict):
     pong: bool
 
@@ -318,49 +297,6 @@ class SignedOut(TypedDict):
     signed_out: bool
 
 
-class BookableDay(TypedDict):
-    date: Day
-    text: str
-    text_en: str
-    closes_at: Moment
-
-
-class BookableService(TypedDict):
-    code: Code
-    name: str
-    name_en: str
-    days: list[BookableDay]
-
-
-class BookingDays(TypedDict):
-    """The categories that take bookings, and the days each can still be booked for."""
-
-    hall: str
-    services: list[BookableService]
-
-
-class Slot(TypedDict):
-    slot: str
-    slot_end: str
-    session: str
-    session_en: str
-    capacity: int
-    booked: int
-    free: int
-    check_in_opens: Moment
-    check_in_closes: Moment
-
-
-class DaySlots(TypedDict):
-    """A day's slots for one category, with the places still free."""
-
-    service: Code
-    date: Day
-    closes_at: Moment
-    bookable: bool
-    slots: list[Slot]
-
-
 class Statistics(TypedDict):
     """Per category, window and hour for a day, a session or a range (统计); every figure is defined in
     docs/statistics.md."""
@@ -376,15 +312,6 @@ class Overtime(TypedDict):
     month: str
     clerks: list[dict[str, Any]]
     total_time_off_minutes: float
-
-
-class CheckedIn(TypedDict):
-    """预约签到 in the store: the priority ticket the booking became, and the booking."""
-
-    ticket: Ticket
-    booking: Booking
-    key: NotRequired[str]  # the visitor's own secret for the ticket (see Ticket.key)
-    replayed: NotRequired[bool]
 
 
 class Error(TypedDict):

@@ -26,6 +26,7 @@ from redis.asyncio import Redis
 from redis.exceptions import ResponseError
 
 from queue_server.core import records
+from queue_server.runtime.metrics import EVENT_READER, REDIS_ERRORS, Metrics
 from queue_server.runtime.supervisor import cancel_and_wait, supervise
 from queue_server.store import keys
 from queue_server.store.hall_store import STREAM_MAX
@@ -117,13 +118,26 @@ class Subscription:
 class HallFeed:
     """The one reader of one hall's stream in this process, and its local subscribers."""
 
-    def __init__(self, redis: Redis, hall_id: str) -> None:
+    def __init__(self, redis: Redis, hall_id: str, metrics: Metrics) -> None:
         self.redis = redis
         self.hall_id = hall_id
         self.subscribers: set[Subscription] = set()
         self.last_id: str | None = None
         self.delivered = 0
         self.ready = asyncio.Event()
+        self.failing = False  # its last run could not reach Redis (counted for /metrics until it reads again)
+        self._fanned_out = metrics.fanned_out
+        self._errors = metrics.redis_errors.labels(EVENT_READER)
+        self._reconnects = metrics.redis_reconnects.labels(EVENT_READER)
+
+    async def follow(self) -> None:
+        """:meth:`run`, counting each time it cannot reach Redis (its supervisor restarts it)."""
+        try:
+            await self.run()
+        except REDIS_ERRORS:
+            self.failing = True
+            self._errors.inc()
+            raise
 
     async def run(self) -> None:
         """Read the stream forever from the last delivered event (from its end on the first start)."""
@@ -134,6 +148,10 @@ class HallFeed:
         self.ready.set()
         while True:
             batches = await self.redis.xread({stream: self.last_id}, count=READ_COUNT, block=READ_BLOCK_MS)
+            if self.failing:
+                self.failing = False
+                self._reconnects.inc()
+            handed = 0
             for _, entries in cast(list[tuple[str, list[Entry]]], batches or []):
                 for event_id, fields in entries:
                     event = Event.from_stream(event_id, fields)
@@ -141,6 +159,9 @@ class HallFeed:
                     self.delivered += 1
                     for subscription in tuple(self.subscribers):
                         subscription.offer(event)
+                    handed += len(self.subscribers)
+            if handed:
+                self._fanned_out.inc(handed)
             # Let the clients' senders drain their queues before the next batch is offered.
             await asyncio.sleep(0)
 
@@ -157,16 +178,19 @@ class HallFeed:
 class EventHub:
     """The feeds of all halls in this process; started and stopped by the app's lifespan."""
 
-    def __init__(self, redis: Redis, hall_ids: list[str], clock: Callable[[], datetime]) -> None:
+    def __init__(
+        self, redis: Redis, hall_ids: list[str], clock: Callable[[], datetime], metrics: Metrics | None = None
+    ) -> None:
+        metrics = metrics or Metrics()  # counted for nobody when no one asks
         # Each reader's blocking XREAD holds one connection of the pool for itself.
-        self.feeds = {hall_id: HallFeed(redis, hall_id) for hall_id in hall_ids}
+        self.feeds = {hall_id: HallFeed(redis, hall_id, metrics) for hall_id in hall_ids}
         self.clock = clock
         self._tasks: list[asyncio.Task[None]] = []
 
     async def start(self) -> None:
         for hall_id, feed in self.feeds.items():
             name = f"event reader of {hall_id}"
-            self._tasks.append(asyncio.create_task(supervise(name, feed.run), name=name))
+            self._tasks.append(asyncio.create_task(supervise(name, feed.follow), name=name))
         self._tasks.append(asyncio.create_task(supervise("heartbeat", self._beat), name="heartbeat"))
         await asyncio.gather(*(feed.ready.wait() for feed in self.feeds.values()))
 
@@ -180,6 +204,11 @@ class EventHub:
 
     async def stop(self) -> None:
         await cancel_and_wait(self._tasks)
+
+    @property
+    def followed(self) -> int:
+        """How many halls' streams this process reads (for /metrics)."""
+        return len(self.feeds)
 
     @asynccontextmanager
     async def subscribe(self, hall_id: str) -> AsyncIterator[Subscription]:

@@ -49,6 +49,7 @@ class Solution:
     status: str  # "optimal": no rota breaks fewer rules; "feasible": the best found in time; "none": nothing found
     seconds: float
     uncovered: tuple[str, ...]  # the keys of the posts left without a clerk
+    work: float = 0.0  # the first pass's deterministic time (CP-SAT's measure of work, whatever the load)
 
 
 def solve(
@@ -72,6 +73,7 @@ def solve(
     solver.parameters.random_seed = seed
     model.minimize(built.penalty)
     status = solver.solve(model)
+    work = solver.deterministic_time
     if status not in (cp_model.OPTIMAL, cp_model.FEASIBLE):
         return Solution({}, "none", clock.perf_counter() - started, tuple(p.key for p in month.posts))
     assignments = built.assignments(solver)
@@ -88,7 +90,8 @@ def solve(
             assignments = built.assignments(solver)
     uncovered = tuple(p.key for p in month.posts if p.key not in assignments)
     took = clock.perf_counter() - started
-    return Solution(assignments, "optimal" if status == cp_model.OPTIMAL else "feasible", took, uncovered)
+    found = "optimal" if status == cp_model.OPTIMAL else "feasible"
+    return Solution(assignments, found, took, uncovered, work)
 
 
 class _Built:

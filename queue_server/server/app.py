@@ -18,6 +18,7 @@ from starlette.middleware import Middleware
 from queue_server.core.hall import Hall
 from queue_server.feed.hub import EventHub
 from queue_server.runtime.clock import Clock
+from queue_server.runtime.metrics import Metrics
 from queue_server.runtime.supervisor import cancel_and_wait, supervise
 from queue_server.server.tasks import keep_bookings, keep_business_day, keep_duty, keep_hours, run_controller
 from queue_server.store import rota_store
@@ -37,6 +38,7 @@ from queue_server.web import (
     lieu_page,
     openapi,
     pages,
+    prometheus,
     ratings_api,
     recognition_api,
     recognition_page,
@@ -55,6 +57,7 @@ from queue_server.web import channels as ws
 from queue_server.web.context import Context
 from queue_server.web.headers import SecurityHeaders
 from queue_server.web.origin import SameOrigin
+from queue_server.web.request_metrics import RequestMetrics
 from queue_server.web.responses import EXCEPTION_HANDLERS
 from queue_server.web.stats import api as stats_api
 from queue_server.web.stats import page as stats_page
@@ -75,6 +78,7 @@ def create_app(
     ``test_hooks=True`` mounts the route that moves the clock (acceptance tests only), and ``redis_state`` says
     how the embedded Redis is doing (its keeper's, for /api/health)."""
     clock = clock or Clock()
+    metrics = Metrics()  # this process's, for GET /metrics
 
     @contextlib.asynccontextmanager
     async def lifespan(app: Starlette) -> AsyncIterator[dict[str, Any]]:
@@ -84,8 +88,8 @@ def create_app(
         )
         redis = Redis(connection_pool=pool)
         scripts = Scripts(redis)
-        stores = {hall_id: HallStore(redis, scripts, hall) for hall_id, hall in halls.items()}
-        hub = EventHub(redis, list(halls), clock.now)
+        stores = {hall_id: HallStore(redis, scripts, hall, metrics) for hall_id, hall in halls.items()}
+        hub = EventHub(redis, list(halls), clock.now, metrics)
         await hub.start()
         # The limits library on the same pool: its moving windows live in Redis, shared by every process.
         # (limits types its options as scalars, but passes connection_pool on to redis-py as documented)
@@ -96,6 +100,7 @@ def create_app(
         )
         limiter = MovingWindowRateLimiter(limits_storage)
         ctx = Context(dict(halls), stores, redis, clock, admin_token or None, hub, limiter, redis_state=redis_state)
+        ctx.metrics = metrics
         tasks: list[asyncio.Task[None]] = []
         for store in stores.values():  # who is on duty today, by the kept rota, before the first request
             await rota_store.load_duty(store, clock.now())
@@ -143,6 +148,7 @@ def create_app(
     routes += [*rota_api.routes, *rota_page.routes]  # 排班 and 休假
     routes += [*recognition_api.routes, *recognition_page.routes]  # 服务明星评选参考
     routes += [*lieu_api.routes, *lieu_page.routes]  # 调休台账
+    routes += prometheus.routes  # GET /metrics, for Prometheus
     if test_hooks:
         routes += clock_hook.routes
     routes += [*openapi.routes, *api.window_actions]
@@ -151,6 +157,7 @@ def create_app(
         exception_handlers=EXCEPTION_HANDLERS,
         lifespan=lifespan,
         middleware=[
+            Middleware(RequestMetrics, metrics=metrics),  # outermost: it counts what the others answer too
             Middleware(SecurityHeaders),
             Middleware(SameOrigin, origins=[o for hall in halls.values() for o in hall.access.origins]),
         ],

@@ -21,10 +21,11 @@ from datetime import date, datetime, timedelta
 from typing import Any, Literal
 
 from queue_server.core.appointments import booking_closes_at
+from queue_server.core.booking_records import CheckedIn
 from queue_server.core.errors import Conflict, QueueError
 from queue_server.core.hall import Window
 from queue_server.core.hours import max_waiting
-from queue_server.core.records import CheckedIn, TicketResult
+from queue_server.core.records import TicketResult
 from queue_server.core.tidal import Action
 from queue_server.simulator.staffing import boundaries, closed_categories, closing_moments, on_duty, window_for
 from queue_server.simulator.visitors import Visitor

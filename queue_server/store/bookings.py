@@ -35,9 +35,9 @@ from queue_server.core.appointments import (
     person,
     requested_slot,
 )
+from queue_server.core.booking_records import Booking, CheckedIn
 from queue_server.core.errors import Conflict, QueueError
 from queue_server.core.hall import AppointmentPolicy
-from queue_server.core.records import Booking, CheckedIn
 from queue_server.store import keys
 from queue_server.store.hall_store import KEEP_DAYS, HallStore
 from queue_server.store.tickets import new_ticket_id, new_ticket_key

@@ -9,7 +9,8 @@ from __future__ import annotations
 import hashlib
 import hmac
 import json
-from collections.abc import Mapping, Sequence
+from collections.abc import Callable, Mapping, Sequence
+from contextlib import AbstractContextManager
 from datetime import date, datetime, timedelta
 from importlib import resources
 from typing import Any, Literal, cast
@@ -23,6 +24,7 @@ from queue_server.core.errors import UnknownTicket, from_script
 from queue_server.core.hall import Hall, Window
 from queue_server.core.hours import hall_hours, opening
 from queue_server.core.records import Category, Hours, Snapshot, Ticket, TicketAnswer, TicketResult, WindowView
+from queue_server.runtime.metrics import Metrics, untimed
 from queue_server.store import keys
 from queue_server.store.tickets import (
     STAFF_FIELDS,
@@ -39,7 +41,7 @@ SCRIPT_NAMES = (
     "book", "cancel_booking", "check_in", "miss_bookings", "clerk",
     "call_ticket", "window_queue", "move_waiting",
     "rate", "case_step",
-    "tidal_desk", "reserve",
+    "tidal_desk", "reserve", "waiting_now",
 )  # fmt: skip
 KEEP_DAYS = 62  # finished tickets are kept this many business days (two months of statistics), then pruned
 STREAM_MAX = 100_000  # events kept per hall: several busy days, for screens that resume and for statistics
@@ -61,10 +63,11 @@ class Scripts:
 class HallStore:
     """One hall's tickets, windows and event stream."""
 
-    def __init__(self, redis: Redis, scripts: Scripts, hall: Hall) -> None:
+    def __init__(self, redis: Redis, scripts: Scripts, hall: Hall, metrics: Metrics | None = None) -> None:
         self.redis = redis
         self.hall = hall
         self._scripts = scripts.by_name
+        self._timed: Callable[[str], AbstractContextManager[None]] = metrics.timed if metrics else untimed
         codes = hall.service_codes
         self._codes = list(codes)
         h = hall.id
@@ -120,7 +123,8 @@ class HallStore:
             "stream_max": STREAM_MAX,
             "args": args or {},
         }
-        raw = await self._scripts[name](keys=run_keys, args=[json.dumps(call, ensure_ascii=False)])
+        with self._timed(name):  # its latency, and a failure to reach Redis, for /metrics
+            raw = await self._scripts[name](keys=run_keys, args=[json.dumps(call, ensure_ascii=False)])
         answer: dict[str, Any] = json.loads(raw)
         if "error" in answer:
             raise from_script(answer["error"], answer.get("details"))

@@ -26,9 +26,10 @@ from queue_server.core.appointments import (
     day_slots,
     day_text,
 )
+from queue_server.core.booking_records import Booking, BookingDays, DaySlots
 from queue_server.core.errors import InvalidRequest, NotFound
 from queue_server.core.hall import Hall
-from queue_server.core.records import Booking, BookingDays, DaySlots, Ticket
+from queue_server.core.records import Ticket
 from queue_server.store.bookings import Bookings
 from queue_server.web import access
 from queue_server.web.api import answer, visitor_key

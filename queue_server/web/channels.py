@@ -98,7 +98,7 @@ async def hall_channel(websocket: WebSocket) -> None:
         return
     since = websocket.query_params.get("since", "")
     try:
-        with ctx.channels.holding(store.hall, access.caller(websocket, store.hall)):
+        with ctx.channels.holding(store.hall, access.caller(websocket, store.hall)), ctx.metrics.connected("hall"):
             await follow_hall(websocket, ctx, store, since)
     except TooManyRequests as refused:
         await refuse(websocket, refused)
@@ -179,7 +179,7 @@ async def ticket_channel(websocket: WebSocket) -> None:
         await refuse(websocket, UnknownTicket("没有这张票。", "No such ticket."))
         return
     try:
-        with ctx.channels.holding(store.hall, access.caller(websocket, store.hall)):
+        with ctx.channels.holding(store.hall, access.caller(websocket, store.hall)), ctx.metrics.connected("ticket"):
             await follow_ticket(websocket, ctx, store, ticket_id)
     except TooManyRequests as refused:
         await refuse(websocket, refused)

@@ -14,6 +14,7 @@ from queue_server.core.errors import UnknownHall, UnknownTicket
 from queue_server.core.hall import Hall
 from queue_server.feed.hub import EventHub
 from queue_server.runtime.clock import Clock
+from queue_server.runtime.metrics import Metrics
 from queue_server.store.hall_store import HallStore
 from queue_server.store.redis_keeper import RedisState
 from queue_server.store.tickets import hall_of_ticket
@@ -33,6 +34,7 @@ class Context:
     limiter: MovingWindowRateLimiter  # anonymous clients' limits, counted in Redis (web.access)
     channels: ChannelCounts = field(default_factory=ChannelCounts)  # live channels per anonymous address
     redis_state: Callable[[], RedisState] | None = None  # the embedded Redis's keeper, for /api/health
+    metrics: Metrics = field(default_factory=Metrics)  # this process's, for /metrics (web.prometheus)
 
     def store_for_ticket(self, ticket_id: str) -> HallStore:
         """The store of the hall a ticket id names; UnknownTicket for an id no hall could have made."""

@@ -104,6 +104,7 @@ EDGE_ERRORS: dict[str, tuple[int, str]] = {
     "unknown_state": (422, "No such 差评 case state (to_verify, rectifying, revisited, closed)."),
     "internal_error": (500, "The server failed; check the ticket or window before trying again."),
     "store_unavailable": (503, "Redis cannot be reached; try again in a moment."),
+    "metrics_forbidden": (403, "GET /metrics from outside the halls' trusted networks without the supervisors' token."),
 }
 
 
@@ -316,6 +317,7 @@ def _tag(path: str) -> str:
         ("/api/halls/{hall}/tidal", "tidal"), ("/api/halls/{hall}/alerts", "tidal"),
         ("/api/halls/{hall}/whoami", "clerks"), ("/api/tickets", "tickets"), ("/api/halls", "halls"),
         ("/api", "server"), ("/ws", "channels"), ("/openapi", "server"), ("/_test", "tests"),
+        ("/metrics", "server"),
     ):  # fmt: skip
         if path.startswith(prefix):
             return tag

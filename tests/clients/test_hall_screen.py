@@ -138,8 +138,9 @@ def test_the_clock_shows_the_halls_time_not_the_browsers(screen: Screen, live_se
     shown = screen.page.locator("#time").text_content() or ""
     after = server_time()
     shown_time = datetime.combine(before.date(), time.fromisoformat(shown))
-    # Whole seconds, and the snapshot's time is a little old when it arrives: allow for both, not for 2025.
-    assert before - timedelta(seconds=3) <= shown_time <= after + timedelta(seconds=1), (shown, before, after)
+    # Whole seconds, and the snapshot's time is a little old when it arrives (seconds, on a loaded machine): allow
+    # for both, not for New York's hours or for 2025.
+    assert before - timedelta(seconds=10) <= shown_time <= after + timedelta(seconds=1), (shown, before, after)
     expect(screen.page.locator("#time")).not_to_have_text(shown, timeout=3000)  # and it ticks
 
 

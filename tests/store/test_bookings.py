@@ -16,9 +16,9 @@ from redis.asyncio import Redis
 
 from display_client.announcer import announcement_for
 from queue_server.config.loader import load_halls
+from queue_server.core.booking_records import Booking
 from queue_server.core.errors import QueueError, TooManyRequests
 from queue_server.core.hall import Hall
-from queue_server.core.records import Booking
 from queue_server.store import keys
 from queue_server.store.bookings import Bookings
 from queue_server.store.hall_store import HallStore, Scripts

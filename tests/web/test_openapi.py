@@ -21,7 +21,7 @@ from starlette.routing import Route, WebSocketRoute
 from starlette.testclient import TestClient
 
 from queue_server.config.loader import load_halls
-from queue_server.core import errors, records
+from queue_server.core import booking_records, errors, records
 from queue_server.core.errors import SCRIPT_ERRORS, QueueError
 from queue_server.runtime.clock import Clock
 from queue_server.server.app import create_app
@@ -134,12 +134,17 @@ def test_the_answers_fit_their_declared_types(client: TestClient) -> None:
         json={"service": "B", "date": "2026-12-05", "slot": "09:00", "name": "张三", "phone": "13800001234"},
     )
     assert booking.status_code == 201
-    fits(records.Booking, booking.json())
+    fits(booking_records.Booking, booking.json())
     digits = {"X-Phone-Last4": "1234"}
-    fits(records.Booking, client.get(f"/api/halls/demo/bookings/{booking.json()['code']}", headers=digits).json())
-    fits(records.BookingDays, client.get("/api/halls/demo/booking-days").json())
-    fits(records.DaySlots, client.get("/api/halls/demo/slots?service=B&date=2026-12-05").json())
-    fits(records.Booking, client.delete(f"/api/halls/demo/bookings/{booking.json()['code']}", headers=digits).json())
+    fits(
+        booking_records.Booking, client.get(f"/api/halls/demo/bookings/{booking.json()['code']}", headers=digits).json()
+    )
+    fits(booking_records.BookingDays, client.get("/api/halls/demo/booking-days").json())
+    fits(booking_records.DaySlots, client.get("/api/halls/demo/slots?service=B&date=2026-12-05").json())
+    fits(
+        booking_records.Booking,
+        client.delete(f"/api/halls/demo/bookings/{booking.json()['code']}", headers=digits).json(),
+    )
     fits(records.HallList, client.get("/api/halls").json())
     fits(records.Health, client.get("/api/health").json())
     signed = client.post("/api/halls/demo/sign-in", json={"username": "w04", "password": "tidequeue", "window": 4})
