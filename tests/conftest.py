@@ -9,14 +9,15 @@ from typing import Any
 from zoneinfo import ZoneInfo
 
 import pytest
-from redis import Redis as SyncRedis
 from redis.asyncio import Redis
 
 from queue_server.core.hall import Hall, Service, Window
 from queue_server.runtime.clock import Clock
 from queue_server.store.embedded_redis import EmbeddedRedis
 from queue_server.store.hall_store import HallStore, Scripts
+from queue_server.store.redis_client import connect
 from queue_server.store.redis_keeper import RedisKeeper
+from tests.redis_cluster import RedisClusterProcesses, sync_client
 from tests.server_process import ServerProcess
 
 SHANGHAI = ZoneInfo("Asia/Shanghai")
@@ -61,16 +62,34 @@ def make_hall(hall_id: str = "t1", requeue_after: int = 2) -> Hall:
 
 
 @pytest.fixture(scope="session")
-def redis_url(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
+def single_redis_url(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
+    """One real redis-server on a free loopback port."""
     server = EmbeddedRedis(tmp_path_factory.mktemp("redis"), persistent=False, tcp=True)
     url = server.start()
     yield url
     server.stop()
 
 
+@pytest.fixture(scope="session")
+def cluster_redis_url(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
+    """A real 3-master Redis Cluster on free loopback ports (``redis+cluster://…``), started when first asked for."""
+    cluster = RedisClusterProcesses(tmp_path_factory.mktemp("cluster"))
+    yield cluster.start()
+    cluster.stop()
+
+
+@pytest.fixture(scope="session")
+def redis_url(single_redis_url: str) -> str:
+    """The Redis the tests run on: one node; the store's and the feed's tests run on a cluster too (their conftest
+    makes this fixture take both)."""
+    return single_redis_url
+
+
 @pytest.fixture
 async def redis(redis_url: str) -> AsyncIterator[Redis]:
-    client = Redis.from_url(redis_url, decode_responses=True)
+    """The server's own kind of client for ``redis_url`` (one Redis or a cluster), on an empty Redis (FLUSHALL
+    reaches every master of a cluster)."""
+    client = await connect(redis_url, max_connections=64)
     await client.flushall()
     yield client
     await client.aclose()
@@ -132,7 +151,7 @@ def browser() -> Iterator[Any]:
 @pytest.fixture
 def live_server(tmp_path: Path, redis_url: str) -> Iterator[ServerProcess]:
     """A real queue-server process on the test Redis (emptied first), with the shipped halls."""
-    client = SyncRedis.from_url(redis_url)
+    client = sync_client(redis_url)
     client.flushall()
     client.close()
     with ServerProcess(tmp_path / "var", redis_url=redis_url) as server:

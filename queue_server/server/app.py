@@ -9,9 +9,7 @@ import gc
 from collections.abc import AsyncIterator, Callable, Mapping
 from typing import Any
 
-from limits.aio.storage import RedisStorage
 from limits.aio.strategies import MovingWindowRateLimiter
-from redis.asyncio import BlockingConnectionPool, Redis
 from starlette.applications import Starlette
 from starlette.middleware import Middleware
 
@@ -24,6 +22,7 @@ from queue_server.server.tasks import keep_bookings, keep_business_day, keep_dut
 from queue_server.store import rota_store
 from queue_server.store.bookings import Bookings
 from queue_server.store.hall_store import HallStore, Scripts
+from queue_server.store.redis_client import close_rate_limit_storage, connect, rate_limit_storage
 from queue_server.store.redis_keeper import RedisState
 from queue_server.store.tidal_controller import TidalController
 from queue_server.web import (
@@ -62,7 +61,7 @@ from queue_server.web.responses import EXCEPTION_HANDLERS
 from queue_server.web.stats import api as stats_api
 from queue_server.web.stats import page as stats_page
 
-REDIS_CONNECTIONS = 256  # per process; each request holds one only while its script runs
+REDIS_CONNECTIONS = 256  # per process (per node on a cluster); each request holds one only while its script runs
 
 
 def create_app(
@@ -82,22 +81,14 @@ def create_app(
 
     @contextlib.asynccontextmanager
     async def lifespan(app: Starlette) -> AsyncIterator[dict[str, Any]]:
-        # A bounded pool that makes a request wait for a free connection rather than fail under a burst.
-        pool = BlockingConnectionPool.from_url(
-            redis_url, max_connections=REDIS_CONNECTIONS, timeout=10, decode_responses=True, health_check_interval=30
-        )
-        redis = Redis(connection_pool=pool)
+        # One Redis or a Redis Cluster, as REDIS_URL says (store/redis_client.py); the rest never asks which.
+        redis = await connect(redis_url, REDIS_CONNECTIONS)
         scripts = Scripts(redis)
         stores = {hall_id: HallStore(redis, scripts, hall, metrics) for hall_id, hall in halls.items()}
         hub = EventHub(redis, list(halls), clock.now, metrics)
         await hub.start()
-        # The limits library on the same pool: its moving windows live in Redis, shared by every process.
-        # (limits types its options as scalars, but passes connection_pool on to redis-py as documented)
-        limits_storage = RedisStorage(
-            "async+redis://pool:6379",  # ignored: the pool is used
-            implementation="redispy",
-            connection_pool=pool,  # type: ignore[arg-type]
-        )
+        # The limits library's moving windows live in Redis too, shared by every process.
+        limits_storage = rate_limit_storage(redis_url, redis)
         limiter = MovingWindowRateLimiter(limits_storage)
         ctx = Context(dict(halls), stores, redis, clock, admin_token or None, hub, limiter, redis_state=redis_state)
         ctx.metrics = metrics
@@ -133,8 +124,8 @@ def create_app(
         finally:
             await cancel_and_wait(tasks)
             await hub.stop()
+            await close_rate_limit_storage(limits_storage)
             await redis.aclose()
-            await pool.aclose()
 
     # The hot paths first (Starlette tries routes in order), and the window actions' catch-all {action} last.
     routes = [*api.routes, *ws.routes, *booking_api.routes, *window_queue.routes, *sign_in_api.routes]

@@ -12,7 +12,6 @@ import gc
 import getpass
 import logging
 import os
-import re
 import resource
 import signal
 import sys
@@ -22,7 +21,6 @@ from pathlib import Path
 from types import FrameType
 from typing import Any
 
-import redis
 import uvicorn
 
 from queue_server.config.loader import ConfigError, load_halls
@@ -31,14 +29,11 @@ from queue_server.core.passwords import DEMO_PASSWORD, hash_password, uses_demo_
 from queue_server.runtime.clock import Clock
 from queue_server.server.app import create_app
 from queue_server.store.embedded_redis import EmbeddedRedis, EmbeddedRedisError
+from queue_server.store.redis_client import RedisUnavailable, check
 from queue_server.store.redis_keeper import RedisKeeper
 from queue_server.web import clock_hook
 
 log = logging.getLogger("tidequeue")
-
-
-class RedisUnavailable(Exception):
-    """REDIS_URL names a Redis that does not answer."""
 
 
 def _exit_on_signal(signum: int, frame: object) -> None:
@@ -48,7 +43,6 @@ def _exit_on_signal(signum: int, frame: object) -> None:
 # How the server runs uvicorn, whatever host and port (the WebSocket benchmark's launcher uses these too).
 LOOPBACK = ("127.0.0.1", "::1", "localhost")
 ADMIN_TOKEN_MIN = 16  # the supervisors' token guards every window; a short one is guessed
-PASSWORD_IN_URL = re.compile(r"(\b[a-z+]+://[^:/@\s]*:)[^@\s]*@")
 UVICORN_OPTIONS: dict[str, Any] = {
     # Compression would cost tens of KiB per connection; the events are a few hundred bytes.
     "ws_per_message_deflate": False,
@@ -182,8 +176,8 @@ def main(argv: Sequence[str] | None = None) -> int:
     redis_url = os.environ.get("REDIS_URL", "")
     try:
         if redis_url:
-            where = f"Redis at {redacted(redis_url)}"
-            _check_redis(redis_url)
+            # Within seconds, in one line: unreachable, or not the kind the URL says (store/redis_client.py).
+            where = check(redis_url)
         else:
             # Kept running: restarted from its append-only file whenever it dies (store/redis_keeper.py).
             keeper = RedisKeeper(EmbeddedRedis(args.data_dir, appendfsync=args.appendfsync))
@@ -231,6 +225,10 @@ class StoppingServer(uvicorn.Server):
     def handle_exit(self, sig: int, frame: FrameType | None) -> None:
         if self.on_stop is not None:
             self.on_stop()
+        if not self.started:
+            # uvicorn looks at a stop signal only once it has started; a start-up that waits on Redis would
+            # otherwise keep the process deaf to SIGTERM.
+            raise SystemExit(0)
         super().handle_exit(sig, frame)
 
 
@@ -253,20 +251,6 @@ def check_demo_passwords(halls: Iterable[Hall]) -> str | None:
                 "give each a password of its own (queue-server hash-password), or mark a demo hall with demo = true"
             )
     return None
-
-
-def _check_redis(url: str) -> None:
-    try:
-        client = redis.Redis.from_url(url, socket_connect_timeout=5, socket_timeout=5)
-        client.ping()
-        client.close()
-    except (redis.RedisError, ValueError, OSError) as e:
-        raise RedisUnavailable(f"cannot reach the Redis in REDIS_URL ({redacted(url)}): {redacted(str(e))}") from None
-
-
-def redacted(text: str) -> str:
-    """``text`` with the password of any Redis URL in it replaced by ``***``, for logs and errors."""
-    return PASSWORD_IN_URL.sub(r"\1***@", text)
 
 
 if __name__ == "__main__":

@@ -15,6 +15,16 @@ def _hall(hall: str) -> str:
     return f"{PREFIX}:{{{hall}}}"
 
 
+def hash_tag(key: str) -> str | None:
+    """The part of ``key`` a Redis Cluster hashes to choose its slot: what lies between the first ``{`` and the
+    next ``}``, when that is not empty; None when the whole key is hashed. ``tq:{demo}:events`` -> ``demo``."""
+    start = key.find("{")
+    if start < 0:
+        return None
+    end = key.find("}", start + 1)
+    return key[start + 1 : end] if end > start + 1 else None
+
+
 def events(hall: str) -> str:
     """The hall's event stream: every state change appends one entry."""
     return f"{_hall(hall)}:events"

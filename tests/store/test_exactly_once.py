@@ -11,16 +11,17 @@ from collections import Counter
 from pathlib import Path
 
 import pytest
-from redis import Redis as SyncRedis
 from redis.asyncio import Redis
 
 from queue_server.config.loader import load_halls
 from queue_server.core.errors import Conflict, InvalidRequest
 from queue_server.core.hall import Window
 from queue_server.store.hall_store import HallStore, Scripts
+from queue_server.store.redis_client import connect
 from queue_server.store.staff_desk import StaffDesk
 from tests.conftest import MORNING
 from tests.history import check_history
+from tests.redis_cluster import sync_client
 
 pytestmark = pytest.mark.asyncio
 
@@ -31,7 +32,7 @@ TICKETS_EACH = 40
 async def test_concurrent_issue_and_call_next_is_exactly_once(redis: Redis, redis_url: str, config_dir: Path) -> None:
     hall = load_halls(config_dir)["demo"]
     # Three independent clients with their own connection pools stand for three server processes.
-    clients = [Redis.from_url(redis_url, decode_responses=True, max_connections=40) for _ in range(3)]
+    clients = [await connect(redis_url, max_connections=40) for _ in range(3)]
     stores = [HallStore(c, Scripts(c), hall) for c in clients]
     desks = [StaffDesk(s) for s in stores]
     codes = hall.service_codes
@@ -117,7 +118,7 @@ async def test_concurrent_issue_and_call_next_is_exactly_once(redis: Redis, redi
     for client in clients:
         await client.aclose()
 
-    sync = SyncRedis.from_url(redis_url, decode_responses=True)
+    sync = sync_client(redis_url, decode_responses=True)
     replay = check_history(sync, hall.id)
     sync.close()
     assert len(issued) == len(set(issued)) == ISSUERS * TICKETS_EACH

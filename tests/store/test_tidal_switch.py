@@ -9,7 +9,6 @@ from pathlib import Path
 from typing import Any, cast
 
 import pytest
-from redis import Redis as SyncRedis
 from redis.asyncio import Redis
 from starlette.testclient import TestClient
 
@@ -21,6 +20,7 @@ from queue_server.store import keys
 from queue_server.store.hall_store import HallStore
 from tests.conftest import MORNING
 from tests.records import called, switched
+from tests.redis_cluster import sync_client
 
 ADMIN = {"Authorization": "Bearer supervisor-secret"}
 
@@ -87,7 +87,7 @@ async def test_a_hand_made_switch_stays_until_a_person_releases_it(store: HallSt
 
 @pytest.fixture
 def client(redis_url: str, config_dir: Path) -> Iterator[TestClient]:
-    SyncRedis.from_url(redis_url).flushall()
+    sync_client(redis_url).flushall()
     app = create_app(load_halls(config_dir), redis_url, Clock(MORNING), admin_token="supervisor-secret")
     with TestClient(app, raise_server_exceptions=False) as c:
         yield c
