@@ -20,7 +20,6 @@ from datetime import date, datetime, timedelta
 from typing import Any, cast
 
 from redis.asyncio import Redis
-from redis.exceptions import WatchError
 
 from queue_server.core.day_forecast import basis_days, forecast_day
 from queue_server.core.errors import Conflict
@@ -65,29 +64,19 @@ async def save(
     :data:`DUTY_EVERY_SECONDS`."""
     key = keys.rota(store.hall.id, f"{facts.days[0]:%Y-%m}")
     worked = worked_minutes(facts, assignments)
-    async with store.redis.pipeline(transaction=True) as pipe:
-        try:
-            await pipe.watch(key)
-            raw = await pipe.get(key)
-            kept = json.loads(raw) if raw else {}
-            if over is not None and kept.get("version", 0) != over.get("version", 0):
-                raise rota_changed()
-            record = {
-                "month": f"{facts.days[0]:%Y-%m}",
-                **made,
-                "version": kept.get("version", 0) + 1,
-                "published": kept.get("published"),  # who published it, and when; None: a draft
-                "assignments": dict(sorted(assignments.items())),
-                "worked": {
-                    name: {d.isoformat(): m for d, m in sorted(days.items())} for name, days in sorted(worked.items())
-                },
-                "duty": {d.isoformat(): day for d, day in sorted(duty.held_posts(facts, assignments).items())},
-            }
-            pipe.multi()  # type: ignore[no-untyped-call]  # redis-py leaves it untyped
-            pipe.set(key, json.dumps(record, ensure_ascii=False))
-            await pipe.execute()
-        except WatchError:
-            raise rota_changed() from None
+    kept = await stored(store.redis, store.hall.id, f"{facts.days[0]:%Y-%m}") or {}
+    if over is not None and kept.get("version", 0) != over.get("version", 0):
+        raise rota_changed()
+    record = {
+        "month": f"{facts.days[0]:%Y-%m}",
+        **made,
+        "version": kept.get("version", 0) + 1,
+        "published": kept.get("published"),  # who published it, and when; None: a draft
+        "assignments": dict(sorted(assignments.items())),
+        "worked": {name: {d.isoformat(): m for d, m in sorted(days.items())} for name, days in sorted(worked.items())},
+        "duty": {d.isoformat(): day for d, day in sorted(duty.held_posts(facts, assignments).items())},
+    }
+    await _replace(store, key, kept.get("version", 0), record)
     await load_duty(store, now)
     return record
 
@@ -95,23 +84,34 @@ async def save(
 async def publish(store: HallStore, month: str, by: str | None, now: datetime) -> dict[str, Any] | None:
     """Publish the month's kept rota (``by`` None: withdraw it, back to a draft): from then on it decides who is
     on duty. None when no rota is kept."""
-    key = keys.rota(store.hall.id, month)
-    async with store.redis.pipeline(transaction=True) as pipe:
-        try:
-            await pipe.watch(key)
-            raw = await pipe.get(key)
-            if raw is None:
-                return None
-            record = json.loads(raw)
-            record["published"] = {"by": by, "at": now.isoformat()} if by is not None else None
-            record["version"] = record.get("version", 0) + 1
-            pipe.multi()  # type: ignore[no-untyped-call]  # redis-py leaves it untyped
-            pipe.set(key, json.dumps(record, ensure_ascii=False))
-            await pipe.execute()
-        except WatchError:
-            raise rota_changed() from None
+    record = await stored(store.redis, store.hall.id, month)
+    if record is None:
+        return None
+    version = record.get("version", 0)
+    record["published"] = {"by": by, "at": now.isoformat()} if by is not None else None
+    record["version"] = version + 1
+    await _replace(store, keys.rota(store.hall.id, month), version, record)
     await load_duty(store, now)
-    return cast(dict[str, Any], record)
+    return record
+
+
+# KEYS[1] the month's rota; ARGV[1] the version it was read at, ARGV[2] the new record. Replaces it only if it is
+# still at that version (0: none kept): a compare-and-set in one script, the same on one Redis and on a cluster.
+REPLACE = """
+local raw = redis.call('GET', KEYS[1])
+local version = 0
+if raw then version = cjson.decode(raw).version or 0 end
+if version ~= tonumber(ARGV[1]) then return 0 end
+redis.call('SET', KEYS[1], ARGV[2])
+return 1
+"""
+
+
+async def _replace(store: HallStore, key: str, version: int, record: Mapping[str, Any]) -> None:
+    """Keep ``record`` under ``key`` if the rota kept there is still at ``version``; else ``rota_changed``."""
+    script = store.redis.register_script(REPLACE)
+    if not await script(keys=[key], args=[version, json.dumps(record, ensure_ascii=False)]):
+        raise rota_changed()
 
 
 async def load_duty(store: HallStore, now: datetime) -> None:

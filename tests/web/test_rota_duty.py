@@ -6,7 +6,6 @@ nothing again."""
 
 from __future__ import annotations
 
-import asyncio
 from collections.abc import Iterator
 from datetime import datetime
 from pathlib import Path
@@ -14,16 +13,11 @@ from typing import Any
 
 import pytest
 from redis import Redis
-from redis.asyncio import Redis as AsyncRedis
 from starlette.testclient import TestClient
 
 from queue_server.config.loader import load_halls
-from queue_server.core.errors import Conflict
-from queue_server.rota.needs import month_of
 from queue_server.runtime.clock import Clock
 from queue_server.server.app import create_app
-from queue_server.store import rota_store
-from queue_server.store.hall_store import HallStore, Scripts
 from tests.conftest import SHANGHAI
 
 ADMIN = {"Authorization": "Bearer supervisor-secret"}
@@ -119,32 +113,6 @@ def test_a_hand_edit_moves_a_clerk_at_once(redis_url: str, client: TestClient, d
         own = sign_in(that_day, a, a_window)
         assert (own.status_code, own.json()["error"]) == (403, "not_on_rota")
         assert str(b_window) in own.json()["message"]  # told where the rota has them now
-
-
-def test_an_edit_made_from_a_rota_changed_meanwhile_is_refused(redis_url: str, december: dict[str, Any]) -> None:
-    """Two supervisors edit from the same kept rota: the first is kept, the second is told to reload, and the
-    first one's rota stays."""
-    assert asyncio.run(_two_saves(redis_url)) == ("edited by the first", "rota_changed")
-
-
-async def _two_saves(redis_url: str) -> tuple[str, str]:
-    redis = AsyncRedis.from_url(redis_url, decode_responses=True)
-    try:
-        store = HallStore(redis, Scripts(redis), DEMO)
-        facts = month_of(DEMO, 2026, 12)
-        seen = await rota_store.stored(redis, "demo", "2026-12")
-        assert seen is not None
-        for by in ("the first", "the second"):
-            made = {"source": "edited", "at": THURSDAY.isoformat(), "by": by, "solver": None}
-            try:
-                await rota_store.save(store, facts, seen["assignments"], made, THURSDAY, over=seen)
-            except Conflict as refused:
-                kept = await rota_store.stored(redis, "demo", "2026-12")
-                assert kept is not None
-                return f"edited by {kept['by']}", refused.code
-        return "both kept", ""
-    finally:
-        await redis.aclose()
 
 
 def _days(december: dict[str, Any]) -> list[str]:
