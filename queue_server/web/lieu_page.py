@@ -11,24 +11,14 @@ from starlette.requests import Request
 from starlette.responses import Response
 from starlette.routing import BaseRoute, Route
 
-from queue_server.core.business_day import business_day
 from queue_server.core.hall import Hall
-from queue_server.web.context import context
+from queue_server.web.desk_pages import asked_month, desk_page, hall_today
 from queue_server.web.openapi import documented
-from queue_server.web.pages import NO_SUCH_HALL, not_found_page, page_hall, page_lang
-from queue_server.web.staff_api import MONTH
-from queue_server.web.templating import templates
 
 
-def _config(request: Request, hall: Hall, lang: str) -> dict[str, Any]:
-    asked = request.query_params.get("month", "")
-    today = business_day(context(request).clock.now(), hall.timezone, hall.rollover)
-    return {
-        "hall": hall.id,
-        "lang": lang,
-        "month": asked if MONTH.match(asked) else f"{today:%Y-%m}",
-        "today": today.isoformat(),
-    }
+def _config(request: Request, hall: Hall) -> dict[str, Any]:
+    today = hall_today(request, hall)
+    return {"month": asked_month(request, today), "today": today.isoformat()}
 
 
 @documented(
@@ -37,12 +27,7 @@ def _config(request: Request, hall: Hall, lang: str) -> dict[str, Any]:
     answers={200: "text/html"},
 )
 async def lieu_page(request: Request) -> Response:
-    hall = page_hall(request)
-    if hall is None:
-        return not_found_page(NO_SUCH_HALL)
-    lang = page_lang(request)
-    values = {"hall": hall, "lang": lang, "config": _config(request, hall, lang)}
-    return templates.TemplateResponse(request, "lieu.html", values, headers={"Cache-Control": "no-store"})
+    return desk_page(request, "lieu.html", _config)
 
 
 routes: list[BaseRoute] = [Route("/lieu/{hall}", lieu_page)]

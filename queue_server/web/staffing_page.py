@@ -12,22 +12,17 @@ from starlette.requests import Request
 from starlette.responses import Response
 from starlette.routing import BaseRoute, Route
 
-from queue_server.core.business_day import business_day
 from queue_server.core.hall import Hall
-from queue_server.web.context import context
+from queue_server.web.desk_pages import desk_page, hall_today
 from queue_server.web.openapi import documented
-from queue_server.web.pages import NO_SUCH_HALL, not_found_page, page_hall, page_lang
-from queue_server.web.templating import templates
 
 ASKED_MAX = 40  # characters of ?date= passed on: enough for the API to quote a wrong one back
 
 
-def _config(request: Request, hall: Hall, lang: str) -> dict[str, Any]:
-    today = business_day(context(request).clock.now(), hall.timezone, hall.rollover)
+def _config(request: Request, hall: Hall) -> dict[str, Any]:
+    today = hall_today(request, hall)
     asked = request.query_params.get("date")
     return {
-        "hall": hall.id,
-        "lang": lang,
         # as asked, even when it is no date: the API says plainly what is wrong with it
         "date": asked[:ASKED_MAX] if asked is not None else today.isoformat(),
         "today": today.isoformat(),
@@ -40,12 +35,7 @@ def _config(request: Request, hall: Hall, lang: str) -> dict[str, Any]:
     answers={200: "text/html"},
 )
 async def staffing_page(request: Request) -> Response:
-    hall = page_hall(request)
-    if hall is None:
-        return not_found_page(NO_SUCH_HALL)
-    lang = page_lang(request)
-    values = {"hall": hall, "lang": lang, "config": _config(request, hall, lang)}
-    return templates.TemplateResponse(request, "staffing.html", values, headers={"Cache-Control": "no-store"})
+    return desk_page(request, "staffing.html", _config)
 
 
 routes: list[BaseRoute] = [Route("/staffing/{hall}", staffing_page)]

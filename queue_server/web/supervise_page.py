@@ -17,16 +17,13 @@ from starlette.responses import Response
 from starlette.routing import BaseRoute, Route
 
 from queue_server.core.hall import Hall
+from queue_server.web.desk_pages import desk_page
 from queue_server.web.openapi import documented
-from queue_server.web.pages import NO_SUCH_HALL, not_found_page, page_hall, page_lang
-from queue_server.web.templating import templates
 
 
-def _config(hall: Hall, lang: str) -> dict[str, Any]:
+def _config(request: Request, hall: Hall) -> dict[str, Any]:
     """What the scripts need before their first answer, so the page is never blank."""
     return {
-        "hall": hall.id,
-        "lang": lang,
         "timezone": hall.timezone.key,
         "categories": [{"code": s.code, "name": s.name, "name_en": s.name_en} for s in hall.services],
         "open_at_minutes": hall.tidal_policy.open_at_minutes,
@@ -41,12 +38,7 @@ def _config(hall: Hall, lang: str) -> dict[str, Any]:
     answers={200: "text/html"},
 )
 async def supervise_page(request: Request) -> Response:
-    hall = page_hall(request)
-    if hall is None:
-        return not_found_page(NO_SUCH_HALL)
-    lang = page_lang(request)
-    values = {"hall": hall, "lang": lang, "config": _config(hall, lang)}
-    return templates.TemplateResponse(request, "supervise.html", values, headers={"Cache-Control": "no-store"})
+    return desk_page(request, "supervise.html", _config)
 
 
 @documented(
@@ -55,12 +47,7 @@ async def supervise_page(request: Request) -> Response:
     answers={200: "text/html"},
 )
 async def backoffice_page(request: Request) -> Response:
-    hall = page_hall(request)
-    if hall is None:
-        return not_found_page(NO_SUCH_HALL)
-    lang = page_lang(request)
-    values = {"hall": hall, "lang": lang, "config": _config(hall, lang)}
-    return templates.TemplateResponse(request, "backoffice.html", values, headers={"Cache-Control": "no-store"})
+    return desk_page(request, "backoffice.html", _config)
 
 
 routes: list[BaseRoute] = [

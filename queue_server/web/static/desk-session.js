@@ -1,8 +1,9 @@
 /*
- * desk-session.js: signing in and out on the tidal desk's pages (the supervisor console and the back office), which
- * sign in like the guide desk: an account without a window, its token kept in this tab's sessionStorage.
+ * desk-session.js: signing in and out on the staff desk pages that sign in like the guide desk (the supervisor
+ * console, the back office, and the supervisors' month, quarter and day pages): an account without a window, its
+ * token kept in this tab's sessionStorage; and what those pages share.
  *
- *   TideDesk.session({hall, lang, role, storageKey, desk, onEnter, onLeave}) -> {call, current, leave}
+ *   TideDesk.session({hall, lang, role, storageKey, desk, onEnter, onLeave}) -> {call, current, leave, errorText}
  *       role       the account role the page is for ("supervisor" or "reserve"); another account is signed out
  *                  again at once with a plain word why
  *       desk       the id of the part shown once signed in
@@ -10,6 +11,21 @@
  *     The page's elements: #sign-in (the form's card), #sign-in-form, #username, #password, #sign-in-button,
  *     #sign-in-error, #who, #who-text, #sign-out; and, where a supervisor may paste the admin token instead,
  *     #token-form and #token.
+ *   TideDesk.deskPage({config, page, period, shift, shown, load, clear}) -> the session, and go, failed, download:
+ *     a supervisors' page of templates/desk_page.html (排班, 调休台账, 服务表现季报, 到访预测与排班需求), showing one
+ *     period (a month, a quarter, a day) at a time.
+ *       config     the page's config (#{page}-config): hall, lang and the period shown (month, quarter or date)
+ *       page       the page's name: its desk is #{page}-desk, its session kept as tidequeue.{page}.{hall}
+ *       period     "month", "quarter" or "day": the ‹ › buttons #{period}-back and #{period}-next; the period is
+ *                  kept in config and in the address as ?month= / ?quarter= / ?date= (a day's), and so in the
+ *                  language link (#lang-link)
+ *       shift(value, by)   the period `by` periods on (TideDesk.monthShift and quarterShift by default)
+ *       shown(value)       shows the period on the page (its label, what follows from it)
+ *       load(), clear()    read the period from the server and show it; forget what is shown (on a move and
+ *                          on signing out)
+ *     go(value) moves to a period; failed(err) says a failure in #status (a 401 signs out, saying why);
+ *     download(path, filename) saves the answer to GET path (a CSV) as filename, a failure said in #status.
+ *   TideDesk.monthShift("2026-12", 1) -> "2027-01";  TideDesk.quarterShift("2026-Q4", 1) -> "2027-Q1"
  *   TideDesk.ServerClock()  -> {see(iso), now()}: the server's time (which --clock may set apart from this
  *     machine's), learned from the times the server sends, so "3 minutes ago" counts on the server's clock.
  *   TideDesk.minutesText(ms, en)  "刚刚" / "3 分钟前" / "1 小时 5 分钟前" (just now / 3 min ago / 1 h 5 min ago)
@@ -145,6 +161,79 @@
     return { call, current: () => current, leave, errorText };
   }
 
+  // --- the supervisors' month, quarter and day pages ----------------------------------------------------------
+
+  const KEYS = { month: "month", quarter: "quarter", day: "date" }; // the config's and the address's name of each
+
+  function deskPage(options) {
+    const { config, period } = options;
+    const key = KEYS[period];
+    const shift = options.shift || { month: monthShift, quarter: quarterShift }[period];
+
+    function show() {
+      const query = new URLSearchParams(window.location.search);
+      query.set(key, config[key]);
+      window.history.replaceState(null, "", `?${query}`);
+      const other = new URLSearchParams(query);
+      other.set("lang", config.lang === "en" ? "zh" : "en");
+      $("lang-link").href = `?${other}`;
+      options.shown(config[key]);
+    }
+
+    function go(value) {
+      config[key] = value;
+      show();
+      options.clear(); // never another period's figures under this period's name
+      if (desk.current()) options.load();
+    }
+
+    function failed(err) {
+      if (err.status === 401) desk.leave(desk.errorText(err));
+      else $("status").textContent = desk.errorText(err);
+    }
+
+    async function download(path, filename) {
+      try {
+        const answer = await desk.call(path, { raw: true });
+        const link = el("a");
+        link.href = URL.createObjectURL(await answer.blob());
+        link.download = filename;
+        link.click();
+        URL.revokeObjectURL(link.href);
+      } catch (err) {
+        $("status").textContent = desk.errorText(err);
+      }
+    }
+
+    $(`${period}-back`).addEventListener("click", () => go(shift(config[key], -1)));
+    $(`${period}-next`).addEventListener("click", () => go(shift(config[key], 1)));
+    show();
+    const desk = session({
+      hall: config.hall,
+      lang: config.lang,
+      role: "supervisor",
+      storageKey: `tidequeue.${options.page}.${config.hall}`,
+      desk: `${options.page}-desk`,
+      onEnter: () => queueMicrotask(() => options.load()), // after the page has its session: a kept one enters at once
+      onLeave: options.clear,
+    });
+    return { ...desk, go, failed, download };
+  }
+
+  function monthShift(month, by) {
+    const [y, m] = month.split("-").map(Number);
+    const d = new Date(Date.UTC(y, m - 1 + by, 1));
+    return `${d.getUTCFullYear()}-${String(d.getUTCMonth() + 1).padStart(2, "0")}`;
+  }
+
+  function quarterShift(quarter, by) {
+    const [year, n] = quarter.split("-Q").map(Number);
+    const index = year * 4 + (n - 1) + by;
+    return `${Math.floor(index / 4)}-Q${(index % 4) + 1}`;
+  }
+
+  // --- small things the desk pages share ---------------------------------------------------------------------
+
   function ServerClock() {
     let offset = 0; // server time − this machine's time, in ms
     return {
@@ -172,5 +261,5 @@
     return node;
   }
 
-  window.TideDesk = { session, ServerClock, minutesText, el };
+  window.TideDesk = { session, deskPage, monthShift, quarterShift, ServerClock, minutesText, el };
 })();

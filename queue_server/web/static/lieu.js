@@ -9,6 +9,7 @@
   const $ = (id) => document.getElementById(id);
   const config = JSON.parse($("lieu-config").textContent);
   const en = config.lang === "en";
+  const { el } = window.TideDesk;
 
   const TEXT = en
     ? {
@@ -51,13 +52,6 @@
         reserve: "后台",
       };
 
-  function el(tag, className, text) {
-    const node = document.createElement(tag);
-    if (className) node.className = className;
-    if (text !== undefined && text !== null) node.textContent = text;
-    return node;
-  }
-
   // 52:30, -1:05 (to the nearest minute)
   function hm(minutes) {
     const whole = Math.round(minutes);
@@ -73,31 +67,12 @@
     return c ? `${c.name}（${c.username}）` : username;
   };
 
-  // --- the month in the address ------------------------------------------------------------------------------
+  // --- the month shown ----------------------------------------------------------------------------------------
 
-  function monthShift(month, by) {
-    const [y, m] = month.split("-").map(Number);
-    const d = new Date(Date.UTC(y, m - 1 + by, 1));
-    return `${d.getUTCFullYear()}-${String(d.getUTCMonth() + 1).padStart(2, "0")}`;
-  }
-
-  function showMonth() {
-    $("month-label").textContent = config.month;
-    const query = new URLSearchParams(window.location.search);
-    query.set("month", config.month);
-    window.history.replaceState(null, "", `?${query}`);
-    const other = new URLSearchParams(query);
-    other.set("lang", en ? "zh" : "en");
-    $("lang-link").href = `?${other}`;
+  function showMonth(month) {
+    $("month-label").textContent = month;
     // a day of the month shown: today when it is in it
-    $("take-date").value = config.today.startsWith(config.month) ? config.today : `${config.month}-01`;
-  }
-
-  function move(by) {
-    config.month = monthShift(config.month, by);
-    showMonth();
-    clear(); // never another month's figures under this month's name
-    if (desk.current()) load();
+    $("take-date").value = config.today.startsWith(month) ? config.today : `${month}-01`;
   }
 
   // --- drawing -------------------------------------------------------------------------------------------------
@@ -261,23 +236,11 @@
       data = answer;
       render();
     } catch (err) {
-      if (err.status === 401) desk.leave(desk.errorText(err));
-      else $("status").textContent = desk.errorText(err);
+      desk.failed(err);
     }
   }
 
-  async function exportCsv() {
-    try {
-      const answer = await desk.call(`/lieu.csv?month=${config.month}`, { raw: true });
-      const link = el("a");
-      link.href = URL.createObjectURL(await answer.blob());
-      link.download = `lieu-${config.hall}-${config.month}.csv`;
-      link.click();
-      URL.revokeObjectURL(link.href);
-    } catch (err) {
-      $("status").textContent = desk.errorText(err);
-    }
-  }
+  const exportCsv = () => desk.download(`/lieu.csv?month=${config.month}`, `lieu-${config.hall}-${config.month}.csv`);
 
   function clear() {
     data = null;
@@ -288,20 +251,9 @@
     $("take-result").hidden = true;
   }
 
-  $("month-back").addEventListener("click", () => move(-1));
-  $("month-next").addEventListener("click", () => move(1));
   $("export-csv").addEventListener("click", exportCsv);
   $("take-form").addEventListener("submit", take);
   $("take-day").addEventListener("click", wholeDay);
-  showMonth();
 
-  const desk = window.TideDesk.session({
-    hall: config.hall,
-    lang: config.lang,
-    role: "supervisor",
-    storageKey: `tidequeue.lieu.${config.hall}`,
-    desk: "lieu-desk",
-    onEnter: () => queueMicrotask(() => load()), // after `desk` is set: a kept session enters at once
-    onLeave: clear,
-  });
+  const desk = window.TideDesk.deskPage({ config, page: "lieu", period: "month", shown: showMonth, load, clear });
 })();

@@ -8,6 +8,7 @@
   const $ = (id) => document.getElementById(id);
   const config = JSON.parse($("recognition-config").textContent);
   const en = config.lang === "en";
+  const { el } = window.TideDesk;
   const collator = new Intl.Collator("zh-CN"); // the clerks' names are Chinese, whatever the page's language
 
   const TEXT = en
@@ -55,40 +56,8 @@
   ];
   const DUTY = { holiday_duty_days: "holiday", weekend_duty_days: "weekend", evening_duty_days: "evening" };
 
-  function el(tag, className, text) {
-    const node = document.createElement(tag);
-    if (className) node.className = className;
-    if (text !== undefined && text !== null) node.textContent = text;
-    return node;
-  }
-
   let data = null;
   let sort = { key: "name", down: false }; // by name, A to Z, until a column is clicked
-
-  // --- the quarter in the address --------------------------------------------------------------------------
-
-  function quarterShift(quarter, by) {
-    const [year, n] = quarter.split("-Q").map(Number);
-    const index = year * 4 + (n - 1) + by;
-    return `${Math.floor(index / 4)}-Q${(index % 4) + 1}`;
-  }
-
-  function showQuarter() {
-    $("quarter-label").textContent = config.quarter;
-    const query = new URLSearchParams(window.location.search);
-    query.set("quarter", config.quarter);
-    window.history.replaceState(null, "", `?${query}`);
-    const other = new URLSearchParams(query);
-    other.set("lang", en ? "zh" : "en");
-    $("lang-link").href = `?${other}`;
-  }
-
-  function move(by) {
-    config.quarter = quarterShift(config.quarter, by);
-    showQuarter();
-    clear(); // never another quarter's figures under this quarter's name
-    if (desk.current()) load();
-  }
 
   // --- drawing -------------------------------------------------------------------------------------------------
 
@@ -204,25 +173,15 @@
       data = answer;
       render();
     } catch (err) {
-      if (err.status === 401) desk.leave(desk.errorText(err));
-      else $("status").textContent = desk.errorText(err);
+      desk.failed(err);
     }
   }
 
-  async function exportCsv() {
-    try {
-      const answer = await desk.call(`/staff/recognition.csv?quarter=${encodeURIComponent(config.quarter)}`, {
-        raw: true,
-      });
-      const link = el("a");
-      link.href = URL.createObjectURL(await answer.blob());
-      link.download = `recognition-${config.hall}-${config.quarter}.csv`;
-      link.click();
-      URL.revokeObjectURL(link.href);
-    } catch (err) {
-      $("status").textContent = desk.errorText(err);
-    }
-  }
+  const exportCsv = () =>
+    desk.download(
+      `/staff/recognition.csv?quarter=${encodeURIComponent(config.quarter)}`,
+      `recognition-${config.hall}-${config.quarter}.csv`,
+    );
 
   function clear() {
     data = null;
@@ -236,18 +195,16 @@
   for (const th of document.querySelectorAll("#figures thead th[data-key]")) {
     th.querySelector("button").addEventListener("click", () => sortBy(th.dataset.key));
   }
-  $("quarter-back").addEventListener("click", () => move(-1));
-  $("quarter-next").addEventListener("click", () => move(1));
   $("export-csv").addEventListener("click", exportCsv);
-  showQuarter();
 
-  const desk = window.TideDesk.session({
-    hall: config.hall,
-    lang: config.lang,
-    role: "supervisor",
-    storageKey: `tidequeue.recognition.${config.hall}`,
-    desk: "recognition-desk",
-    onEnter: () => queueMicrotask(load), // after `desk` is set: a kept session enters at once
-    onLeave: clear,
+  const desk = window.TideDesk.deskPage({
+    config,
+    page: "recognition",
+    period: "quarter",
+    shown: (quarter) => {
+      $("quarter-label").textContent = quarter;
+    },
+    load,
+    clear,
   });
 })();

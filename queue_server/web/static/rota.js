@@ -76,31 +76,6 @@
   };
   const hm = (t) => t.replace(/^0/, "").replace(":00", "");
 
-  // --- the month in the address ------------------------------------------------------------------------------
-
-  function monthShift(month, by) {
-    const [y, m] = month.split("-").map(Number);
-    const d = new Date(Date.UTC(y, m - 1 + by, 1));
-    return `${d.getUTCFullYear()}-${String(d.getUTCMonth() + 1).padStart(2, "0")}`;
-  }
-
-  function showMonth() {
-    $("month-label").textContent = config.month;
-    const query = new URLSearchParams(window.location.search);
-    query.set("month", config.month);
-    window.history.replaceState(null, "", `?${query}`);
-    const other = new URLSearchParams(query);
-    other.set("lang", en ? "zh" : "en");
-    $("lang-link").href = `?${other}`;
-  }
-
-  function move(by) {
-    config.month = monthShift(config.month, by);
-    showMonth();
-    clear(); // never another month's duties under this month's name
-    if (desk.current()) load();
-  }
-
   // --- drawing -------------------------------------------------------------------------------------------------
 
   function render() {
@@ -279,8 +254,7 @@
       render();
       timeOff.load(data.clerks, regenerate);
     } catch (err) {
-      if (err.status === 401) desk.leave(desk.errorText(err));
-      else $("status").textContent = desk.errorText(err);
+      desk.failed(err);
     }
   }
 
@@ -290,23 +264,11 @@
       data = await desk.call(`/rota/publish?month=${config.month}`, { method: withdraw ? "DELETE" : "POST" });
       render();
     } catch (err) {
-      if (err.status === 401) desk.leave(desk.errorText(err));
-      else $("status").textContent = desk.errorText(err);
+      desk.failed(err);
     }
   }
 
-  async function exportCsv() {
-    try {
-      const answer = await desk.call(`/rota.csv?month=${config.month}`, { raw: true });
-      const link = el("a");
-      link.href = URL.createObjectURL(await answer.blob());
-      link.download = `rota-${config.hall}-${config.month}.csv`;
-      link.click();
-      URL.revokeObjectURL(link.href);
-    } catch (err) {
-      $("status").textContent = desk.errorText(err);
-    }
-  }
+  const exportCsv = () => desk.download(`/rota.csv?month=${config.month}`, `rota-${config.hall}-${config.month}.csv`);
 
   function clear() {
     data = null;
@@ -319,8 +281,6 @@
     timeOff.clear();
   }
 
-  $("month-back").addEventListener("click", () => move(-1));
-  $("month-next").addEventListener("click", () => move(1));
   $("generate").addEventListener("click", () => load(true));
   $("export-csv").addEventListener("click", exportCsv);
   $("publish").addEventListener("click", () => publish(false));
@@ -334,15 +294,15 @@
     reload: () => load(false), // approved days off show in the grid, with the rules the rota now breaks
     regenerate: () => load(true),
   });
-  showMonth();
 
-  const desk = window.TideDesk.session({
-    hall: config.hall,
-    lang: config.lang,
-    role: "supervisor",
-    storageKey: `tidequeue.rota.${config.hall}`,
-    desk: "rota-desk",
-    onEnter: () => queueMicrotask(() => load(false)), // after `desk` is set: a kept session enters at once
-    onLeave: clear,
+  const desk = window.TideDesk.deskPage({
+    config,
+    page: "rota",
+    period: "month",
+    shown: (month) => {
+      $("month-label").textContent = month;
+    },
+    load: () => load(false),
+    clear,
   });
 })();

@@ -9,6 +9,7 @@
   const $ = (id) => document.getElementById(id);
   const config = JSON.parse($("staffing-config").textContent);
   const en = config.lang === "en";
+  const { el } = window.TideDesk;
   const SVG = "http://www.w3.org/2000/svg";
   const FEW = 3; // shortfalls listed open; more wait behind a click, the sessions already mark them
 
@@ -82,13 +83,6 @@
         shortfalls: (n) => `（${n} 处，逐条说明）`,
       };
 
-  function el(tag, className, text) {
-    const node = document.createElement(tag);
-    if (className) node.className = className;
-    if (text !== undefined && text !== null) node.textContent = text;
-    return node;
-  }
-
   function svg(tag, attributes, text) {
     const node = document.createElementNS(SVG, tag);
     for (const [name, value] of Object.entries(attributes)) node.setAttribute(name, String(value));
@@ -100,7 +94,7 @@
   const num = (v) => (v >= 10 || Math.abs(v - Math.round(v)) < 0.05 ? String(Math.round(v)) : v.toFixed(1));
   const peakOf = (c) => (c.hours.find((h) => h.hour === c.busiest_hour) || { arrivals: 0 }).arrivals;
 
-  // --- the day in the address ----------------------------------------------------------------------------------
+  // --- the day shown ------------------------------------------------------------------------------------------
 
   function dayShift(iso, by) {
     const d = new Date(`${iso}T00:00:00Z`);
@@ -110,28 +104,13 @@
 
   const isDay = (text) => /^\d{4}-\d{2}-\d{2}$/.test(text) && !Number.isNaN(Date.parse(text)) && dayShift(text, 0) === text;
 
-  function showDay() {
-    const day = isDay(config.date) ? config.date : null;
+  function showDay(date) {
+    const day = isDay(date) ? date : null;
     $("day-input").value = day || "";
     $("day-label").textContent = day ? WEEKDAYS[new Date(`${day}T00:00:00Z`).getUTCDay()] : "";
-    const query = new URLSearchParams(window.location.search);
-    query.set("date", config.date);
-    window.history.replaceState(null, "", `?${query}`);
-    const other = new URLSearchParams(query);
-    other.set("lang", en ? "zh" : "en");
-    $("lang-link").href = `?${other}`;
     const month = (day || config.today).slice(0, 7);
     $("rota-link").href = `/rota/${encodeURIComponent(config.hall)}?month=${month}${en ? "&lang=en" : ""}`;
   }
-
-  function goTo(day) {
-    config.date = day;
-    showDay();
-    clear(); // never another day's plan under this day's date
-    if (desk.current()) load();
-  }
-
-  const move = (by) => goTo(dayShift(isDay(config.date) ? config.date : config.today, by));
 
   // --- drawing -------------------------------------------------------------------------------------------------
 
@@ -362,20 +341,16 @@
     $("shortfalls-card").hidden = true;
   }
 
-  $("day-back").addEventListener("click", () => move(-1));
-  $("day-next").addEventListener("click", () => move(1));
-  $("day-input").addEventListener("change", (event) => {
-    if (isDay(event.target.value)) goTo(event.target.value);
+  const desk = window.TideDesk.deskPage({
+    config,
+    page: "staffing",
+    period: "day",
+    shift: (date, by) => dayShift(isDay(date) ? date : config.today, by), // from today when the address has no day
+    shown: showDay,
+    load,
+    clear,
   });
-  showDay();
-
-  const desk = window.TideDesk.session({
-    hall: config.hall,
-    lang: config.lang,
-    role: "supervisor",
-    storageKey: `tidequeue.staffing.${config.hall}`,
-    desk: "staffing-desk",
-    onEnter: () => queueMicrotask(load), // after `desk` is set: a kept session enters at once
-    onLeave: clear,
+  $("day-input").addEventListener("change", (event) => {
+    if (isDay(event.target.value)) desk.go(event.target.value);
   });
 })();
