@@ -30,6 +30,8 @@ from queue_server.web import (
     booking_api,
     booking_pages,
     cases_page,
+    city_api,
+    city_page,
     client_pages,
     clock_hook,
     guide_desk,
@@ -139,6 +141,7 @@ def create_app(
     routes += [*rota_api.routes, *rota_page.routes]  # 排班 and 休假
     routes += [*recognition_api.routes, *recognition_page.routes]  # 服务明星评选参考
     routes += [*lieu_api.routes, *lieu_page.routes]  # 调休台账
+    routes += [*city_api.routes, *city_page.routes]  # 全市大厅概览, for the city's supervisors
     routes += prometheus.routes  # GET /metrics, for Prometheus
     if test_hooks:
         routes += clock_hook.routes

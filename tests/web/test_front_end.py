@@ -122,6 +122,10 @@ PAGE_ASSETS: dict[str, tuple[list[str], list[str]]] = {
         ["/static/queue_server/desk-session.css", "/static/queue_server/backoffice.css"],
         ["/static/queue_server/feed.js", "/static/queue_server/desk-session.js", "/static/queue_server/backoffice.js"],
     ),
+    "/city": (
+        ["/static/queue_server/desk-session.css", "/static/queue_server/city.css"],
+        ["/static/queue_server/city.js"],
+    ),
     "/api/docs": (["/static/queue_server/api.css"], []),
     "/t/{ticket}": (
         ["/static/queue_server/phone.css"],
