@@ -33,6 +33,9 @@ class Steward:
         """Stop every duty this process runs and release their leases, so another process takes them at once."""
         if self._loop is not None:
             await cancel_and_wait([self._loop])
+        # The loop stops its duties on its way out, unless cancelled again meanwhile: make sure.
+        await cancel_and_wait(list(self.running.values()))
+        self.running.clear()
         try:
             await self.crew.leave()
         except Exception:  # shutting down without Redis: the leases run out by themselves

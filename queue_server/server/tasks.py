@@ -8,6 +8,9 @@ from __future__ import annotations
 import logging
 from datetime import date, timedelta
 
+from redis.exceptions import ConnectionError as RedisConnectionError
+from redis.exceptions import TimeoutError as RedisTimeoutError
+
 from queue_server.core.business_day import next_rollover
 from queue_server.core.hours import next_change
 from queue_server.runtime.clock import Clock
@@ -36,6 +39,8 @@ async def keep_business_day(store: HallStore, clock: Clock) -> None:
         for keep in (keep_clerk_days, lieu_store.keep_last_month):  # the quarter's tallies, last month's 调休
             try:
                 await keep(store, now)
+            except (RedisConnectionError, RedisTimeoutError):
+                raise  # Redis is away, not a fault of the keeping: its supervisor says so in one line and retries
             except Exception:
                 log.exception("%s: %s failed; pruning goes on", hall.id, keep.__name__)
         pruned = await store.prune(now)
