@@ -18,10 +18,12 @@ from queue_server.feed.hub import EventHub
 from queue_server.runtime.clock import Clock
 from queue_server.runtime.metrics import Metrics
 from queue_server.runtime.supervisor import cancel_and_wait, supervise
+from queue_server.server.leased_work import Steward, Work
 from queue_server.server.tasks import keep_bookings, keep_business_day, keep_duty, keep_hours, run_controller
 from queue_server.store import rota_store
 from queue_server.store.bookings import Bookings
 from queue_server.store.hall_store import HallStore, Scripts
+from queue_server.store.leases import LEASE_MS, Crew, Duty
 from queue_server.store.redis_client import close_rate_limit_storage, connect, rate_limit_storage
 from queue_server.store.redis_keeper import RedisState
 from queue_server.store.tidal_controller import TidalController
@@ -74,10 +76,12 @@ def create_app(
     background: bool = True,
     test_hooks: bool = False,
     redis_state: Callable[[], RedisState] | None = None,
+    lease_ms: int = LEASE_MS,
 ) -> Starlette:
     """The server for ``halls`` on the Redis at ``redis_url``; ``background=False`` leaves out the timers,
     ``test_hooks=True`` mounts the route that moves the clock (acceptance tests only), and ``redis_state`` says
-    how the embedded Redis is doing (its keeper's, for /api/health)."""
+    how the embedded Redis is doing (its keeper's, for /api/health); ``lease_ms``: how long a dead process keeps
+    its halls' background duties (store/leases.py; tests shorten it)."""
     clock = clock or Clock()
     metrics = Metrics()  # this process's, for GET /metrics
 
@@ -97,33 +101,40 @@ def create_app(
         tasks: list[asyncio.Task[None]] = []
         for store in stores.values():  # who is on duty today, by the kept rota, before the first request
             await rota_store.load_duty(store, clock.now())
+        steward: Steward | None = None
         if background:
+            duties: dict[Duty, Work] = {}
             for hall_id, store in stores.items():
-                keeper = functools.partial(keep_business_day, store, clock)
-                name = f"business day keeper of {hall_id}"
-                tasks.append(asyncio.create_task(supervise(name, keeper), name=name))
+                duties[hall_id, "business_day"] = (
+                    "business day keeper",
+                    functools.partial(keep_business_day, store, clock),
+                )
                 if store.hall.sessions:
+                    # Every process keeps its own view of who is on duty: not a leased duty (see keep_duty).
                     name = f"duty keeper of {hall_id}"
                     keeper = functools.partial(keep_duty, store, clock)
                     tasks.append(asyncio.create_task(supervise(name, keeper), name=name))
-                    name = f"hours keeper of {hall_id}"
-                    keeper = functools.partial(keep_hours, store, clock)
-                    tasks.append(asyncio.create_task(supervise(name, keeper), name=name))
+                    duties[hall_id, "hours"] = ("hours keeper", functools.partial(keep_hours, store, clock))
                 if any(w.tidal for w in store.hall.windows):
-                    controller = functools.partial(
-                        run_controller, TidalController(store, store.hall.tidal_policy, store.hall.seasons), clock
+                    controller = TidalController(store, store.hall.tidal_policy, store.hall.seasons)
+                    duties[hall_id, "tidal"] = (
+                        "tidal controller",
+                        functools.partial(run_controller, controller, clock),
                     )
-                    name = f"tidal controller of {hall_id}"
-                    tasks.append(asyncio.create_task(supervise(name, controller), name=name))
                 if store.hall.appointments is not None:  # 预约: no-shows are released every minute
-                    name = f"booking keeper of {hall_id}"
                     keeper = functools.partial(keep_bookings, Bookings(store), clock)
-                    tasks.append(asyncio.create_task(supervise(name, keeper), name=name))
+                    duties[hall_id, "bookings"] = ("booking keeper", keeper)
+            # Once per hall across all processes: each duty runs where its lease is (server/leased_work.py).
+            steward = Steward(Crew(redis, len(duties), lease_ms), duties)
+            steward.start()
+        app.state.steward = steward  # which duties this process runs, for tests and whoever debugs
         # What start-up made lives as long as the server: keep the collector from walking it again and again.
         gc.freeze()
         try:
             yield {"ctx": ctx}
         finally:
+            if steward is not None:
+                await steward.stop()
             await cancel_and_wait(tasks)
             await hub.stop()
             await close_rate_limit_storage(limits_storage)

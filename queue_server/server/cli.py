@@ -29,6 +29,7 @@ from queue_server.core.passwords import DEMO_PASSWORD, hash_password, uses_demo_
 from queue_server.runtime.clock import Clock
 from queue_server.server.app import create_app
 from queue_server.store.embedded_redis import EmbeddedRedis, EmbeddedRedisError
+from queue_server.store.leases import LEASE_MS
 from queue_server.store.redis_client import RedisUnavailable, check
 from queue_server.store.redis_keeper import RedisKeeper
 from queue_server.web import clock_hook
@@ -42,6 +43,7 @@ def _exit_on_signal(signum: int, frame: object) -> None:
 
 # How the server runs uvicorn, whatever host and port (the WebSocket benchmark's launcher uses these too).
 LOOPBACK = ("127.0.0.1", "::1", "localhost")
+TEST_LEASE_MS = "TIDEQUEUE_TEST_LEASE_MS"  # with the test hooks on: the leases' time in ms (store/leases.py)
 ADMIN_TOKEN_MIN = 16  # the supervisors' token guards every window; a short one is guessed
 UVICORN_OPTIONS: dict[str, Any] = {
     # Compression would cost tens of KiB per connection; the events are a few hundred bytes.
@@ -194,7 +196,11 @@ def main(argv: Sequence[str] | None = None) -> int:
         if test_hooks:
             log.warning("test hooks are on: POST /_test/clock moves this server's clock (never in production)")
         state = keeper.state if keeper is not None else None
-        app = create_app(halls, redis_url, clock, admin_token, test_hooks=test_hooks, redis_state=state)
+        # Tests shorten the leases to see a killed process's halls pass on without waiting 45 s (test hooks only).
+        lease_ms = int(os.environ.get(TEST_LEASE_MS) or LEASE_MS) if test_hooks else LEASE_MS
+        app = create_app(
+            halls, redis_url, clock, admin_token, test_hooks=test_hooks, redis_state=state, lease_ms=lease_ms
+        )
         config = uvicorn.Config(
             app, host=args.host, port=args.port, log_level=args.log_level, access_log=args.access_log, **UVICORN_OPTIONS
         )

@@ -138,9 +138,16 @@ def tidal_memory(hall: str) -> str:
     return f"{_hall(hall)}:tidal:memory"
 
 
-def tidal_lease(hall: str) -> str:
-    """Which server process runs the hall's tidal controller; expires unless renewed."""
-    return f"{_hall(hall)}:tidal:lease"
+def lease(hall: str, duty: str) -> str:
+    """Which server process runs ``duty`` at the hall (store/leases.py); expires unless renewed. The tidal
+    controller's is ``tq:{hall}:tidal:lease``, as before leases were general."""
+    return f"{_hall(hall)}:{duty}:lease"
+
+
+def processes() -> str:
+    """Sorted set: the live server processes' tokens, scored by when their beat runs out (store/leases.py). Not a
+    hall's key: it is only ever touched alone."""
+    return f"{PREFIX}:processes"
 
 
 def tidal_suggestions(hall: str) -> str:

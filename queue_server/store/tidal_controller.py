@@ -6,8 +6,8 @@ through :func:`queue_server.store.tidal_desk.apply`: a switch through the atomic
 a window changed since it was read), an alert to the back office for a reserve window (后台力量), or a reserve
 window handed back. In ``suggest`` mode the actions wait for a supervisor instead, as suggestions; seasonal plans
 and a session's end still act at once. The decision's memory is kept in Redis, so a controller in another process
-carries on where this one stopped. Exactly one process runs a hall's controller at a time: it holds a lease in
-Redis that it renews every tick; when it dies, the lease runs out and another process takes over.
+carries on where this one stopped. Exactly one process runs a hall's controller at a time: the one holding the
+hall's ``tidal`` lease (store/leases.py); when it dies, the lease runs out and another process takes over.
 
 A reserve window is shown to the decision as ``closed`` (nobody there), ``called`` (an alert is out for it) or, once
 a reserve clerk sits there, as what it is doing; what its clerk may take is the window's tidal categories and the
@@ -18,7 +18,6 @@ from __future__ import annotations
 
 import json
 import logging
-import secrets
 from collections.abc import Collection, Iterable
 from datetime import date, datetime
 from statistics import mean
@@ -38,7 +37,7 @@ from queue_server.store import arrivals, keys, reserve_desk, tidal_desk, tidal_m
 from queue_server.store.hall_store import HallStore
 from queue_server.store.tidal_memory import memory_from_json, memory_to_json
 
-__all__ = ["LEASE_MS", "TICK_SECONDS", "TidalController", "memory_from_json", "memory_to_json"]
+__all__ = ["TICK_SECONDS", "TidalController", "memory_from_json", "memory_to_json"]
 
 log = logging.getLogger("tidequeue.tidal")
 
@@ -46,10 +45,6 @@ TICK_SECONDS = 15
 UNSTAFFED = "时段结束，窗口恢复原业务 / the session ended: the window is back to its own categories"
 RELEASED = "后台人员办完当前群众后返回 / the back-office clerk returns once the visitor at the window is done"
 IMMEDIATE = ("seasonal", "seasonal_ended")  # planned ahead: taken at once even in suggest mode
-LEASE_MS = 45_000  # three missed ticks: then another process takes the hall over
-# Renew the lease only if it is still ours (a process that paused for too long must not steal it back).
-RENEW = "if redis.call('GET', KEYS[1]) == ARGV[1] then return redis.call('PEXPIRE', KEYS[1], ARGV[2]) end return 0"
-RELEASE = "if redis.call('GET', KEYS[1]) == ARGV[1] then return redis.call('DEL', KEYS[1]) end return 0"
 
 
 class TidalController:
@@ -65,24 +60,12 @@ class TidalController:
         self.store = store
         self.policy = policy or TidalPolicy()
         self.seasonal = tuple(seasonal)
-        self.token = secrets.token_hex(8)  # this process's claim on the lease
         self._given = history
         self._history: tuple[date, History] | None = None  # past weeks' walk-ins, read once per business day
 
     @property
     def redis(self) -> Redis:
         return self.store.redis
-
-    async def hold_lease(self) -> bool:
-        """Take the hall's lease, or renew it if this controller holds it; False when another process does."""
-        key = keys.tidal_lease(self.store.hall.id)
-        if await self.redis.set(key, self.token, nx=True, px=LEASE_MS):
-            log.info("%s: this process now runs the tidal controller", self.store.hall.id)
-            return True
-        return bool(await self.redis.eval(RENEW, 1, key, self.token, LEASE_MS))
-
-    async def release_lease(self) -> None:
-        await self.redis.eval(RELEASE, 1, keys.tidal_lease(self.store.hall.id), self.token)
 
     async def tick(self, now: datetime) -> list[Action]:
         """Look at the hall once and act on the decision; returns the actions taken (in suggest mode, only those

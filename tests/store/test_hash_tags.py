@@ -10,7 +10,7 @@ from importlib import resources
 
 import pytest
 
-from queue_server.store import keys, sign_in_guard, tidal_controller
+from queue_server.store import keys, leases, sign_in_guard
 from queue_server.store.hall_store import SCRIPT_NAMES, HallStore
 from tests.conftest import MORNING
 
@@ -46,8 +46,8 @@ def script_texts() -> dict[str, str]:
     texts = {name: folder.joinpath(f"{name}.lua").read_text(encoding="utf-8") for name in SCRIPT_NAMES}
     texts["_prelude"] = folder.joinpath("_prelude.lua").read_text(encoding="utf-8")
     texts["sign_in_guard.FAIL"] = sign_in_guard.FAIL
-    texts["tidal_controller.RENEW"] = tidal_controller.RENEW
-    texts["tidal_controller.RELEASE"] = tidal_controller.RELEASE
+    for name in ("BEAT", "RENEW", "RELEASE"):
+        texts[f"leases.{name}"] = getattr(leases, name)
     return texts
 
 

@@ -82,18 +82,6 @@ async def test_the_controller_remembers_across_processes(store: HallStore) -> No
     assert [a.window for a in await successor.tick(MORNING + minutes(5))] == [5]
 
 
-async def test_one_process_holds_the_lease_and_another_takes_over(store: HallStore, redis: Redis) -> None:
-    first, second = TidalController(store), TidalController(store)
-    assert await first.hold_lease()
-    assert not await second.hold_lease()
-    assert await first.hold_lease()  # renewing
-    await redis.delete(keys.tidal_lease("t1"))  # as if the first process had died and its lease run out
-    assert await second.hold_lease()
-    assert not await first.hold_lease()  # it came back too late: it must not steal the lease back
-    await second.release_lease()
-    assert await redis.get(keys.tidal_lease("t1")) is None
-
-
 async def test_a_seasonal_plan_from_the_hall_file_switches_its_window(redis: Redis, config_dir: Path) -> None:
     """报税季 in the demo hall's file pre-assigns window 14 to tax (D), whatever the lines."""
     hall = load_halls(config_dir)["demo"]
