@@ -106,9 +106,7 @@ class HallStore:
         asks, its Idempotency-Key) when it has one. Every script gets one JSON object as its only ARGV.
         ``extra_keys`` come after the standard ones, for a script with keys of its own (rate.lua)."""
         run_keys = [*self._keys, *extra_keys] if extra_keys else self._keys
-        if any(keys.hash_tag(k) != self.hall.id for k in extra_keys):
-            # A script runs on the one node that holds its hall's slot: a key of another slot would break a cluster.
-            raise ValueError(f"every key of a script must carry the hash tag {{{self.hall.id}}}: {list(extra_keys)}")
+        keys.of_one_hall(extra_keys, self.hall.id)
         fingerprint = ""
         if idempotency is not None:
             request, client_key = idempotency

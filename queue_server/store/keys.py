@@ -7,6 +7,7 @@ Lua scripts may touch them together.
 from __future__ import annotations
 
 import hashlib
+from collections.abc import Iterable
 
 PREFIX = "tq"
 
@@ -23,6 +24,14 @@ def hash_tag(key: str) -> str | None:
         return None
     end = key.find("}", start + 1)
     return key[start + 1 : end] if end > start + 1 else None
+
+
+def of_one_hall(names: Iterable[str], hall: str) -> None:
+    """Refuse a key of a script that is not the hall's: a script runs on the one node that holds its hall's slot,
+    and a key of another slot would break a cluster."""
+    names = list(names)
+    if any(hash_tag(name) != hall for name in names):
+        raise ValueError(f"every key of a script must carry the hash tag {{{hall}}}: {names}")
 
 
 def events(hall: str) -> str:

@@ -20,92 +20,12 @@ from starlette.routing import BaseRoute, Route, WebSocketRoute
 
 from queue_server.core.errors import SCRIPT_ERRORS
 from queue_server.core.records import Error, schema_of
-from queue_server.web.bodies import MAX_BODY, Empty
+from queue_server.web.bodies import Empty
+from queue_server.web.edge_errors import EDGE_ERRORS
 from queue_server.web.templating import templates
 
 VERSION = "0.1.0"
 JSON = "application/json"
-
-# Every error code the edge itself answers with (the scripts' codes come from SCRIPT_ERRORS): its status and
-# when it happens. A test holds every error the server constructs to this table.
-EDGE_ERRORS: dict[str, tuple[int, str]] = {
-    "missing_body": (422, "The request needs a JSON object as its body."),
-    "invalid_json": (400, "The body is not valid JSON."),
-    "invalid_body": (422, "The body is not a JSON object (or not the one expected)."),
-    "unknown_field": (422, "The body has a field this request does not take."),
-    "missing_field": (422, "A required field (or query parameter) is absent or null."),
-    "invalid_field": (422, "A field has the wrong type or length."),
-    "body_too_large": (413, f"The body is larger than {MAX_BODY} bytes."),
-    "unsupported_media_type": (415, "A body not sent as application/json (forms and text/plain are refused)."),
-    "bad_idempotency_key": (400, "The Idempotency-Key header is not 1 to 255 printable ASCII characters."),
-    "unknown_hall": (404, "No hall with that id."),
-    "unknown_window": (404, "No window with that number in the hall."),
-    "unknown_action": (404, "No such window action."),
-    "unknown_chart": (404, "No chart of that name."),
-    "not_found": (404, "No such page or API path."),
-    "method_not_allowed": (405, "The path does not accept that method."),
-    "missing_token": (401, "The request needs 'Authorization: Bearer <token>'."),
-    "bad_token": (401, "The token is not valid, or has expired."),
-    "bad_credentials": (401, "Wrong username or password."),
-    "too_many_tickets": (429, "An anonymous client (not a kiosk of the hall) took too many tickets this hour."),
-    "bad_ticket_key": (403, "Rating from a phone needs the visitor's own ticket key (X-Ticket-Key), from the QR code."),
-    "too_many_channels": (429, "This address holds too many live channels (WebSocket close code 4429); close some."),
-    "too_many_lookups": (429, "Too many unknown booking codes from this address this hour: wait Retry-After s."),
-    "missing_phone_digits": (422, "The X-Phone-Last4 header (the booking phone's last 4 digits) is absent."),
-    "invalid_phone_digits": (422, "The X-Phone-Last4 header is not 4 digits."),
-    "too_many_sign_ins": (429, "Too many wrong passwords for this username or from this address: wait Retry-After s."),
-    "wrong_window": (403, "The clerk is signed in at another window, or may not sign in at this one."),
-    "not_on_rota": (
-        403,
-        "Today's published rota (排班) has no post for the clerk at this window: a supervisor edits it.",
-    ),
-    "off_duty": (403, "The published rota does not have this back-office clerk on back-office duty now."),
-    "no_rota": (404, "No rota is kept for that month: make one first (POST …/rota/generate)."),
-    "rota_changed": (409, "The rota was changed by someone else meanwhile: reload it and make the change again."),
-    "supervisors_only": (403, "Only a supervisor's token may do this."),
-    "priority_staff_only": (403, "A priority ticket (绿色通道) without a staff token: only staff issue them."),
-    "invalid_case_number": (422, "The case number (办件编号) is not 1 to 40 ASCII letters, digits or '-'."),
-    "invalid_number": (422, "A ticket number is not 1 to 12 ASCII letters and digits (e.g. A012)."),
-    "unknown_number": (404, "No ticket with that number today."),
-    "ticket_number_mismatch": (422, "The ticket id and the number given name different tickets."),
-    "not_a_tidal_window": (409, "The window is not a tidal window."),
-    "reserve_only": (403, "Only back-office staff (role reserve) may accept alerts; supervisors may also list them."),
-    "missing_skill": (403, "The back-office clerk's skills do not cover the alert's category."),
-    "closed": (409, "The category is outside its sessions; the answer says when it opens next."),
-    "issuing_closed": (409, "Past today's cut-off: the line would not be served before closing."),
-    "no_appointments": (404, "The hall, or that category on that day, takes no bookings."),
-    "invalid_date": (422, "The date is not written YYYY-MM-DD."),
-    "unknown_slot": (422, "No slot starts at that time on that day; the answer lists the slots."),
-    "too_far_ahead": (422, "The day is further ahead than bookings open."),
-    "invalid_name": (422, "The name is empty, too long or has control characters."),
-    "invalid_phone": (422, "The phone is not 4 to 15 digits."),
-    "booking_closed": (409, "Booking for that day has closed; the answer says when."),
-    "bad_date": (422, "A statistics date is not written YYYY-MM-DD."),
-    "bad_range": (422, "The statistics range is not one date, or from and to in order."),
-    "range_too_long": (422, "The statistics range is longer than tickets are kept."),
-    "unknown_session": (422, "The hall has no session of that name."),
-    "bad_format": (422, "The statistics format is neither json nor csv."),
-    "invalid_month": (422, "The month is not written YYYY-MM."),
-    "invalid_quarter": (422, "The quarter is not written YYYY-Qn (e.g. 2026-Q4)."),
-    "rota_violation": (422, "A hand edit of the rota breaks a rule it kept; the answer lists each (nothing saved)."),
-    "unknown_clerk": (404, "No clerk of that username in the hall's rota."),
-    "invalid_time_off": (422, "A time-off request names no rostered clerk, or its days are not in order."),
-    "unknown_time_off": (404, "No time-off request with that id."),
-    "invalid_lieu_entry": (422, "调休 entered for no clerk at windows, a date not YYYY-MM-DD, or not 1 to 1440 min."),
-    "unknown_lieu_entry": (404, "No entry of time off in lieu taken with that id."),
-    "date_out_of_range": (422, "The forecast's date is more than 62 days from today; the answer gives the range."),
-    "invalid_level": (422, "The rating level is not a whole number from 1 to 5."),
-    "unknown_reason": (422, "A reason is not one of core.ratings.REASONS; the answer lists them."),
-    "reason_required": (422, "A 差评 (level 2 or 1) needs at least one reason."),
-    "reasons_not_allowed": (422, "Reasons are given with a 差评 (level 2 or 1) only."),
-    "comment_too_long": (422, "The comment is longer than 200 characters."),
-    "missing_device_token": (401, "The evaluator device sent no X-Device-Token."),
-    "wrong_device_token": (403, "The X-Device-Token is not this window's evaluator's."),
-    "unknown_state": (422, "No such 差评 case state (to_verify, rectifying, revisited, closed)."),
-    "internal_error": (500, "The server failed; check the ticket or window before trying again."),
-    "store_unavailable": (503, "Redis cannot be reached; try again in a moment."),
-    "metrics_forbidden": (403, "GET /metrics from outside the halls' trusted networks without the supervisors' token."),
-}
 
 
 def error_status(code: str) -> int:
